@@ -1,0 +1,191 @@
+"""Opening inputs and writing outputs.
+
+Inputs are a path or ``-`` (stdin), transparently decompressed by their magic
+bytes (gzip, xz, and zstd when the ``zstandard`` package is installed).
+Outputs are written atomically: to a temporary file beside the target, renamed
+into place only when the whole output was produced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import lzma
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from .errors import InputError, UsageError
+
+GZIP_MAGIC = b"\x1f\x8b"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+#: how many bytes detection looks at
+HEAD_SIZE = 8192
+
+#: inputs at least this large get a progress bar on a terminal
+PROGRESS_MIN_BYTES = 32 << 20
+
+
+def source_name(path: str | os.PathLike[str]) -> str:
+    p = os.fspath(path)
+    return "<stdin>" if p == "-" else p
+
+
+def _raw_open(path: str) -> BinaryIO:
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise InputError(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, None, "is a directory") from None
+    except PermissionError:
+        raise InputError(path, None, "permission denied") from None
+    except OSError as e:
+        raise InputError(path, None, e.strerror or str(e)) from None
+
+
+def _decompressor(raw: BinaryIO, head: bytes, name: str) -> BinaryIO:
+    if head.startswith(GZIP_MAGIC):
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    if head.startswith(XZ_MAGIC):
+        return lzma.LZMAFile(raw, "rb")  # type: ignore[return-value]
+    if head.startswith(ZSTD_MAGIC):
+        try:
+            import zstandard  # type: ignore[import-not-found]
+        except ImportError:
+            raise InputError(
+                name, None, "zstd-compressed input needs the 'zstandard' package (pip install zstandard)"
+            ) from None
+        return zstandard.ZstdDecompressor().stream_reader(raw)  # type: ignore[no-any-return]
+    return raw
+
+
+class ProgressReader(io.RawIOBase):
+    """Wraps a stream and draws a byte counter with rate on stderr."""
+
+    def __init__(self, inner: BinaryIO, total: int | None, label: str) -> None:
+        self.inner = inner
+        self.total = total
+        self.label = label
+        self.done = 0
+        self.start = time.monotonic()
+        self.last = 0.0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        data = self.inner.read(len(b))
+        n = len(data)
+        b[:n] = data
+        self.done += n
+        now = time.monotonic()
+        if now - self.last > 0.2 or n == 0:
+            self.last = now
+            self._draw(final=n == 0)
+        return n
+
+    def _draw(self, final: bool) -> None:
+        mb = self.done / 1e6
+        rate = mb / max(time.monotonic() - self.start, 1e-6)
+        if self.total:
+            pct = 100.0 * self.done / self.total
+            width = 30
+            fill = int(width * min(pct, 100) / 100)
+            bar = f"[{'#' * fill}{'.' * (width - fill)}] {pct:5.1f}% "
+        else:
+            bar = ""
+        sys.stderr.write(f"\r{self.label}: {bar}{mb:,.1f} MB {rate:,.1f} MB/s")
+        if final:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def open_input(path: str | os.PathLike[str], progress: bool = False) -> tuple[BinaryIO, bytes]:
+    """Open ``path`` for binary reading, decompressing as needed.
+
+    Returns the stream positioned at the start and the first HEAD_SIZE bytes
+    of the (decompressed) content, for format detection.
+    """
+    p = os.fspath(path)
+    name = source_name(p)
+    raw = _raw_open(p)
+    size: int | None = None
+    if p != "-":
+        with contextlib.suppress(OSError):
+            size = os.fstat(raw.fileno()).st_size
+    stream: BinaryIO = raw
+    if progress and sys.stderr.isatty() and (size is None or size >= PROGRESS_MIN_BYTES):
+        stream = io.BufferedReader(ProgressReader(raw, size, name), 1 << 20)  # type: ignore[arg-type]
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream, 1 << 20)  # type: ignore[arg-type]
+    try:
+        magic = buffered.peek(6)[:6]
+        inner = _decompressor(buffered, magic, name)
+        if inner is not buffered:
+            inner = io.BufferedReader(inner, 1 << 20)  # type: ignore[arg-type]
+        head = inner.peek(HEAD_SIZE)[:HEAD_SIZE]  # type: ignore[attr-defined]
+        while len(head) < HEAD_SIZE:
+            # peek may return less than asked for: fill from a second look
+            more = inner.peek(HEAD_SIZE)[:HEAD_SIZE]  # type: ignore[attr-defined]
+            if len(more) <= len(head):
+                break
+            head = more
+    except (OSError, EOFError, lzma.LZMAError) as e:
+        raise InputError(name, None, f"cannot read: {e}") from None
+    return inner, head
+
+
+def read_all(path: str | os.PathLike[str]) -> bytes:
+    """The whole decompressed content of an input (for small inputs)."""
+    stream, _ = open_input(path)
+    try:
+        return stream.read()
+    except (OSError, EOFError, lzma.LZMAError) as e:
+        raise InputError(source_name(path), None, f"cannot read: {e}") from None
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[BinaryIO]:
+    """A binary stream that lands at ``path`` only if the block succeeds.
+
+    ``None`` or ``-`` write to stdout.
+    """
+    p = None if path is None else os.fspath(path)
+    if p is None or p == "-":
+        out = sys.stdout.buffer
+        yield out
+        out.flush()
+        return
+    directory = os.path.dirname(os.path.abspath(p))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".flamekit-", dir=directory)
+    except OSError as e:
+        raise UsageError(f"cannot write {p}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, p)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_bytes(path: str | os.PathLike[str] | None, data: bytes) -> None:
+    with atomic_output(path) as out:
+        out.write(data)

@@ -1,0 +1,190 @@
+"""The hub: a Profile maps stacks (root first) to integer weights.
+
+Collapsers produce Profiles, operations transform them, renderers consume
+them.  Metadata says what a unit of weight means and where the data came
+from, so renderers can label their output honestly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Stack = tuple[str, ...]
+
+#: well-known units of weight; any other string is allowed too
+UNITS = ("samples", "period", "nanoseconds", "microseconds", "bytes", "count", "calls")
+
+
+@dataclass
+class Profile:
+    """Stacks (tuples of frame names, root first) and their integer weights.
+
+    ``unit`` says what one unit of weight is (samples, nanoseconds, ...);
+    ``event`` names the profiler event when known; ``sources`` lists where
+    the data came from; ``meta`` holds small string facts (``approximate``,
+    ``sample_type``, ...) that renderers may show; ``extras`` carries rich
+    attachments a collapser wants to hand on (e.g. gprof's call graph).
+    """
+
+    stacks: dict[Stack, int] = field(default_factory=dict)
+    unit: str = "samples"
+    event: str | None = None
+    sources: list[str] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    # -- building -----------------------------------------------------------
+    def add(self, stack: Stack, weight: int = 1) -> None:
+        """Add ``weight`` to ``stack`` (summing duplicates)."""
+        stacks = self.stacks
+        stacks[stack] = stacks.get(stack, 0) + weight
+
+    def update(self, counts: Mapping[Stack, int]) -> None:
+        stacks = self.stacks
+        for stack, w in counts.items():
+            stacks[stack] = stacks.get(stack, 0) + w
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[Stack, int]], **kw: Any) -> Profile:
+        p = cls(**kw)
+        for stack, w in pairs:
+            p.add(tuple(stack), w)
+        return p
+
+    # -- reading ------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.stacks)
+
+    def __iter__(self) -> Iterator[Stack]:
+        return iter(self.stacks)
+
+    def items(self) -> Iterable[tuple[Stack, int]]:
+        return self.stacks.items()
+
+    @property
+    def total(self) -> int:
+        """Sum of all weights."""
+        return sum(self.stacks.values())
+
+    def sorted_items(self) -> list[tuple[Stack, int]]:
+        """Stacks in the byte order of their folded form (what FlameGraph sorts by)."""
+        return sorted(self.stacks.items(), key=lambda kv: ";".join(kv[0]).encode("utf-8", "surrogateescape"))
+
+    def frame_names(self) -> set[str]:
+        names: set[str] = set()
+        for stack in self.stacks:
+            names.update(stack)
+        return names
+
+    def max_depth(self) -> int:
+        return max((len(s) for s in self.stacks), default=0)
+
+    def self_weights(self) -> dict[str, int]:
+        """Weight of each function as the leaf of a stack."""
+        out: dict[str, int] = {}
+        for stack, w in self.stacks.items():
+            if stack:
+                out[stack[-1]] = out.get(stack[-1], 0) + w
+        return out
+
+    def total_weights(self) -> dict[str, int]:
+        """Inclusive weight of each function, counted once per stack."""
+        out: dict[str, int] = {}
+        for stack, w in self.stacks.items():
+            for name in set(stack):
+                out[name] = out.get(name, 0) + w
+        return out
+
+    # -- operations (each returns a new Profile) ------------------------------
+    def _like(self, stacks: dict[Stack, int]) -> Profile:
+        return Profile(stacks, self.unit, self.event, list(self.sources), dict(self.meta), dict(self.extras))
+
+    def copy(self) -> Profile:
+        return self._like(dict(self.stacks))
+
+    def merge(self, *others: Profile) -> Profile:
+        """Sum of this and ``others`` (order does not matter)."""
+        out = self.copy()
+        for o in others:
+            out.update(o.stacks)
+            for s in o.sources:
+                if s not in out.sources:
+                    out.sources.append(s)
+            if out.unit != o.unit:
+                out.meta["mixed_units"] = "yes"
+            if out.event is None:
+                out.event = o.event
+        return out
+
+    def filter(self, keep: Callable[[Stack, int], bool]) -> Profile:
+        """Only the stacks for which ``keep(stack, weight)`` is true."""
+        return self._like({s: w for s, w in self.stacks.items() if keep(s, w)})
+
+    def grep(self, pattern: str, invert: bool = False) -> Profile:
+        """Stacks with (or without) a frame matching the regex ``pattern``."""
+        rx = re.compile(pattern)
+        return self.filter(lambda s, _w: any(rx.search(f) for f in s) != invert)
+
+    def map_frames(self, fn: Callable[[str], str]) -> Profile:
+        """Rename every frame through ``fn``; stacks that become equal are summed."""
+        cache: dict[str, str] = {}
+        out: dict[Stack, int] = {}
+        for stack, w in self.stacks.items():
+            new = []
+            for f in stack:
+                r = cache.get(f)
+                if r is None:
+                    r = cache[f] = fn(f)
+                new.append(r)
+            key = tuple(new)
+            out[key] = out.get(key, 0) + w
+        return self._like(out)
+
+    def focus(self, pattern: str) -> Profile:
+        """Re-root each stack at its first frame matching ``pattern``; drop the others."""
+        rx = re.compile(pattern)
+        out: dict[Stack, int] = {}
+        for stack, w in self.stacks.items():
+            for i, f in enumerate(stack):
+                if rx.search(f):
+                    key = stack[i:]
+                    out[key] = out.get(key, 0) + w
+                    break
+        return self._like(out)
+
+    def prune(self, min_weight: int) -> Profile:
+        """Cut every stack at the first prefix whose weight is below ``min_weight``.
+
+        Weight is conserved: what a cut hides stays counted in the parent.
+        """
+        prefix: dict[Stack, int] = {}
+        for stack, w in self.stacks.items():
+            for i in range(1, len(stack) + 1):
+                k = stack[:i]
+                prefix[k] = prefix.get(k, 0) + w
+        out: dict[Stack, int] = {}
+        for stack, w in self.stacks.items():
+            cut = len(stack)
+            for i in range(1, len(stack) + 1):
+                if prefix[stack[:i]] < min_weight:
+                    cut = i - 1
+                    break
+            key = stack[:cut]
+            out[key] = out.get(key, 0) + w
+        return self._like(out)
+
+    def scaled(self, factor: float) -> Profile:
+        """Weights multiplied by ``factor`` and rounded (used to normalize)."""
+        return self._like({s: int(round(w * factor)) for s, w in self.stacks.items()})
+
+
+def merge(profiles: Iterable[Profile]) -> Profile:
+    """Sum of several Profiles (an empty Profile for none)."""
+    it = iter(profiles)
+    first = next(it, None)
+    if first is None:
+        return Profile()
+    return first.merge(*it)

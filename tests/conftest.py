@@ -1,0 +1,44 @@
+"""Shared fixtures: the shared corpus (skipped when absent) and external tools
+(skipped locally when missing, but a failure under CI=true)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def corpus_path(*parts: str) -> Path:
+    """A path in ../shared/corpus; skips the test when the corpus is absent."""
+    p = CORPUS.joinpath(*parts)
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present (a user's clone has none)")
+    if not p.exists():
+        pytest.fail(f"corpus file missing: {p}")
+    return p
+
+
+def require_tool(name: str, package: str | None = None) -> str:
+    """The path of an external tool; skip without it, but fail under CI."""
+    path = shutil.which(name)
+    if path:
+        return path
+    msg = f"{name} is not installed (Debian package {package or name})"
+    if IN_CI:
+        pytest.fail(msg + "; .ci/run must install it")
+    pytest.skip(msg)
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    return CORPUS
