@@ -42,3 +42,20 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """A headless-Chromium driver (tests/browser/harness.py); installs puppeteer-core once."""
+    import importlib.util
+    import sys
+
+    require_tool("chromium")
+    require_tool("node", "nodejs")
+    require_tool("npm", "nodejs")
+    spec = importlib.util.spec_from_file_location("flamekit_browser_harness", ROOT / "tests" / "browser" / "harness.py")
+    assert spec and spec.loader
+    harness = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(harness)
+    harness.ensure_node_modules()
+    return harness.Browser(chromium=shutil.which("chromium") or harness.CHROMIUM)
