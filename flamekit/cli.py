@@ -83,13 +83,17 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--srcline", is_flag=True, help="perf: parse source lines printed by 'perf script -F +srcline'."),
         click.option("--weight", default="auto", show_default=True, type=click.Choice(WEIGHT_CHOICES),
                      help="What a stack's weight is: auto (period when printed), samples, period."),
+        # pprof input
+        click.option("--sample-type", metavar="TYPE", default=None,
+                     help="pprof: which sample type is the weight, by name or index (default: the last, as pprof)."),
     ]
     for d in reversed(decorators):
         fn = d(fn)
     return fn
 
 
-PARAM_KEYS = ("pid", "tid", "kernel", "jit", "all_", "addrs", "event_filter", "inline_", "context", "srcline", "weight")
+PARAM_KEYS = ("pid", "tid", "kernel", "jit", "all_", "addrs", "event_filter", "inline_", "context", "srcline", "weight",
+              "sample_type")
 
 
 def _params(kw: dict[str, Any]) -> dict[str, Any]:
@@ -166,6 +170,99 @@ def merge_cmd(inputs: tuple[str, ...], strict: bool, quiet: bool, output: str | 
             out.write(folded.dumps_diff(result))
         else:
             out.write(folded.dumps(result))
+
+
+# -- diff (flamekit/diff.py, flamekit/render/diffreport.py) ---------------------
+
+DIFF_FORMATS = ["report", "json", "folded", "svg"]
+
+
+@main.command(name="diff")
+@click.argument("before", metavar="BEFORE")
+@click.argument("after", metavar="AFTER")
+@input_options
+@output_option
+@click.option("--output-format", "out_format", type=click.Choice(DIFF_FORMATS), default=None,
+              help="What to write (default: svg when OUT ends in .svg, else report).")
+@click.option("-n", "--normalize", is_flag=True, help="Scale BEFORE to AFTER's total (difffolded.pl -n).")
+@click.option("-s", "--strip-hex", is_flag=True, help="Replace hex addresses 0x... in frames (difffolded.pl -s).")
+@click.option("--negate", is_flag=True, help="svg/folded: widths from BEFORE, hues swapped (what disappeared).")
+@click.option("--top", type=click.IntRange(min=0), default=None, metavar="N",
+              help="report: show N functions (default 20, 0 = all); json: only the first N.")
+@click.option("--fail-if-grown", "fail_pct", metavar="PCT", default=None,
+              help="Exit 1 if any function's share grew by more than PCT percentage points.")
+@click.option("--fail-if-grown-fn", "fail_fn", metavar="REGEX:PCT", multiple=True,
+              help="Exit 1 if a function matching REGEX grew by more than PCT points (repeatable).")
+@click.option("--gate-on", "measure", type=click.Choice(["total", "self"]), default="total", show_default=True,
+              help="Which share the gate compares: inclusive (total) or as leaf (self).")
+@click.pass_context
+def diff_cmd(ctx: click.Context, before: str, after: str, fmt: str, strict: bool, quiet: bool, verbose: bool,
+             output: str | None, out_format: str | None, normalize: bool, strip_hex: bool, negate: bool,
+             top: int | None, fail_pct: str | None, fail_fn: tuple[str, ...], measure: str, **kw: Any) -> None:
+    """Compare two captures: which functions grew, and fail CI when one grew too much.
+
+    BEFORE and AFTER may be folded stacks or any raw format flamekit reads.
+    Exit status: 0, 1 when the gate fails (each offender named on stderr), 2 for bad input.
+    """
+    from . import diff as fdiff
+    from .render import diffreport
+
+    try:
+        rules = [fdiff.parse_fn_rule(spec) for spec in fail_fn]
+        if fail_pct is not None:
+            rules.append(fdiff.GateRule(fdiff.parse_limit(fail_pct)))
+    except fdiff.GateSpecError as e:
+        raise UsageError(f"bad gate: {e}") from None
+    if out_format is None:
+        out_format = "svg" if output and output.lower().endswith(".svg") else "report"
+    if negate and out_format not in ("svg", "folded"):
+        raise UsageError("--negate applies to svg and folded output only")
+    params = _params(kw)
+    sides = [profile_only(load_inputs((path,), fmt, strict, quiet, verbose, dict(params)), f"diff {what}")
+             for path, what in ((before, "BEFORE"), (after, "AFTER"))]
+    d = fdiff.diff(sides[0], sides[1], normalize=normalize, strip_hex=strip_hex)
+    deltas = fdiff.function_deltas(d)
+    offenders = fdiff.check_gate(deltas, rules, measure)
+    with atomic_output(output) as out:
+        if out_format == "report":
+            out.write(diffreport.report(d, deltas, top, offenders, measure).encode("utf-8", "surrogateescape"))
+        elif out_format == "json":
+            out.write(diffreport.to_json(d, deltas, top, offenders, bool(rules), measure))
+        elif out_format == "folded":
+            shown = d.swapped() if negate else d
+            out.write(folded.dumps_diff(shown.materialized()))
+        else:
+            out.write(_diff_svg(d, negate))
+    for o in offenders:
+        click.echo(f"flamekit: gate failed: {o.message()}", err=True)
+    if offenders:
+        ctx.exit(1)
+
+
+def _diff_svg(d: DiffProfile, negate: bool) -> bytes:
+    raise UsageError("svg output of diff is not available yet: use --output-format report|json|folded")
+
+
+# -- convert (flamekit/convert.py, render/pprof.py, render/speedscope.py) ------
+
+@main.command(name="convert")
+@click.argument("inputs", nargs=-1, metavar="[INPUT]...")
+@input_options
+@click.option("--to", "to", type=click.Choice(["folded", "pprof", "speedscope", "svg"]), default=None,
+              help="Output format (default: from OUT's name: .pb.gz, .speedscope.json, .folded, .svg).")
+@click.option("--name", default=None, help="Profile name shown by viewers (default: the input's file name).")
+@output_option
+def convert_cmd(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, verbose: bool, to: str | None,
+                name: str | None, output: str | None, **kw: Any) -> None:
+    """Convert any input flamekit reads to folded stacks, pprof, speedscope or an SVG flame graph."""
+    from . import convert
+
+    target = to or convert.format_for(output)
+    profile = profile_only(load_inputs(inputs, fmt, strict, quiet, verbose, _params(kw)), "convert")
+    title = name or (os.path.basename(inputs[0]) if len(inputs) == 1 and inputs[0] != "-" else "flamekit")
+    data = convert.render(profile, target, name=title)
+    with atomic_output(output) as out:
+        out.write(data)
 
 
 def run() -> None:
