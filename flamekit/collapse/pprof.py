@@ -1,0 +1,286 @@
+"""Read pprof (``profile.proto``, gzip-compressed or raw) into a Profile.
+
+Params: ``sample_type`` picks the value to use as weight, by type name
+(``cpu``, ``alloc_space``) or index; the default is the profile's
+``default_sample_type`` if set, else the last one, as ``go tool pprof``
+does.  Inline frames are expanded: a Location's lines run innermost
+first, so each is reversed to put the caller first.  Samples whose chosen
+value is zero carry no weight and are left out (pprof's views do the
+same); their number goes in ``meta["zero_samples"]``.  Labels are not
+turned into frames.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import BinaryIO, ClassVar
+
+from ..errors import InputError
+from ..profile import Profile, Stack
+from ..protowire import LEN, VARINT, WireError, fields, looks_like_message, signed, unpack_varints
+from ..render.pprof import EVENT_COMMENT, UNIT_COMMENT
+from .base import CollapseOptions
+
+#: top-level fields of profile.proto and their wire types
+_PROFILE_WIRE = {
+    1: (LEN,), 2: (LEN,), 3: (LEN,), 4: (LEN,), 5: (LEN,), 6: (LEN,), 7: (VARINT,), 8: (VARINT,),
+    9: (VARINT,), 10: (VARINT,), 11: (LEN,), 12: (VARINT,), 13: (VARINT, LEN), 14: (VARINT,), 15: (VARINT,),
+}
+_VALUE_TYPE_WIRE = {1: (VARINT,), 2: (VARINT,)}
+_TIME_UNITS = {"nanoseconds", "microseconds", "milliseconds", "seconds"}
+
+
+class _Bad(Exception):
+    """A structural problem, turned into an InputError with the source name."""
+
+
+def _ints(buf: bytes, wire: int, a: int, b: int) -> list[int]:
+    """A repeated integer field occurrence: packed (LEN) or a single varint."""
+    if wire == LEN:
+        return unpack_varints(buf, a, b)
+    if wire == VARINT:
+        return [a]
+    raise _Bad("integer field with a fixed-width wire type")
+
+
+class _Decoded:
+    """The parts of a pprof message flamekit needs, decoded from bytes."""
+
+    def __init__(self, buf: bytes) -> None:
+        self.buf = buf
+        self.sample_spans: list[tuple[int, int]] = []
+        self.types: list[tuple[int, int]] = []
+        self.default_type = 0
+        strings: list[str] = []
+        comments: list[int] = []
+        mappings: list[tuple[int, int]] = []
+        locations: list[tuple[int, int]] = []
+        functions: list[tuple[int, int]] = []
+        for number, wire, a, b in fields(buf):
+            if number == 2 and wire == LEN:
+                self.sample_spans.append((a, b))
+            elif number == 4 and wire == LEN:
+                locations.append((a, b))
+            elif number == 5 and wire == LEN:
+                functions.append((a, b))
+            elif number == 6 and wire == LEN:
+                strings.append(buf[a:b].decode("utf-8", "surrogateescape"))
+            elif number == 1 and wire == LEN:
+                t = u = 0
+                for n, w, x, _y in fields(buf, a, b):
+                    if w == VARINT and n == 1:
+                        t = x
+                    elif w == VARINT and n == 2:
+                        u = x
+                self.types.append((t, u))
+            elif number == 3 and wire == LEN:
+                mappings.append((a, b))
+            elif number == 13:
+                comments.extend(_ints(buf, wire, a, b))
+            elif number == 14 and wire == VARINT:
+                self.default_type = a
+            elif number in _PROFILE_WIRE and wire not in _PROFILE_WIRE[number]:
+                raise _Bad(f"field {number} has wire type {wire}")
+        if strings and strings[0] != "":
+            raise _Bad("string_table[0] is not empty")
+        self.strings = strings or [""]
+        self.comments = [self.string(i) for i in comments]
+        self.mapping_files = self._mappings(mappings)
+        self.function_names = self._functions(functions)
+        self.locations = self._locations(locations)
+
+    def string(self, i: int) -> str:
+        if i >= len(self.strings):
+            raise _Bad(f"string index {i} out of range ({len(self.strings)} strings)")
+        return self.strings[i]
+
+    def _mappings(self, spans: list[tuple[int, int]]) -> dict[int, str]:
+        out = {}
+        for a, b in spans:
+            mid = fname = 0
+            for n, w, x, _y in fields(self.buf, a, b):
+                if w == VARINT and n == 1:
+                    mid = x
+                elif w == VARINT and n == 5:
+                    fname = x
+            out[mid] = self.string(fname)
+        return out
+
+    def _functions(self, spans: list[tuple[int, int]]) -> dict[int, str]:
+        out = {}
+        for a, b in spans:
+            fid = name = system = 0
+            for n, w, x, _y in fields(self.buf, a, b):
+                if w == VARINT:
+                    if n == 1:
+                        fid = x
+                    elif n == 2:
+                        name = x
+                    elif n == 3:
+                        system = x
+            if fid == 0:
+                raise _Bad("function with id 0")
+            out[fid] = self.string(name) or self.string(system) or f"[function {fid}]"
+        return out
+
+    def _locations(self, spans: list[tuple[int, int]]) -> dict[int, tuple[tuple[str, ...], str]]:
+        """Location id -> (frames caller first, module file name)."""
+        buf = self.buf
+        out = {}
+        for a, b in spans:
+            lid = mapping = address = 0
+            funcs: list[int] = []
+            for n, w, x, y in fields(buf, a, b):
+                if w == VARINT:
+                    if n == 1:
+                        lid = x
+                    elif n == 2:
+                        mapping = x
+                    elif n == 3:
+                        address = x
+                elif n == 4 and w == LEN:
+                    fid = 0
+                    for n2, w2, x2, _y2 in fields(buf, x, y):
+                        if n2 == 1 and w2 == VARINT:
+                            fid = x2
+                    funcs.append(fid)
+            if lid == 0:
+                raise _Bad("location with id 0")
+            module = self.mapping_files.get(mapping, "")
+            if funcs:
+                names = []
+                for fid in reversed(funcs):  # lines run innermost first
+                    name = self.function_names.get(fid)
+                    if name is None:
+                        raise _Bad(f"location {lid} refers to missing function {fid}")
+                    names.append(name)
+                out[lid] = (tuple(names), module)
+            else:
+                label = f"0x{address:x}" if address else "[unknown]"
+                out[lid] = ((f"{os.path.basename(module)} {label}" if module else label,), module)
+        return out
+
+    def type_names(self) -> list[tuple[str, str]]:
+        return [(self.string(t), self.string(u)) for t, u in self.types]
+
+
+def _choose(types: list[tuple[str, str]], wanted: object, default_type: str) -> int:
+    """Index of the sample type to use (see the module docstring)."""
+    if not types:
+        raise _Bad("profile has no sample types")
+    if wanted is None or wanted == "":
+        if default_type:
+            for i, (t, _u) in enumerate(types):
+                if t == default_type:
+                    return i
+        return len(types) - 1
+    text = str(wanted)
+    for i, (t, _u) in enumerate(types):
+        if t == text:
+            return i
+    if text.isdigit() and int(text) < len(types):
+        return int(text)
+    known = ", ".join(t for t, _u in types)
+    raise _Bad(f"no sample type {text!r} (this profile has: {known})")
+
+
+def _unit_and_event(stype: str, sunit: str) -> tuple[str, str | None]:
+    if sunit == "count" and stype == "samples":
+        return "samples", None
+    if sunit in _TIME_UNITS or sunit == "bytes":
+        return sunit, stype or None
+    return (sunit or "count"), stype or None
+
+
+def decode(buf: bytes, source: str = "<input>", sample_type: object = None) -> Profile:
+    """The Profile in the raw (uncompressed) pprof message ``buf``."""
+    try:
+        return _decode(buf, source, sample_type)
+    except (WireError, _Bad) as e:
+        raise InputError(source, None, f"invalid pprof: {e}") from None
+
+
+def _decode(buf: bytes, source: str, sample_type: object) -> Profile:
+    d = _Decoded(buf)
+    types = d.type_names()
+    index = _choose(types, sample_type, d.string(d.default_type))
+    ntypes = len(types)
+    stype, sunit = types[index]
+    unit, event = _unit_and_event(stype, sunit)
+    if ntypes == 1:
+        for c in d.comments:
+            if c.startswith(UNIT_COMMENT):
+                unit = c[len(UNIT_COMMENT):]
+            elif c.startswith(EVENT_COMMENT):
+                event = c[len(EVENT_COMMENT):]
+    locations = d.locations
+    stacks: dict[Stack, int] = {}
+    cache: dict[bytes, Stack] = {}
+    zero = 0
+    for a, b in d.sample_spans:
+        loc_parts: list[tuple[int, int, int]] = []
+        values: list[int] = []
+        for n, w, x, y in fields(buf, a, b):
+            if n == 1:
+                loc_parts.append((w, x, y))
+            elif n == 2:
+                values.extend(_ints(buf, w, x, y))
+        if len(values) != ntypes:
+            raise _Bad(f"sample has {len(values)} values vs. {ntypes} types")
+        weight = signed(values[index])
+        if weight == 0:
+            zero += 1
+            continue
+        # the packed location ids are the cache key (real profiles repeat stacks)
+        key = buf[loc_parts[0][1]:loc_parts[0][2]] if len(loc_parts) == 1 and loc_parts[0][0] == LEN else None
+        stack = cache.get(key) if key is not None else None
+        if stack is None:
+            loc_ids: list[int] = []
+            for w, x, y in loc_parts:
+                loc_ids.extend(_ints(buf, w, x, y))
+            frames: list[str] = []
+            for lid in reversed(loc_ids):
+                loc = locations.get(lid)
+                if loc is None:
+                    raise _Bad(f"sample refers to missing location {lid}")
+                frames.extend(loc[0])
+            stack = tuple(frames)
+            if key is not None:
+                cache[key] = stack
+        stacks[stack] = stacks.get(stack, 0) + weight
+    profile = Profile(stacks, unit=unit, event=event, sources=[source])
+    profile.meta["sample_type"] = f"{stype}/{sunit}"
+    if zero:
+        profile.meta["zero_samples"] = str(zero)
+    modules = {}
+    for names, module in locations.values():
+        if module:
+            for name in names:
+                modules.setdefault(name, module)
+    if modules:
+        profile.extras["frame_modules"] = modules
+    return profile
+
+
+class PprofCollapser:
+    name: ClassVar[str] = "pprof"
+    priority: ClassVar[int] = 50
+    description: ClassVar[str] = "pprof profile.proto (gzip or raw), as go tool pprof writes"
+
+    def detect(self, head: bytes) -> bool | None:
+        if not looks_like_message(head, _PROFILE_WIRE):
+            return False
+        # a leading sample_type must itself be a ValueType
+        if head[:1] == b"\x0a" and len(head) > 2 and head[1] < 0x80:
+            return looks_like_message(head[2:2 + head[1]], _VALUE_TYPE_WIRE, min_fields=1) or None
+        return None
+
+    def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
+        try:
+            buf = stream.read()
+        except (OSError, EOFError) as e:
+            raise InputError(options.source, None, f"cannot read: {e}") from None
+        return decode(buf, options.source, options.get("sample_type"))
+
+
+COLLAPSER = PprofCollapser()

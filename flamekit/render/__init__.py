@@ -1,0 +1,1 @@
+"""Renderers: each module turns a Profile (or a graph built from one) into bytes."""
