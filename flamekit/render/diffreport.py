@@ -30,7 +30,8 @@ def _fmt_rel(rel: float | None, after_pct: float) -> str:
         return "new" if after_pct else ""
     if rel == -1.0:
         return "gone"
-    return f"{100.0 * rel:+.0f}%"
+    pct = 100.0 * rel
+    return "~0%" if abs(pct) < 0.5 else f"{pct:+.0f}%"
 
 
 def _count(n: int | float) -> str:
