@@ -59,7 +59,7 @@ def main() -> None:
 
 # -- shared input handling ---------------------------------------------------
 
-WEIGHT_CHOICES = ["auto", "samples", "period"]
+WEIGHT_CHOICES = ["auto", "samples", "period", "self", "total", "calls"]
 
 
 def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -82,7 +82,11 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--context", is_flag=True, help="perf: add source context (with --inline)."),
         click.option("--srcline", is_flag=True, help="perf: parse source lines printed by 'perf script -F +srcline'."),
         click.option("--weight", default="auto", show_default=True, type=click.Choice(WEIGHT_CHOICES),
-                     help="What a stack's weight is: auto (period when printed), samples, period."),
+                     help="What a stack's weight is: auto (period when printed), samples, period; "
+                          "ftrace: self (time), total (inclusive time of leaf calls), calls."),
+        # ftrace (function_graph, function, stack traces)
+        click.option("--per-cpu", "per_cpu", is_flag=True, help="ftrace: add a 'CPU n' root frame."),
+        click.option("--per-task", "per_task", is_flag=True, help="ftrace: add a 'comm-pid' root frame."),
         # pprof input
         click.option("--sample-type", metavar="TYPE", default=None,
                      help="pprof: which sample type is the weight, by name or index (default: the last, as pprof)."),
@@ -93,7 +97,7 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 PARAM_KEYS = ("pid", "tid", "kernel", "jit", "all_", "addrs", "event_filter", "inline_", "context", "srcline", "weight",
-              "sample_type")
+              "sample_type", "per_cpu", "per_task")
 
 
 def _params(kw: dict[str, Any]) -> dict[str, Any]:
