@@ -120,7 +120,7 @@ class _Decoded:
                         system = x
             if fid == 0:
                 raise _Bad("function with id 0")
-            out[fid] = self.string(name) or self.string(system) or f"[function {fid}]"
+            out[fid] = self.string(name) if name else self.string(system)
         return out
 
     def _locations(self, spans: list[tuple[int, int]]) -> dict[int, tuple[tuple[str, ...], str]]:

@@ -1,0 +1,237 @@
+"""pprof out and in: go tool pprof reads what flamekit writes, flamekit reads what Go writes,
+and folded -> pprof -> folded is exact."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import GOLDEN
+from flamekit import folded
+from flamekit.collapse import load_profile
+from flamekit.collapse.pprof import COLLAPSER, decode
+from flamekit.errors import InputError
+from flamekit.profile import Profile
+from flamekit.render import pprof
+from pprof_oracle import go_pprof, go_pprof_bytes, parse_traces, top_total
+
+GO = GOLDEN / "pprof"
+
+SPECIAL = Profile({
+    ("main", "do work", "leaf with spaces"): 7,
+    ("main", "do work"): 3,
+    ("main", "naïve::ünïcode<ß>", "日本語"): 11,
+    ("main", "std::map<int, std::string>::find(int const&)"): 5,
+    ("main", "a;b in one frame"): 2,
+    ("main", "", "after an empty frame"): 1,
+    ("main",) + tuple(f"deep{i % 7}" for i in range(1500)): 4,
+    ("solo",): 9,
+})
+
+
+def _read(data: bytes, **kw: object) -> Profile:
+    return decode(gzip.decompress(data), "<test>", **kw)  # type: ignore[arg-type]
+
+
+# -- the file itself ---------------------------------------------------------------------
+
+def test_output_is_gzip_with_mtime_zero_and_byte_stable():
+    data = pprof.dumps(SPECIAL)
+    assert data[:2] == b"\x1f\x8b"
+    assert data[4:8] == b"\x00\x00\x00\x00"  # gzip MTIME
+    assert pprof.dumps(SPECIAL.copy()) == data
+    # insertion order of the stacks does not matter
+    assert pprof.dumps(Profile(dict(reversed(list(SPECIAL.stacks.items()))))) == data
+
+
+def test_bytes_do_not_depend_on_the_hash_seed(tmp_path):
+    src = tmp_path / "in.folded"
+    src.write_bytes(folded.dumps(SPECIAL))
+    outs = []
+    for seed in ("0", "12345"):
+        out = tmp_path / f"out{seed}.pb.gz"
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        subprocess.run([sys.executable, "-m", "flamekit", "convert", str(src), "-o", str(out)], check=True, env=env)
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+
+
+def test_string_table_starts_empty_and_sample_type_follows_the_unit():
+    raw = gzip.decompress(pprof.dumps(Profile({("a",): 1})))
+    assert raw.startswith(b"\x0a\x04\x08\x01\x10\x02")  # sample_type {type: 1, unit: 2}
+    assert b"\x32\x00" in raw  # string_table[0] == ""
+    assert pprof.sample_type(Profile(unit="samples")) == ("samples", "count")
+    assert pprof.sample_type(Profile(unit="nanoseconds", event="offcpu")) == ("offcpu", "nanoseconds")
+    assert pprof.sample_type(Profile(unit="period", event="cpu-clock")) == ("cpu-clock", "nanoseconds")
+    assert pprof.sample_type(Profile(unit="period", event="cycles")) == ("cycles", "count")
+    assert pprof.sample_type(Profile(unit="bytes")) == ("space", "bytes")
+
+
+def test_unit_and_event_survive_a_round_trip():
+    p = Profile({("a", "b"): 5}, unit="period", event="cycles")
+    back = _read(pprof.dumps(p))
+    assert (back.unit, back.event, back.stacks) == ("period", "cycles", p.stacks)
+
+
+# -- go tool pprof reads it ----------------------------------------------------------------
+
+def test_go_pprof_traces_give_back_the_stacks(tmp_path):
+    f = tmp_path / "special.pb.gz"
+    f.write_bytes(pprof.dumps(SPECIAL))
+    stacks, _labels = parse_traces(go_pprof(tmp_path, "-traces", str(f)))
+    assert stacks == SPECIAL.stacks
+
+
+def test_go_pprof_raw_and_top_agree_on_samples_and_total(tmp_path):
+    f = tmp_path / "special.pb.gz"
+    f.write_bytes(pprof.dumps(SPECIAL))
+    raw = go_pprof(tmp_path, "-raw", str(f))
+    assert "samples/count" in raw
+    sample_lines = raw.split("Samples:\n", 1)[1].split("Locations", 1)[0].strip().split("\n")[1:]
+    assert len(sample_lines) == len(SPECIAL)
+    top = go_pprof(tmp_path, "-top", "-nodecount=1000000", str(f))
+    assert top_total(top) == SPECIAL.total
+
+
+def test_go_pprof_reserialised_file_reads_back_the_same(tmp_path):
+    f = tmp_path / "special.pb.gz"
+    f.write_bytes(pprof.dumps(SPECIAL))
+    g = tmp_path / "again.pb.gz"
+    g.write_bytes(go_pprof_bytes(tmp_path, "-proto", str(f)))
+    assert load_profile(str(g)).stacks == SPECIAL.stacks
+
+
+def test_pid_tid_root_frames_become_labels(tmp_path):
+    p = Profile({("java-4242/4243", "main", "work"): 5, ("java-4242/4250", "gc"): 2, ("bash-17/17", "read"): 1})
+    f = tmp_path / "tasks.pb.gz"
+    f.write_bytes(pprof.dumps(p))
+    stacks, labels = parse_traces(go_pprof(tmp_path, "-traces", str(f)))
+    assert stacks == p.stacks  # the root frame stays: the file reads back exactly
+    got = sorted((d["comm"], d["pid"], d["tid"]) for d in labels)
+    assert got == [("bash", "17", "17"), ("java", "4242", "4243"), ("java", "4242", "4250")]
+    focused = go_pprof(tmp_path, "-traces", "-tagfocus=tid=4250", str(f))
+    assert parse_traces(focused)[0] == {("java-4242/4250", "gc"): 2}
+
+
+def test_no_labels_unless_every_root_is_a_task(tmp_path):
+    p = Profile({("worker-3", "x"): 1, ("main", "y"): 2})
+    raw = gzip.decompress(pprof.dumps(p))
+    assert b"comm" not in raw and b"pid" not in raw
+
+
+def test_frame_modules_become_mappings(tmp_path):
+    p = Profile({("main", "memcpy"): 3})
+    p.extras["frame_modules"] = {"memcpy": "/usr/lib/x86_64-linux-gnu/libc.so.6"}
+    f = tmp_path / "m.pb.gz"
+    f.write_bytes(pprof.dumps(p))
+    raw = go_pprof(tmp_path, "-raw", str(f))
+    assert "/usr/lib/x86_64-linux-gnu/libc.so.6" in raw.split("Mappings", 1)[1]
+    back = load_profile(str(f))
+    assert back.extras["frame_modules"] == {"memcpy": "/usr/lib/x86_64-linux-gnu/libc.so.6"}
+
+
+# -- reading a profile Go made -------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["go-burn.cpu.pb.gz", "go-burn.proto.pb.gz"])
+def test_go_cpu_profile_matches_go_traces(name):
+    """The runtime's own file (inline frames, addresses, mappings) and pprof's re-serialisation."""
+    expected, _ = parse_traces((GO / "go-burn.traces.txt").read_text(), strip_inline=True)
+    p = load_profile(str(GO / name))
+    assert (p.unit, p.event) == ("nanoseconds", "cpu")
+    assert p.stacks == expected
+    # inline frames are expanded, caller first
+    assert any(s[-2:] == ("example.com/burn.Hash", "example.com/burn.mix") for s in p.stacks)
+
+
+def test_go_cpu_profile_other_sample_type():
+    expected, _ = parse_traces((GO / "go-burn.samples.traces.txt").read_text(), strip_inline=True)
+    for choice in ("samples", "0"):
+        p = load_profile(str(GO / "go-burn.cpu.pb.gz"), sample_type=choice)
+        assert p.stacks == expected
+        assert p.unit == "samples"
+
+
+def test_unknown_sample_type_is_an_input_error():
+    with pytest.raises(InputError, match=r"no sample type 'alloc' \(this profile has: samples, cpu\)"):
+        load_profile(str(GO / "go-burn.cpu.pb.gz"), sample_type="alloc")
+
+
+def test_detection_finds_pprof_but_not_text():
+    raw = gzip.decompress((GO / "go-burn.cpu.pb.gz").read_bytes())
+    assert COLLAPSER.detect(raw[:8192]) is not False
+    assert COLLAPSER.detect(gzip.decompress(pprof.dumps(SPECIAL))[:8192]) is not False
+    for text in (b"main;foo 1\n", b"\nmain;foo 1\n", b"{\"profiles\": []}", b"perf 123 [000] 1.0: cpu-clock:\n"):
+        assert COLLAPSER.detect(text) is False
+
+
+def test_cli_convert_folded_to_pprof_and_back(tmp_path):
+    src = tmp_path / "in.folded"
+    src.write_bytes(folded.dumps(SPECIAL))
+    out = tmp_path / "out.pb.gz"
+    back = tmp_path / "back.folded"
+    subprocess.run([sys.executable, "-m", "flamekit", "convert", str(src), "-o", str(out)], check=True)
+    subprocess.run([sys.executable, "-m", "flamekit", "convert", str(out), "-o", str(back)], check=True)
+    assert back.read_bytes() == src.read_bytes()
+
+
+def test_cli_bad_pprof_is_one_line_exit_2(tmp_path):
+    bad = tmp_path / "bad.pb.gz"
+    bad.write_bytes(gzip.compress(b"\x0a\x04\x08\x01\x10\x02\x12\x05\x0a\x01\x07\x10\x01\x32\x00", mtime=0))
+    r = subprocess.run([sys.executable, "-m", "flamekit", "convert", "--format", "pprof", str(bad)],
+                       capture_output=True)
+    assert r.returncode == 2
+    assert r.stderr.count(b"\n") == 1 and b"invalid pprof" in r.stderr and str(bad).encode() in r.stderr
+
+
+# -- properties ------------------------------------------------------------------------------
+
+names = st.one_of(
+    st.text(min_size=0, max_size=12),
+    st.binary(max_size=8).map(lambda b: b.decode("utf-8", "surrogateescape")),
+)
+profiles = st.dictionaries(
+    st.lists(names, min_size=0, max_size=40).map(tuple), st.integers(min_value=1, max_value=2**62), max_size=20
+).map(Profile)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles)
+def test_round_trip_is_exact(p):
+    back = _read(pprof.dumps(p))
+    assert back.stacks == p.stacks
+    assert back.total == p.total
+    # semicolons and line breaks in names are escaped the same way either side
+    assert folded.dumps(back) == folded.dumps(p)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_only_raise_input_error(data):
+    try:
+        p = decode(data, "<fuzz>")
+    except InputError as e:
+        assert e.source == "<fuzz>"
+    else:
+        assert isinstance(p, Profile)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_corrupted_profiles_only_raise_input_error(data):
+    raw = bytearray(gzip.decompress(pprof.dumps(SPECIAL if data.draw(st.booleans()) else Profile({("a", "b"): 1}))))
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(raw) - 1))
+        raw[i] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(0, len(raw)))
+    try:
+        p = decode(bytes(raw[:cut]), "<fuzz>")
+    except InputError:
+        return
+    assert isinstance(p, Profile)
