@@ -1,0 +1,75 @@
+"""Pieces shared by the ftrace collapsers: chunked line reading, the event
+prefix every tracefs / trace-cmd record starts with, and root-frame naming.
+
+Not a collapser itself (the leading underscore keeps it out of the registry).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import BinaryIO
+
+ENC = "utf-8"
+ERR = "surrogateescape"
+
+#: bytes read per chunk: large, so the per-chunk overhead vanishes
+CHUNK = 8 << 20
+
+#: ``  comm-pid  [(tgid)] [cpu] flags  timestamp: `` (tracefs and trace-cmd),
+#: and the latency layout ``comm-pid  0d..2. 3792us : `` (``-l`` / latency-format).
+#: The comm is matched lazily so the *last* ``-digits`` before the CPU wins
+#: (``kworker/1:1H-44``, ``memfd:sealed-91-2766``).
+EVENT_PREFIX = re.compile(
+    rb"""^\s*(?P<comm>.*?)-(?P<pid>\d+)\s+
+        (?:\(\s*(?:\d+|-+)\)\s+)?                       # record-tgid column
+        (?:\[(?P<cpu>\d+)\]\s+(?:[^\s\[\]:]{2,6}\s+)?   # [CPU] and irq/preempt flags
+          |(?P<lcpu>\d+)[^\s:]{3,6}\s+)                 # latency: CPU glued to flags
+        (?P<ts>\d+(?:\.\d+)?)(?:\s?[unm]?s)?\s*:\s""",
+    re.X,
+)
+
+#: tracing leaves ``CPU:N [LOST M EVENTS]`` where the ring buffer overflowed
+LOST_EVENTS = re.compile(rb"^\s*CPU:\s*(\d+)\s*\[LOST(?:\s+(\d+))?\s+EVENTS\]")
+#: trace_pipe and snapshot readers print this when a CPU's buffer restarts
+BUFFER_STARTED = re.compile(rb"^#{3,}\s*CPU\s+(\d+)\s+buffer started")
+
+
+def iter_chunks(stream: BinaryIO, chunk: int = CHUNK) -> Iterator[tuple[int, list[bytes]]]:
+    """Complete lines in big chunks, with the 1-based number of each chunk's first line."""
+    rest = b""
+    lineno = 1
+    while True:
+        data = stream.read(chunk)
+        if not data:
+            break
+        if rest:
+            data = rest + data
+        lines = data.split(b"\n")
+        rest = lines.pop()
+        if lines:
+            yield lineno, lines
+            lineno += len(lines)
+    if rest:
+        yield lineno, [rest]
+
+
+def decode(raw: bytes) -> str:
+    """A frame name, decoded once and losslessly."""
+    return raw.decode(ENC, ERR)
+
+
+def task_frame(comm: bytes | None, pid: bytes | None) -> str:
+    """The root frame ``--per-task`` adds: ``comm-pid`` (``[unknown]`` when untold)."""
+    if pid is None:
+        return "[unknown]"
+    return decode((comm or b"<...>") + b"-" + pid)
+
+
+def cpu_frame(cpu: int | None) -> str:
+    """The root frame ``--per-cpu`` adds."""
+    return "[unknown cpu]" if cpu is None else f"CPU {cpu}"
+
+
+def looks_like_graph_tracer_header(head: bytes) -> bool:
+    return b"# tracer: function_graph" in head
