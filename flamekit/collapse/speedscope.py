@@ -105,6 +105,8 @@ def _integral(stacks: dict[Stack, int | float], unit: str) -> tuple[dict[Stack, 
     if all(isinstance(w, int) or w.is_integer() for w in stacks.values()):
         return {s: int(w) for s, w in stacks.items()}, unit, False
     factor = _NS.get(unit, 1)
+    if not all(math.isfinite(w * factor) for w in stacks.values()):
+        raise _Bad("weights too large")
     return {s: int(round(w * factor)) for s, w in stacks.items()}, ("nanoseconds" if unit in _NS else unit), True
 
 
