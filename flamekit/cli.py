@@ -233,8 +233,7 @@ def diff_cmd(ctx: click.Context, before: str, after: str, fmt: str, strict: bool
         elif out_format == "json":
             out.write(diffreport.to_json(d, deltas, top, offenders, bool(rules), measure))
         elif out_format == "folded":
-            shown = d.swapped() if negate else d
-            out.write(folded.dumps_diff(shown.materialized()))
+            out.write(fdiff.dumps_folded(d.swapped() if negate else d))
         else:
             out.write(_diff_svg(d, negate))
     for o in offenders:
@@ -265,6 +264,60 @@ def convert_cmd(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, ve
     profile = profile_only(load_inputs(inputs, fmt, strict, quiet, verbose, _params(kw)), "convert")
     title = name or (os.path.basename(inputs[0]) if len(inputs) == 1 and inputs[0] != "-" else "flamekit")
     data = convert.render(profile, target, name=title)
+    with atomic_output(output) as out:
+        out.write(data)
+
+
+@main.command(name="callgraph")
+@click.argument("inputs", nargs=-1, metavar="[INPUT]...")
+@input_options
+@output_option
+@click.option("--to", "to", type=click.Choice(["dot", "svg", "png"]), default=None,
+              help="Output format (default: from the -o extension, else dot).")
+@click.option("-n", "--node-thres", type=float, default=0.5, show_default=True, metavar="PCT",
+              help="Hide functions below this percentage of the total.")
+@click.option("-e", "--edge-thres", type=float, default=0.1, show_default=True, metavar="PCT",
+              help="Hide calls below this percentage of the total.")
+@click.option("-c", "--colormap", type=click.Choice(["color", "pink", "gray", "bw", "print"]), default="color",
+              show_default=True, help="Colour map (as gprof2dot).")
+@click.option("--skew", type=float, default=1.0, show_default=True,
+              help="Bend the colour map: <1 shows more of the low end, >1 of the high end.")
+@click.option("-s", "--strip", is_flag=True, help="Strip C++ parameter lists, template arguments and const.")
+@click.option("-w", "--wrap", is_flag=True, help="Wrap long function names.")
+@click.option("-z", "--root", multiple=True, metavar="GLOB", help="Only what these functions call (repeatable).")
+@click.option("-l", "--leaf", multiple=True, metavar="GLOB", help="Only what calls these functions (repeatable).")
+@click.option("--depth", type=click.IntRange(min=0), default=None, help="Levels below --root / above --leaf.")
+@click.option("--hide", multiple=True, metavar="REGEX", help="Hide functions matching REGEX (repeatable).")
+@click.option("--node-label", "node_labels", multiple=True,
+              type=click.Choice(["self-time", "self-time-percentage", "total-time", "total-time-percentage"]),
+              help="Node label lines (repeatable; default total-time-percentage, self-time-percentage).")
+@click.option("--color-nodes-by-selftime", is_flag=True, help="Colour nodes by self instead of total weight.")
+@click.option("--show-samples", is_flag=True, help="Show the raw weights (in the profile's unit) too.")
+def callgraph_cmd(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, verbose: bool, output: str | None,
+                  to: str | None, node_thres: float, edge_thres: float, colormap: str, skew: float, strip: bool,
+                  wrap: bool, root: tuple[str, ...], leaf: tuple[str, ...], depth: int | None,
+                  hide: tuple[str, ...], node_labels: tuple[str, ...], color_nodes_by_selftime: bool,
+                  show_samples: bool, **kw: Any) -> None:
+    """Draw a call graph (DOT, or SVG/PNG through Graphviz) in gprof2dot's style.
+
+    From stacks the totals are exact (each function once per stack); from
+    gprof they are gprof's own.
+    """
+    from .callgraph import graph_of
+    from .render import callgraph as cg
+
+    profile = profile_only(load_inputs(inputs, fmt, strict, quiet, verbose, _params(kw)), "callgraph")
+    if to is None:
+        ext = os.path.splitext(output or "")[1].lower().lstrip(".")
+        to = ext if ext in ("svg", "png") else "dot"
+    opts = cg.CallGraphOptions(
+        node_thres=node_thres, edge_thres=edge_thres, colormap=colormap, skew=skew, strip=strip, wrap=wrap,
+        root=root, leaf=leaf, depth=depth, hide=hide, node_labels=node_labels or cg.DEFAULT_LABELS,
+        color_by_self=color_nodes_by_selftime, show_samples=show_samples)
+    data = cg.render(graph_of(profile), to, opts)
+    if not quiet:
+        for note in opts.notes:
+            click.echo(f"flamekit: note: {note}", err=True)
     with atomic_output(output) as out:
         out.write(data)
 
