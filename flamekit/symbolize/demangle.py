@@ -1,0 +1,493 @@
+"""Demangle C++ (Itanium) and Rust (legacy and v0) symbol names, memoized.
+
+C++ goes through libstdc++'s own ``__cxa_demangle`` via ctypes: the same
+libiberty demangler ``c++filt`` and perf use, so output is byte-identical to
+what users see elsewhere, with no external process.  A full Itanium demangler
+in Python would be thousands of lines to reach the same answers; when
+libstdc++ cannot be loaded we fall back to one batched ``c++filt`` process
+(:func:`demangle_many`), and to the name unchanged when that is missing too.
+Rust legacy and v0 are decoded here in Python (rustc-demangle's ``{:#}``
+form: no hashes, no crate disambiguators).
+
+Rules (symbolize.md §8): strip ``@VERSION``/``@@VERSION`` and ``.llvm.N``
+first; never raise; unmangled and undemanglable names come back unchanged.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable
+from functools import lru_cache
+
+_LLVM_SUFFIX = re.compile(r"\.llvm\.\d+$")
+_LEGACY_RUST = re.compile(r"^_ZN.*17h[0-9a-f]{16}E(\..*)?$")
+
+_cxa = None
+_free = None
+
+
+def _load_cxa() -> bool:
+    global _cxa, _free
+    if _cxa is not None:
+        return True
+    for name in ("libstdc++.so.6", ctypes.util.find_library("stdc++")):
+        if not name:
+            continue
+        try:
+            lib = ctypes.CDLL(name)
+            libc = ctypes.CDLL(None)
+        except OSError:
+            continue
+        fn = lib.__cxa_demangle
+        fn.restype = ctypes.c_void_p
+        fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
+        free = libc.free
+        free.argtypes = [ctypes.c_void_p]
+        free.restype = None
+        _cxa, _free = fn, free
+        return True
+    return False
+
+
+def _cxx(name: str) -> str | None:
+    """Itanium demangling through libstdc++, None when it cannot."""
+    if not _load_cxa():
+        return None
+    status = ctypes.c_int(0)
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return None
+    if b"\0" in raw:
+        return None
+    ptr = _cxa(raw, None, None, ctypes.byref(status))  # type: ignore[misc]
+    if not ptr or status.value != 0:
+        return None
+    try:
+        return ctypes.string_at(ptr).decode("utf-8", "surrogateescape")
+    finally:
+        _free(ptr)  # type: ignore[misc]
+
+
+def strip_suffixes(name: str) -> str:
+    """Remove symbol-version (``@GLIBC_2.2.5``) and ThinLTO ``.llvm.N`` suffixes."""
+    at = name.find("@")
+    if at > 0:
+        name = name[:at]
+    return _LLVM_SUFFIX.sub("", name)
+
+
+@lru_cache(maxsize=1 << 18)
+def display_name(name: str) -> str:
+    """What a symbol-table name is shown as: version suffix dropped, demangled."""
+    at = name.find("@")
+    return demangle(name[:at] if at > 0 else name)
+
+
+def is_mangled(name: str) -> bool:
+    return name.startswith(("_Z", "__Z", "_R", "__R"))
+
+
+@lru_cache(maxsize=1 << 18)
+def demangle(name: str) -> str:
+    """The readable form of ``name``; ``name`` itself when not demanglable."""
+    base = strip_suffixes(name)
+    if not is_mangled(base):
+        return name
+    try:
+        if base.startswith(("_R", "__R")):
+            out = demangle_rust_v0(base.lstrip("_")[1:] if base.startswith("__") else base[2:])
+            return out if out is not None else name
+        if _LEGACY_RUST.match(base):
+            out = demangle_rust_legacy(base)
+            if out is not None:
+                return out
+        out = _cxx(base)
+        if out is None and base.startswith("__Z"):
+            out = _cxx(base[1:])
+        if out is None and _cxa is None:
+            out = _cxxfilt_batch([base]).get(base)
+        return out if out else name
+    except (RecursionError, ValueError, IndexError, KeyError, UnicodeError):
+        return name
+
+
+def demangle_many(names: Iterable[str]) -> dict[str, str]:
+    """Demangle many names; without libstdc++ the C++ ones go through one ``c++filt``."""
+    names = list(dict.fromkeys(names))
+    if _load_cxa():
+        return {n: demangle(n) for n in names}
+    cxx = [strip_suffixes(n) for n in names if strip_suffixes(n).startswith("_Z")]
+    batch = _cxxfilt_batch(cxx)
+    out = {}
+    for n in names:
+        b = strip_suffixes(n)
+        out[n] = batch.get(b) or demangle(n)
+    return out
+
+
+def _cxxfilt_batch(names: list[str]) -> dict[str, str]:
+    exe = shutil.which("c++filt")
+    if not exe or not names:
+        return {}
+    try:
+        res = subprocess.run([exe], input="\n".join(names) + "\n", capture_output=True, text=True,
+                             errors="surrogateescape", timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    lines = res.stdout.split("\n")
+    return {n: o for n, o in zip(names, lines, strict=False) if o and o != n}
+
+
+# -- Rust legacy -----------------------------------------------------------------
+
+_LEGACY_ESCAPES = {"SP": "@", "BP": "*", "RF": "&", "LT": "<", "GT": ">", "LP": "(", "RP": ")", "C": ","}
+
+
+def demangle_rust_legacy(name: str) -> str | None:
+    """``_ZN..17h<hash>E`` to ``path::to::item`` (hash dropped, as rustc-demangle ``{:#}``)."""
+    s = name[3:] if name.startswith("_ZN") else name[4:]
+    parts: list[str] = []
+    i = 0
+    while i < len(s) and s[i] != "E":
+        j = i
+        while j < len(s) and s[j].isdigit():
+            j += 1
+        if j == i:
+            return None
+        n = int(s[i:j])
+        if j + n > len(s):
+            return None
+        parts.append(s[j:j + n])
+        i = j + n
+    if i >= len(s) or not parts:
+        return None
+    suffix = s[i + 1:]
+    if re.fullmatch(r"h[0-9a-f]{16}", parts[-1]):
+        parts.pop()
+    out = []
+    for p in parts:
+        if p.startswith("_$"):
+            p = p[1:]
+        out.append(_legacy_unescape(p))
+    text = "::".join(out)
+    return text + suffix if suffix else text
+
+
+def _legacy_unescape(p: str) -> str:
+    res = []
+    i = 0
+    while i < len(p):
+        c = p[i]
+        if c == "$":
+            j = p.find("$", i + 1)
+            if j < 0:
+                return p
+            code = p[i + 1:j]
+            if code in _LEGACY_ESCAPES:
+                res.append(_LEGACY_ESCAPES[code])
+            elif code.startswith("u") and code[1:] and all(ch in "0123456789abcdef" for ch in code[1:]):
+                res.append(chr(int(code[1:], 16)))
+            else:
+                return p
+            i = j + 1
+        elif p.startswith("..", i):
+            res.append("::")
+            i += 2
+        else:
+            res.append(c)
+            i += 1
+    return "".join(res)
+
+
+# -- Rust v0 ------------------------------------------------------------------------
+
+_BASIC = {"a": "i8", "b": "bool", "c": "char", "d": "f64", "e": "str", "f": "f32", "h": "u8", "i": "isize",
+          "j": "usize", "l": "i32", "m": "u32", "n": "i128", "o": "u128", "s": "i16", "t": "u16", "u": "()",
+          "v": "...", "x": "i64", "y": "u64", "z": "!", "p": "_"}
+
+
+class _V0:
+    """A recursive-descent printer for the Rust v0 mangling grammar (RFC 2603)."""
+
+    def __init__(self, s: str) -> None:
+        self.s = s
+        self.i = 0
+        self.depth = 0
+        self.bound_lifetimes = 0
+
+    def peek(self) -> str:
+        return self.s[self.i] if self.i < len(self.s) else ""
+
+    def eat(self, c: str) -> bool:
+        if self.peek() == c:
+            self.i += 1
+            return True
+        return False
+
+    def next(self) -> str:
+        if self.i >= len(self.s):
+            raise ValueError("end of symbol")
+        c = self.s[self.i]
+        self.i += 1
+        return c
+
+    def b62(self) -> int:
+        if self.eat("_"):
+            return 0
+        x = 0
+        while True:
+            c = self.next()
+            if c == "_":
+                return x + 1
+            if c.isdigit():
+                d = ord(c) - 48
+            elif "a" <= c <= "z":
+                d = ord(c) - 97 + 10
+            elif "A" <= c <= "Z":
+                d = ord(c) - 65 + 36
+            else:
+                raise ValueError("bad base-62")
+            x = x * 62 + d
+
+    def opt_int(self, tag: str) -> int:
+        return self.b62() + 1 if self.eat(tag) else 0
+
+    def decimal(self) -> int:
+        j = self.i
+        while self.peek().isdigit():
+            self.i += 1
+        if j == self.i:
+            raise ValueError("number expected")
+        return int(self.s[j:self.i])
+
+    def ident(self) -> str:
+        puny = self.eat("u")
+        n = self.decimal()
+        self.eat("_")
+        raw = self.s[self.i:self.i + n]
+        if len(raw) != n:
+            raise ValueError("short identifier")
+        self.i += n
+        if puny:
+            k = raw.rfind("_")
+            enc = (raw[:k] + "-" + raw[k + 1:]) if k >= 0 else "-" + raw
+            return enc.encode("ascii").decode("punycode")
+        return raw
+
+    def backref(self, fn: object) -> str:
+        at = self.b62()
+        if at >= self.i - 1:
+            raise ValueError("forward backref")
+        self.depth += 1
+        if self.depth > 200:
+            raise ValueError("too deep")
+        save = self.i
+        self.i = at
+        try:
+            return fn()  # type: ignore[operator,no-any-return]
+        finally:
+            self.i = save
+            self.depth -= 1
+
+    def path(self, in_value: bool = True) -> str:
+        self.depth += 1
+        if self.depth > 200:
+            raise ValueError("too deep")
+        try:
+            return self._path(in_value)
+        finally:
+            self.depth -= 1
+
+    def _path(self, in_value: bool) -> str:
+        c = self.next()
+        if c == "C":
+            self.opt_int("s")
+            return self.ident()
+        if c == "N":
+            ns = self.next()
+            prefix = self.path(in_value)
+            ident, dis = self.ident_with_dis()
+            if ns.isupper():
+                label = {"C": "closure", "S": "shim"}.get(ns, ns)
+                inner = f"{label}:{ident}" if ident else label
+                return f"{prefix}::{{{inner}#{dis}}}"
+            return f"{prefix}::{ident}" if ident else prefix
+        if c == "M":
+            self.opt_int("s")
+            self.path()
+            return f"<{self.type_()}>"
+        if c == "X":
+            self.opt_int("s")
+            self.path()
+            t = self.type_()
+            tr = self.path(False)
+            return f"<{t} as {tr}>"
+        if c == "Y":
+            t = self.type_()
+            tr = self.path(False)
+            return f"<{t} as {tr}>"
+        if c == "I":
+            base = self.path(in_value)
+            args = []
+            while not self.eat("E"):
+                args.append(self.generic_arg())
+            sep = "::" if in_value else ""
+            return f"{base}{sep}<{', '.join(args)}>"
+        if c == "B":
+            return self.backref(lambda: self.path(in_value))
+        raise ValueError("bad path")
+
+    def ident_with_dis(self) -> tuple[str, int]:
+        dis = self.opt_int("s")
+        return self.ident(), dis
+
+    def generic_arg(self) -> str:
+        if self.eat("L"):
+            return self.lifetime(self.b62())
+        if self.eat("K"):
+            return self.const()
+        return self.type_()
+
+    def lifetime(self, n: int) -> str:
+        if n == 0:
+            return "'_"
+        depth = self.bound_lifetimes - n
+        if depth < 0:
+            raise ValueError("bad lifetime")
+        return "'" + (chr(ord("a") + depth) if depth < 26 else f"_{depth}")
+
+    def binder(self) -> str:
+        if not self.eat("G"):
+            return ""
+        n = self.b62() + 1
+        names = []
+        for _ in range(n):
+            self.bound_lifetimes += 1
+            names.append(self.lifetime(1))
+        return f"for<{', '.join(names)}> "
+
+    def type_(self) -> str:
+        self.depth += 1
+        if self.depth > 200:
+            raise ValueError("too deep")
+        try:
+            return self._type()
+        finally:
+            self.depth -= 1
+
+    def _type(self) -> str:
+        c = self.peek()
+        if c in _BASIC:
+            self.i += 1
+            return _BASIC[c]
+        if c in "CNMXYI":
+            return self.path(False)
+        self.i += 1
+        if c == "B":
+            return self.backref(self.type_)
+        if c == "A":
+            t = self.type_()
+            return f"[{t}; {self.const()}]"
+        if c == "S":
+            return f"[{self.type_()}]"
+        if c == "T":
+            items = []
+            while not self.eat("E"):
+                items.append(self.type_())
+            return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+        if c in "RQ":
+            lt = ""
+            if self.eat("L"):
+                n = self.b62()
+                if n:
+                    lt = self.lifetime(n) + " "
+            return ("&" if c == "R" else "&mut ") + lt + self.type_()
+        if c == "P":
+            return "*const " + self.type_()
+        if c == "O":
+            return "*mut " + self.type_()
+        if c == "F":
+            saved = self.bound_lifetimes
+            b = self.binder()
+            unsafe = "unsafe " if self.eat("U") else ""
+            abi = ""
+            if self.eat("K"):
+                if self.eat("C"):
+                    abi = 'extern "C" '
+                else:
+                    abi = f'extern "{self.ident().replace("_", "-")}" '
+            args = []
+            while not self.eat("E"):
+                args.append(self.type_())
+            ret = self.type_()
+            self.bound_lifetimes = saved
+            tail = "" if ret == "()" else f" -> {ret}"
+            return f"{b}{unsafe}{abi}fn({', '.join(args)}){tail}"
+        if c == "D":
+            saved = self.bound_lifetimes
+            b = self.binder()
+            traits = []
+            while not self.eat("E"):
+                tr = self.path(False)
+                binds = []
+                while self.eat("p"):
+                    nm = self.ident()
+                    binds.append(f"{nm} = {self.type_()}")
+                if binds:
+                    if tr.endswith(">"):
+                        tr = tr[:-1] + ", " + ", ".join(binds) + ">"
+                    else:
+                        tr = tr + "<" + ", ".join(binds) + ">"
+                traits.append(tr)
+            if not self.eat("L"):
+                raise ValueError("dyn lifetime expected")
+            n = self.b62()
+            self.bound_lifetimes = saved
+            out = "dyn " + b + " + ".join(traits)
+            if n:
+                out += " + " + self.lifetime(n)
+            return out
+        raise ValueError("bad type")
+
+    def const(self) -> str:
+        if self.eat("B"):
+            return self.backref(self.const)
+        if self.eat("p"):
+            return "_"
+        t = self.next()
+        neg = self.eat("n")
+        j = self.i
+        while self.peek() != "_":
+            if self.peek() not in "0123456789abcdef":
+                raise ValueError("bad const")
+            self.i += 1
+        hexd = self.s[j:self.i]
+        self.i += 1
+        v = int(hexd, 16) if hexd else 0
+        if t == "b":
+            return "true" if v else "false"
+        if t == "c":
+            return repr(chr(v))
+        return f"{'-' if neg else ''}{v}"
+
+
+def demangle_rust_v0(body: str) -> str | None:
+    """Rust v0 (``_R`` prefix removed) to its readable path; None when malformed."""
+    p = _V0(body)
+    try:
+        if p.peek().isdigit():
+            p.decimal()
+        out = p.path(True)
+        if p.peek() and p.peek() in "CNMXYIB":
+            p.path(False)  # instantiating crate: not printed
+        rest = p.s[p.i:]
+        if rest and not rest.startswith("."):
+            return None
+        return out + rest
+    except (ValueError, IndexError, UnicodeError, RecursionError):
+        return None
