@@ -21,6 +21,7 @@ from flamekit.diff import (
     GateSpecError,
     check_gate,
     diff,
+    dumps_folded,
     function_deltas,
     parse_fn_rule,
     parse_limit,
@@ -264,3 +265,14 @@ def test_fn_rule_parser_only_raises_its_own_error(spec):
 def test_normalize_scale_is_exact():
     d = diff(Profile({("a",): 3}), Profile({("a",): 7}), normalize=True)
     assert d.scale == Fraction(7, 3) and d.before_total == 7
+
+
+odd_frames = st.sampled_from(["a", "b;c", "x\ny", "r\rs", "", "0xff", "\udcfe"])
+odd_profiles = st.dictionaries(st.lists(odd_frames, max_size=4).map(tuple), st.integers(0, 99), max_size=10).map(Profile)
+
+
+@settings(max_examples=150, deadline=None)
+@given(odd_profiles, odd_profiles, st.booleans())
+def test_fast_folded_writer_matches_the_reference_writer(before, after, normalize):
+    d = diff(before, after, normalize=normalize)
+    assert dumps_folded(d) == folded.dumps_diff(d.materialized())
