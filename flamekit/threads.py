@@ -3,7 +3,7 @@
 Folded stacks have no place for a process or thread, so flamekit follows
 ``stackcollapse-perf.pl``: with ``--pid`` the root frame of every stack is
 ``COMM-PID`` and with ``--tid`` it is ``COMM-PID/TID`` (spaces in COMM
-replaced by ``_``).  Writers of formats that *can* say which process or
+replaced by ``_``; PID is ``?`` when perf printed only the thread id).  Writers of formats that *can* say which process or
 thread a sample came from (pprof labels, one speedscope profile per
 thread) recognise that convention here.  It applies only when the root
 frame of *every* stack has that shape, so an ordinary function name that
@@ -18,22 +18,25 @@ from dataclasses import dataclass
 
 from .profile import Stack
 
-_ROOT = re.compile(r"(?s)(.+)-(\d+)(?:/(\d+))?")
+_ROOT = re.compile(r"(?s)(.+)-(\d+|\?)(?:/(\d+))?")
 
 
 @dataclass(frozen=True)
 class Task:
-    """A process (``tid`` None) or thread named by a root frame."""
+    """A process (``tid`` None) or thread named by a root frame (``pid`` None: unknown)."""
 
     comm: str
-    pid: int
+    pid: int | None
     tid: int | None = None
 
-    def labels(self) -> list[tuple[str, str | int]]:
-        """pprof labels: ``comm`` (string), ``pid`` and ``tid`` (numbers)."""
-        out: list[tuple[str, str | int]] = [("comm", self.comm), ("pid", self.pid)]
+    def labels(self) -> list[tuple[str, str]]:
+        """pprof labels ``comm``, ``pid``, ``tid``, all strings: pprof drops a numeric
+        label whose value is 0, and the idle task's tid is 0."""
+        out = [("comm", self.comm)]
+        if self.pid is not None:
+            out.append(("pid", str(self.pid)))
         if self.tid is not None:
-            out.append(("tid", self.tid))
+            out.append(("tid", str(self.tid)))
         return out
 
 
@@ -42,8 +45,8 @@ def parse_root(frame: str) -> Task | None:
     m = _ROOT.fullmatch(frame)
     if m is None:
         return None
-    tid = m.group(3)
-    return Task(m.group(1), int(m.group(2)), None if tid is None else int(tid))
+    pid, tid = m.group(2), m.group(3)
+    return Task(m.group(1), None if pid == "?" else int(pid), None if tid is None else int(tid))
 
 
 def task_roots(stacks: Iterable[Stack]) -> dict[str, Task] | None:

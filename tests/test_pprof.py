@@ -116,7 +116,7 @@ def test_pid_tid_root_frames_become_labels(tmp_path):
     assert stacks == p.stacks  # the root frame stays: the file reads back exactly
     got = sorted((d["comm"], d["pid"], d["tid"]) for d in labels)
     assert got == [("bash", "17", "17"), ("java", "4242", "4243"), ("java", "4242", "4250")]
-    focused = go_pprof(tmp_path, "-traces", "-tagfocus=tid=4250", str(f))
+    focused = go_pprof(tmp_path, "-traces", "-tagfocus=tid=^4250$", str(f))
     assert parse_traces(focused)[0] == {("java-4242/4250", "gc"): 2}
 
 

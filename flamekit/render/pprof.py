@@ -12,7 +12,7 @@ Optional facts a collapser can hand on:
   frames' Locations point at one Mapping per module.
 * the ``COMM-PID[/TID]`` root-frame convention (``--pid``/``--tid``, see
   :mod:`flamekit.threads`): each sample then carries the labels ``comm``,
-  ``pid`` and ``tid``.  The root frame stays in the stack, so reading the
+  ``pid`` and ``tid`` (strings, so pprof keeps tid 0).  The root frame stays in the stack, so reading the
   file back gives exactly the same stacks.
 """
 
@@ -68,8 +68,8 @@ class _Strings:
         return b"".join([bytes_field(6, s.encode("utf-8", "surrogateescape")) for s in self.index])
 
 
-def _label(key: int, text: int = 0, num: int = 0) -> bytes:
-    return bytes_field(3, uint_field(1, key) + uint_field(2, text) + (b"\x18" + varint(num) if not text else b""))
+def _label(key: int, text: int) -> bytes:
+    return bytes_field(3, uint_field(1, key) + uint_field(2, text))
 
 
 def encode(profile: Profile) -> bytes:
@@ -82,13 +82,7 @@ def encode(profile: Profile) -> bytes:
     task_labels: dict[str, bytes] = {}
     if tasks:
         for root, task in tasks.items():
-            parts = []
-            for key, value in task.labels():
-                if isinstance(value, str):
-                    parts.append(_label(strings(key), text=strings(value)))
-                else:
-                    parts.append(_label(strings(key), num=value))
-            task_labels[root] = b"".join(parts)
+            task_labels[root] = b"".join([_label(strings(k), strings(v)) for k, v in task.labels()])
 
     loc_bytes: dict[str, bytes] = {}
     names: list[str] = []
