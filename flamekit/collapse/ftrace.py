@@ -221,7 +221,7 @@ class FtraceGraphCollapser:
     """ftrace function_graph text → stacks weighted by time (see module doc)."""
 
     name: ClassVar[str] = "ftrace"
-    priority: ClassVar[int] = 300
+    priority: ClassVar[int] = 80  # before perf: its sniffing also accepts funcgraph text
     description: ClassVar[str] = "ftrace function_graph (tracefs trace/trace_pipe, trace-cmd report)"
 
     def detect(self, head: bytes) -> bool | None:
@@ -287,6 +287,7 @@ class _Rebuilder:
         pids: dict[Any, bytes] = {}
         roots_cache: dict[tuple[Any, Any], tuple[str, ...]] = {}
         pad_names: dict[str, str | None] = {}
+        unknown_task_root: dict[int, str] = {}  # CPU -> root placeholder of its untold task
         counters = {"records": 0, "clamped": 0, "lost": 0, "events": 0, "unclosed": 0}
         recognized = 0
         first_bad: tuple[int, str] | None = None
@@ -307,7 +308,15 @@ class _Rebuilder:
                 if per_cpu:
                     parts.append(cpu_frame(cpu))
                 if per_task:
-                    parts.append(task_frame(comms.get(key), pids.get(key)))
+                    if isinstance(key, tuple) and key[0] == "cpu":
+                        # task not told yet: a later banner may name it (see BANNER)
+                        ph = unknown_task_root.get(key[1])
+                        if ph is None:
+                            ph = unknown_task_root[key[1]] = f"{_PAD}{len(pad_names)}"
+                            pad_names[ph] = None
+                        parts.append(ph)
+                    else:
+                        parts.append(task_frame(comms.get(key), pids.get(key)))
                 r = roots_cache[(cpu, key)] = tuple(parts)
             return r
 
@@ -338,8 +347,12 @@ class _Rebuilder:
                         pkey = ppid if ppid != b"0" else (b"idle", cpu)
                         nkey = r[2] if r[2] != b"0" else (b"idle", cpu)
                         unknown = ("cpu", cpu)
-                        if current.get(cpu) is None and unknown in stacks and pkey not in stacks:
-                            stacks[pkey] = stacks.pop(unknown)
+                        if current.get(cpu) is None:
+                            if unknown in stacks and pkey not in stacks:
+                                stacks[pkey] = stacks.pop(unknown)
+                            ph = unknown_task_root.get(cpu)
+                            if ph is not None and pad_names[ph] is None:
+                                pad_names[ph] = task_frame(pcomm, ppid)
                         comms.setdefault(pkey, pcomm)
                         pids.setdefault(pkey, ppid)
                         comms.setdefault(nkey, r[3])
