@@ -193,6 +193,8 @@ DIFF_FORMATS = ["report", "json", "folded", "svg"]
 @click.option("--negate", is_flag=True, help="svg/folded: widths from BEFORE, hues swapped (what disappeared).")
 @click.option("--top", type=click.IntRange(min=0), default=None, metavar="N",
               help="report: show N functions (default 20, 0 = all); json: only the first N.")
+@click.option("--min-delta", "min_delta", type=click.FloatRange(min=0), default=0.0, metavar="PTS",
+              help="report/json: leave out functions whose shares moved less than PTS points (noise).")
 @click.option("--fail-if-grown", "fail_pct", metavar="PCT", default=None,
               help="Exit 1 if any function's share grew by more than PCT percentage points.")
 @click.option("--fail-if-grown-fn", "fail_fn", metavar="REGEX:PCT", multiple=True,
@@ -202,7 +204,7 @@ DIFF_FORMATS = ["report", "json", "folded", "svg"]
 @click.pass_context
 def diff_cmd(ctx: click.Context, before: str, after: str, fmt: str, strict: bool, quiet: bool, verbose: bool,
              output: str | None, out_format: str | None, normalize: bool, strip_hex: bool, negate: bool,
-             top: int | None, fail_pct: str | None, fail_fn: tuple[str, ...], measure: str, **kw: Any) -> None:
+             top: int | None, min_delta: float, fail_pct: str | None, fail_fn: tuple[str, ...], measure: str, **kw: Any) -> None:
     """Compare two captures: which functions grew, and fail CI when one grew too much.
 
     BEFORE and AFTER may be folded stacks or any raw format flamekit reads.
@@ -227,6 +229,9 @@ def diff_cmd(ctx: click.Context, before: str, after: str, fmt: str, strict: bool
     d = fdiff.diff(sides[0], sides[1], normalize=normalize, strip_hex=strip_hex)
     deltas = fdiff.function_deltas(d)
     offenders = fdiff.check_gate(deltas, rules, measure)
+    if min_delta:
+        # the gate saw every function; only the listing leaves out the noise
+        deltas = [x for x in deltas if x.impact >= min_delta]
     with atomic_output(output) as out:
         if out_format == "report":
             out.write(diffreport.report(d, deltas, top, offenders, measure).encode("utf-8", "surrogateescape"))
@@ -320,6 +325,82 @@ def callgraph_cmd(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, 
             click.echo(f"flamekit: note: {note}", err=True)
     with atomic_output(output) as out:
         out.write(data)
+
+
+# -- symbolize / addr2line (flamekit.symbolize) ---------------------------------
+
+def _symbolizer_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Where symbols come from, for commands that resolve raw addresses."""
+    decorators = [
+        click.option("--kallsyms", metavar="FILE", help="Kernel symbols (/proc/kallsyms or a saved copy)."),
+        click.option("--elf", "elf", multiple=True, metavar="PATH",
+                     help="ELF file to read for a module (matched by path, name or build-id); repeatable."),
+        click.option("--debug-dir", "debug_dirs", multiple=True, metavar="DIR",
+                     help="Also look for separate debug files here (like /usr/lib/debug); repeatable."),
+        click.option("--lines", is_flag=True, help="Add FILE:LINE from DWARF."),
+        click.option("--inlines", is_flag=True, help="Expand inlined calls from DWARF."),
+        click.option("--backend", type=click.Choice(["python", "llvm"]), default="python", show_default=True,
+                     help="DWARF decoding: pure Python, or batched through llvm-symbolizer."),
+    ]
+    for d in reversed(decorators):
+        fn = d(fn)
+    return fn
+
+
+@main.command(name="symbolize")
+@click.argument("input_", metavar="INPUT", default="-")
+@click.option("--format", "fmt", default="auto", show_default=True, type=click.Choice(["auto", *names()]),
+              help="Input format; auto detects it from the first KB.")
+@click.option("--pid", "map_pid", type=int, metavar="PID", help="Read /proc/PID/maps and perf-PID.map.")
+@click.option("--maps", metavar="FILE", help="A saved /proc/PID/maps for absolute addresses.")
+@click.option("--perf-map", "perf_maps", multiple=True, metavar="FILE", help="A JIT perf map (perf-PID.map).")
+@_symbolizer_options
+@click.option("--strict", is_flag=True, help="Any skipped input line is an error.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or skip summary.")
+@click.option("-v", "--verbose", is_flag=True, help="Say which format was detected.")
+@output_option
+def symbolize_cmd(input_: str, fmt: str, map_pid: int | None, maps: str | None, perf_maps: tuple[str, ...],
+                  kallsyms: str | None, elf: tuple[str, ...], debug_dirs: tuple[str, ...], lines: bool,
+                  inlines: bool, backend: str, strict: bool, quiet: bool, verbose: bool, output: str | None) -> None:
+    """Resolve raw addresses in INPUT (any format) and write folded stacks."""
+    from .symbolize import Symbolizer
+    from .symbolize.frames import symbolize_profile
+
+    sym = Symbolizer.from_options(kallsyms, elf, map_pid, maps, perf_maps, lines, inlines, debug_dirs, backend)
+    skips = Skips(strict=strict)
+    opts = CollapseOptions(skips=skips, resolver=sym, verbose=verbose)
+    result = profile_only(load(input_, fmt, opts, progress=not quiet), "symbolize")
+    if not quiet:
+        for msg in skips.messages():
+            click.echo(f"flamekit: warning: {msg}", err=True)
+    with atomic_output(output) as out:
+        out.write(folded.dumps(symbolize_profile(result, sym)))
+
+
+@main.command(name="addr2line")
+@click.argument("addresses", nargs=-1, metavar="[ADDR]...")
+@_symbolizer_options
+def addr2line_cmd(addresses: tuple[str, ...], kallsyms: str | None, elf: tuple[str, ...],
+                  debug_dirs: tuple[str, ...], lines: bool, inlines: bool, backend: str) -> None:
+    """Print FUNCTION+0xOFFSET for hex addresses (ELF vaddrs, or kernel ones with --kallsyms).
+
+    Addresses are read from stdin when none are given; one line is printed
+    per address, ``0xADDR ??`` when it cannot be resolved.
+    """
+    from .symbolize import addr2line as a2l
+
+    if (len(elf) == 1) == bool(kallsyms) or len(elf) > 1:
+        raise UsageError("give exactly one of --elf PATH or --kallsyms FILE")
+    resolve, prefetch = a2l.resolver_for(elf[0] if elf else None, kallsyms, list(debug_dirs), backend, lines,
+                                         inlines)
+    if addresses:
+        addrs = iter([a2l.parse_address(a, "<args>") for a in addresses])
+    else:
+        addrs = a2l.read_addresses(sys.stdin.buffer)
+    out = sys.stdout
+    for chunk in a2l.run(addrs, resolve, prefetch, lines, inlines):
+        out.write(chunk)
+    out.flush()
 
 
 def run() -> None:

@@ -171,3 +171,21 @@ def test_output_is_identical_whatever_the_hash_seed(pair, fmt):
                            capture_output=True, env=env, check=True)
         outs.add(r.stdout)
     assert len(outs) == 1
+
+
+def test_min_delta_hides_noise_from_the_listing_but_not_from_the_gate(pair):
+    r = run("diff", *pair, "--min-delta", "2", "--fail-if-grown", "1")
+    assert r.exit_code == 1
+    assert "  new\n" not in r.stdout and r.stdout.count("\n   ") == 3  # fb, fc, fa
+    assert "gate failed: new:" in r.stderr
+
+
+def test_captures_in_different_units_compare_only_shares(tmp_path):
+    from flamekit.diff import diff, function_deltas
+    from flamekit.profile import Profile
+    from flamekit.render.diffreport import report
+
+    d = diff(Profile({("a",): 10}, unit="samples"), Profile({("a",): 900}, unit="period"))
+    text = report(d, function_deltas(d))
+    assert "note    the captures weigh stacks differently (samples / period); only shares compare\n" in text
+    assert "change  " not in text

@@ -54,8 +54,10 @@ def report(
         f"BEFORE  {_count(tb):>14} {b.unit:<8} {len(b.stacks):>8,} stacks  {_side_label(b.sources, 'before')}",
         f"AFTER   {_count(ta):>14} {a.unit:<8} {len(a.stacks):>8,} stacks  {_side_label(a.sources, 'after')}",
     ]
-    if tb:
+    if tb and a.unit == b.unit:
         lines.append(f"change  {100.0 * (ta - tb) / tb:+.1f}% in total {unit}")
+    elif a.unit != b.unit:
+        lines.append(f"note    the captures weigh stacks differently ({unit}); only shares compare")
     if diff.scale != 1:
         lines.append(f"BEFORE normalized to AFTER's total (x{float(diff.scale):.6g}); shares are unaffected")
     lines.append("")
