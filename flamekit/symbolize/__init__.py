@@ -31,7 +31,9 @@ from .perfmap import PerfMap, perf_map_path
 
 __all__ = ["Frame", "Resolution", "Resolver", "Symbolizer", "ModuleSymbolizer", "demangle", "KINDS"]
 
-KINDS = ("absolute", "offset", "vaddr")
+#: "perf" is perf script's callchain address: a file offset for a DSO when it
+#: fits in the file, else a live address (see :meth:`Symbolizer._perf_kind`)
+KINDS = ("absolute", "offset", "vaddr", "perf")
 _PERF_MAP = re.compile(r"(?:^|/)perf-(\d+)\.map$")
 
 
@@ -111,7 +113,8 @@ class ModuleSymbolizer:
         todo = sorted({v for v in vaddrs if (v, inlines) not in self._llvm_cache})
         if not todo:
             return
-        for v, frames in zip(todo, symbolize_batch(self.path, todo, inlines, self.debug_dirs), strict=True):
+        for v, frames in zip(todo, symbolize_batch(self.path, todo, inlines, self.debug_dirs,
+                                                                   self.demangle_names), strict=True):
             self._llvm_cache[(v, inlines)] = frames
 
     def frames(self, vaddr: int, inlines: bool) -> list[Frame]:
@@ -135,8 +138,6 @@ class ModuleSymbolizer:
         if lines or inlines:
             frames = list(self.frames(vaddr, inlines))
         if sym is None:
-            if frames and frames[-1].function != "??":
-                return Resolution(self.path, vaddr, frames[-1].function, 0, tuple(frames), vaddr=vaddr)
             # padding between functions can still have line rows: keep them (llvm-symbolizer prints ?? at FILE:LINE)
             return Resolution(self.path, vaddr, frames=tuple(frames), reason="no symbol covers this address",
                               vaddr=vaddr)
@@ -174,6 +175,30 @@ class Symbolizer:
     _overrides: dict[str, str] | None = field(default=None, repr=False)
     _pid_maps: dict[int, PerfMap | None] = field(default_factory=dict, repr=False)
     _memo: dict[tuple[str | None, int, str], Resolution] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_options(cls, kallsyms: str | None = None, elf: Sequence[str] = (), pid: int | None = None,
+                     maps: str | None = None, perf_maps: Sequence[str] = (), lines: bool = False,
+                     inlines: bool = False, debug_dirs: Sequence[str] = (), backend: str = "python") -> Symbolizer:
+        """A chain from command-line style settings (``--pid`` reads /proc/PID/maps and perf-PID.map)."""
+        if pid is not None and maps is not None:
+            raise UsageError("give --pid or --maps, not both")
+        sym = cls(lines=lines, inlines=inlines, backend=backend, elf_paths=list(elf),
+                  debug_dirs=[*debug_dirs, *DEFAULT_DEBUG_DIRS])
+        if kallsyms is not None:
+            sym.kallsyms = Kallsyms.load(kallsyms)
+        if maps is not None:
+            sym.maps = ProcMaps.load(maps)
+        if pid is not None:
+            sym.maps = ProcMaps.for_pid(pid)
+            found = perf_map_path(pid)
+            if found:
+                sym.perf_maps.append(PerfMap.load(found))
+        for p in perf_maps:
+            sym.perf_maps.append(PerfMap.load(p))
+        for p in elf:  # fail early, naming the file, when an --elf is not usable
+            sym._override_index()
+        return sym
 
     # -- modules ------------------------------------------------------------------
     def _override_index(self) -> dict[str, str]:
@@ -258,6 +283,8 @@ class Symbolizer:
             pm = self._perf_map_for(module)
             if pm is not None:
                 return _from_jit(pm, module, address)
+        if kind == "perf":
+            kind = self._perf_kind(module, address)
         if kind == "absolute":
             for pm in self.perf_maps:
                 hit = pm.lookup(address)
@@ -292,6 +319,16 @@ class Symbolizer:
         else:
             vaddr = address
         return ms.resolve_vaddr(vaddr, self.lines, self.inlines)
+
+    def _perf_kind(self, module: str | None, address: int) -> str:
+        if module and not module.startswith("["):
+            ms = self.module(module)
+            if ms is not None:
+                if ms.elf.is_exec:
+                    return "vaddr"
+                if ms.elf.file_offset_to_vaddr(address) is not None:
+                    return "offset"
+        return "absolute"
 
     def _kernel(self, module: str | None, address: int) -> Resolution:
         if self.kallsyms is None:

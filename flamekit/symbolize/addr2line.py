@@ -1,7 +1,7 @@
 """The ``flamekit addr2line`` output: one line per address, streamed in batches.
 
 ``0xADDR FUNCTION+0xOFFSET`` (`` at FILE:LINE`` with lines), then with
-inlines one indented line per inlined call, outermost first, each with its
+inlines one line indented by two spaces per inlined call, outermost first, each with its
 own position; ``0xADDR ??`` when unresolved.  Addresses are read lazily and
 answered in batches so 100,000 of them stream without a large buffer.
 """
@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from bisect import bisect_right
+
 from ..errors import InputError
 from . import Frame, Resolution
+from .elf import SymbolTable
 
 BATCH = 4096
 
@@ -38,9 +41,33 @@ def format_resolution(addr: int, r: Resolution, lines: bool, inlines: bool) -> s
         head += _pos(outer)
     out = [head + "\n"]
     if inlines:
-        for depth, f in enumerate(reversed(frames[:-1]), 1):
-            out.append("  " * depth + f"inlined {f.function}" + (_pos(f) if lines else "") + "\n")
+        for f in reversed(frames[:-1]):
+            out.append(f"  inlined {f.function}" + (_pos(f) if lines else "") + "\n")
     return "".join(out)
+
+
+def names_only(addresses: Iterable[int], table: SymbolTable, show: Callable[[str], str]) -> Iterator[str]:
+    """The hot path for function names: bisect over the table, format, batch by batch."""
+    starts = table.starts.tolist()
+    ends = table.ends.tolist()
+    names = table.names
+    shown: dict[int, str] = {}
+    batch: list[str] = []
+    append = batch.append
+    for a in addresses:
+        i = bisect_right(starts, a) - 1
+        if i >= 0 and a < ends[i]:
+            n = shown.get(i)
+            if n is None:
+                n = shown[i] = show(names[i])
+            append(f"0x{a:x} {n}+0x{a - starts[i]:x}\n")
+        else:
+            append(f"0x{a:x} ??\n")
+        if len(batch) >= BATCH:
+            yield "".join(batch)
+            batch.clear()
+    if batch:
+        yield "".join(batch)
 
 
 def run(addresses: Iterable[int], resolve: Callable[[int], Resolution],
@@ -64,6 +91,39 @@ def run(addresses: Iterable[int], resolve: Callable[[int], Resolution],
 
 
 def read_addresses(stream: Iterable[bytes], source: str = "<stdin>") -> Iterator[int]:
+    """Hex addresses (``0x`` optional), any number per line."""
     for lineno, raw in enumerate(stream, 1):
         for word in raw.split():
-            yield parse_address(word.decode("ascii", "replace"), source, lineno)
+            try:
+                yield int(word, 16)
+            except ValueError:
+                yield parse_address(word.decode("ascii", "replace"), source, lineno)
+
+
+def resolver_for(elf: str | None, kallsyms: str | None, debug_dirs: list[str], backend: str, lines: bool,
+                 inlines: bool) -> tuple[Callable[[int], Resolution], Callable[[list[int]], None] | None]:
+    """``(resolve, prefetch)`` for one ELF file (vaddrs) or a kallsyms file."""
+    from . import DEFAULT_DEBUG_DIRS, ModuleSymbolizer, Symbolizer
+    from .kallsyms import Kallsyms
+
+    if kallsyms is not None:
+        sym = Symbolizer(kallsyms=Kallsyms.load(kallsyms))
+        return (lambda a: sym._kernel(None, a)), None
+    assert elf is not None
+    ms = ModuleSymbolizer.open(elf, [*debug_dirs, *DEFAULT_DEBUG_DIRS], backend)
+    want_dwarf = lines or inlines
+    return (lambda a: ms.resolve_vaddr(a, lines, inlines)), ((lambda b: ms.prefetch(b, inlines)) if want_dwarf else None)
+
+
+def stream(addresses: Iterable[int], elf: str | None, kallsyms: str | None, debug_dirs: list[str], backend: str,
+           lines: bool, inlines: bool) -> Iterator[str]:
+    """The whole command: output text for ``addresses``, batch by batch."""
+    if elf is not None and not (lines or inlines):
+        from . import DEFAULT_DEBUG_DIRS
+        from .demangle import display_name
+        from .elf import load_module
+
+        mod = load_module(elf, [*debug_dirs, *DEFAULT_DEBUG_DIRS])
+        return names_only(addresses, mod.symbols, display_name)
+    resolve, prefetch = resolver_for(elf, kallsyms, debug_dirs, backend, lines, inlines)
+    return run(addresses, resolve, prefetch, lines, inlines)

@@ -93,31 +93,49 @@ class SymbolTable:
 
     def __init__(self, symbols: Iterable[RawSymbol], section_ends: list[tuple[int, int]] | None = None,
                  keep_aliases: bool = False) -> None:
-        by_addr: dict[int, list[RawSymbol]] = {}
-        for s in symbols:
-            by_addr.setdefault(s.value, []).append(s)
-        starts = sorted(by_addr)
-        self.starts = array("Q", starts)
+        syms = sorted(symbols, key=lambda s: s.value)
+        bounds = sorted(section_ends or [])
+        self.starts = array("Q")
         self.ends = array("Q")
         self.names: list[str] = []
         self.files: dict[int, str] = {}
         self.aliases: dict[int, list[str]] = {}
-        bounds = sorted(section_ends or [])
-        for i, addr in enumerate(starts):
-            group = by_addr[addr]
-            best = max(group, key=alias_key)
-            if keep_aliases and len(group) > 1:
-                self.aliases[addr] = sorted({s.name for s in group} - {best.name})
-            size = max(s.size for s in group)
+        starts = self.starts
+        n = len(syms)
+        groups: list[list[RawSymbol]] = []
+        i = 0
+        while i < n:
+            j = i + 1
+            v = syms[i].value
+            while j < n and syms[j].value == v:
+                j += 1
+            groups.append(syms[i:j])
+            starts.append(v)
+            i = j
+        ends = self.ends
+        names = self.names
+        last = len(groups) - 1
+        for k, group in enumerate(groups):
+            addr = starts[k]
+            if len(group) == 1:
+                best = group[0]
+                size = best.size
+                static_zero = not best.dynamic
+            else:
+                best = max(group, key=alias_key)
+                if keep_aliases:
+                    self.aliases[addr] = sorted({s.name for s in group} - {best.name})
+                size = max(s.size for s in group)
+                static_zero = any(not s.dynamic for s in group)
             if size:
                 end = addr + size
-            elif any(not s.dynamic for s in group):
+            elif static_zero:
                 # .symtab zero-size symbol: runs to the next symbol (or its section's end)
-                end = starts[i + 1] if i + 1 < len(starts) else _section_end(bounds, addr)
+                end = starts[k + 1] if k < last else _section_end(bounds, addr)
             else:
                 end = addr + 1
-            self.ends.append(end)
-            self.names.append(best.name)
+            ends.append(end)
+            names.append(best.name)
             if best.file:
                 self.files[addr] = best.file
 
@@ -154,64 +172,141 @@ def _mmap(path: str) -> tuple[BinaryIO, mmap.mmap | bytes]:
     return f, m
 
 
-class ElfFile:
-    """One ELF file opened for symbolization: segments, build-id, symbols, debuglink.
+@dataclass(frozen=True)
+class Section:
+    """One section header (the fields symbolization needs)."""
 
-    Raises :class:`InputError` naming the file when it is not a usable ELF file.
+    index: int
+    name: str
+    type: int
+    flags: int
+    addr: int
+    offset: int
+    size: int
+    link: int
+
+
+SHT_SYMTAB, SHT_NOTE, SHT_DYNSYM = 2, 7, 11
+PT_LOAD = 1
+
+
+class ElfFile:
+    """One ELF file opened for symbolization: segments, sections, build-id, symbols.
+
+    The ELF, section and program headers are unpacked here with ``struct``
+    (pyelftools would parse e.g. the whole ``.gnu.hash`` table just to list
+    sections: 0.5 s on libLLVM); pyelftools is used for DWARF, through
+    :attr:`elf`, created on first use.  Raises :class:`InputError` naming the
+    file when it is not a usable ELF file.
     """
 
     def __init__(self, path: str, data: bytes | None = None) -> None:
         self.path = path
+        self._elf: Any = None
         if data is not None:
-            import io
-
             self._file: BinaryIO | None = None
             self._map: Any = data
-            stream: BinaryIO = io.BytesIO(data)
         else:
             self._file, self._map = _mmap(path)
-            stream = self._file
         if self._map[:4] != b"\x7fELF":
             raise InputError(path, None, "not an ELF file")
         try:
-            self.elf = ELFFile(stream)
-            self.is_exec = self.elf.header["e_type"] == "ET_EXEC"
-            self.little = self.elf.little_endian
-            self.elfclass = self.elf.elfclass
-            self.segments = self._read_segments()
-            self.sections = {s.name: s for s in self.elf.iter_sections()}
-        except (ELFError, struct.error, ValueError, KeyError) as e:
+            self._parse_headers()
+        except (struct.error, ValueError, IndexError, UnicodeDecodeError) as e:
             raise InputError(path, None, f"malformed ELF file: {e}") from None
         self.build_id = self._read_build_id()
 
-    # -- structure ------------------------------------------------------------
-    def _read_segments(self) -> list[Segment]:
-        out = []
-        for seg in self.elf.iter_segments():
-            h = seg.header
-            if h["p_type"] == "PT_LOAD":
-                out.append(Segment(h["p_offset"], h["p_vaddr"], h["p_filesz"], h["p_memsz"], bool(h["p_flags"] & 1)))
-        return out
+    def _parse_headers(self) -> None:
+        m = self._map
+        ei_class, ei_data = m[4], m[5]
+        if ei_class not in (1, 2) or ei_data not in (1, 2):
+            raise ValueError("bad ELF class or data encoding")
+        self.elfclass = 64 if ei_class == 2 else 32
+        self.little = ei_data == 1
+        e = "<" if self.little else ">"
+        if self.elfclass == 64:
+            (e_type, _m, _v, _entry, phoff, shoff, _fl, _eh, phentsize, phnum, shentsize, shnum,
+             shstrndx) = struct.unpack_from(e + "HHIQQQIHHHHHH", m, 16)
+            ph_fmt, sh_fmt = e + "IIQQQQQQ", e + "IIQQQQIIQQ"
+        else:
+            (e_type, _m, _v, _entry, phoff, shoff, _fl, _eh, phentsize, phnum, shentsize, shnum,
+             shstrndx) = struct.unpack_from(e + "HHIIIIIHHHHHH", m, 16)
+            ph_fmt, sh_fmt = e + "IIIIIIII", e + "IIIIIIIIII"
+        self.is_exec = e_type == 2
+        self.segments: list[Segment] = []
+        for i in range(phnum if phoff else 0):
+            t = struct.unpack_from(ph_fmt, m, phoff + i * phentsize)
+            if self.elfclass == 64:
+                p_type, p_flags, p_offset, p_vaddr, _pa, p_filesz, p_memsz, _al = t
+            else:
+                p_type, p_offset, p_vaddr, _pa, p_filesz, p_memsz, p_flags, _al = t
+            if p_type == PT_LOAD:
+                self.segments.append(Segment(p_offset, p_vaddr, p_filesz, p_memsz, bool(p_flags & 1)))
+        raw = []
+        if shoff and shnum == 0 and shentsize:
+            shnum = struct.unpack_from(sh_fmt, m, shoff)[5]  # real count in section 0's sh_size
+        for i in range(shnum if shoff else 0):
+            raw.append(struct.unpack_from(sh_fmt, m, shoff + i * shentsize))
+        names_at = raw[shstrndx] if 0 < shstrndx < len(raw) else None
+        self.section_list: list[Section] = []
+        self.sections: dict[str, Section] = {}
+        for i, t in enumerate(raw):
+            sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size, sh_link = t[:7]
+            name = ""
+            if names_at is not None:
+                base = names_at[4] + sh_name
+                end = m.find(b"\0", base, names_at[4] + names_at[5])
+                name = bytes(m[base:end if end >= 0 else base]).decode("utf-8", "surrogateescape")
+            sec = Section(i, name, sh_type, sh_flags, sh_addr, sh_offset, sh_size, sh_link)
+            self.section_list.append(sec)
+            self.sections.setdefault(name, sec)
 
+    @property
+    def elf(self) -> Any:
+        """The pyelftools ELFFile (for DWARF), opened on first use."""
+        if self._elf is None:
+            import io
+
+            stream = self._file if self._file is not None else io.BytesIO(self._map)
+            try:
+                self._elf = ELFFile(stream)
+            except (ELFError, struct.error, ValueError) as e:
+                raise InputError(self.path, None, f"malformed ELF file: {e}") from None
+        return self._elf
+
+    # -- structure ------------------------------------------------------------
     def section_bytes(self, name: str) -> bytes | None:
         """Contents of a section (decompressed), None when absent or NOBITS."""
         sec = self.sections.get(name)
-        if sec is None or sec["sh_type"] == "SHT_NOBITS":
+        return None if sec is None else self._section_data(sec)
+
+    def _section_data(self, sec: Section) -> bytes | None:
+        if sec.type == SHT_NOBITS:
             return None
-        if sec["sh_flags"] & SHF_COMPRESSED:
-            ctype = struct.unpack_from("<I" if self.little else ">I", self._map, sec["sh_offset"])[0]
+        data = bytes(self._map[sec.offset:sec.offset + sec.size])
+        if sec.flags & SHF_COMPRESSED:
+            e = "<" if self.little else ">"
+            if self.elfclass == 64:
+                ctype, _res, _size, _align = struct.unpack_from(e + "IIQQ", data, 0)
+                hdr = 24
+            else:
+                ctype, _size, _align = struct.unpack_from(e + "III", data, 0)
+                hdr = 12
             if ctype == ELFCOMPRESS_ZSTD:
-                raise InputError(self.path, None, f"section {name} is zstd-compressed, which is not supported")
-            return bytes(sec.data())
-        off, size = sec["sh_offset"], sec["sh_size"]
-        return bytes(self._map[off:off + size])
+                raise InputError(self.path, None, f"section {sec.name} is zstd-compressed, which is not supported")
+            if ctype != ELFCOMPRESS_ZLIB:
+                raise InputError(self.path, None, f"section {sec.name} has unknown compression {ctype}")
+            try:
+                return zlib.decompress(data[hdr:])
+            except zlib.error as err:
+                raise InputError(self.path, None, f"section {sec.name}: bad zlib data: {err}") from None
+        return data
 
     def _read_build_id(self) -> str | None:
-        for sec in self.elf.iter_sections():
-            if sec["sh_type"] != "SHT_NOTE":
+        for sec in self.section_list:
+            if sec.type != SHT_NOTE:
                 continue
-            data = self.section_bytes(sec.name) or b""
-            bid = _build_id_from_notes(data, self.little)
+            bid = _build_id_from_notes(self._section_data(sec) or b"", self.little)
             if bid:
                 return bid
         return None
@@ -232,12 +327,12 @@ class ElfFile:
     @property
     def has_symtab(self) -> bool:
         sec = self.sections.get(".symtab")
-        return sec is not None and sec["sh_type"] != "SHT_NOBITS"
+        return sec is not None and sec.type != SHT_NOBITS
 
     @property
     def has_dwarf(self) -> bool:
         sec = self.sections.get(".debug_info") or self.sections.get(".zdebug_info")
-        return sec is not None and sec["sh_type"] != "SHT_NOBITS"
+        return sec is not None and sec.type != SHT_NOBITS
 
     # -- address translation -------------------------------------------------
     def file_offset_to_vaddr(self, off: int) -> int | None:
@@ -268,14 +363,12 @@ class ElfFile:
     def raw_symbols(self, section: str) -> list[RawSymbol]:
         """Function symbols of ``.symtab`` or ``.dynsym``, unpacked in bulk."""
         sec = self.sections.get(section)
-        if sec is None or sec["sh_type"] == "SHT_NOBITS":
+        if sec is None or sec.type == SHT_NOBITS:
             return []
-        data = self.section_bytes(section)
-        try:
-            strsec = self.elf.get_section(sec["sh_link"])
-        except (ELFError, IndexError, struct.error) as e:
-            raise InputError(self.path, None, f"bad string table link of {section}: {e}") from None
-        strtab = self.section_bytes(strsec.name) if strsec is not None else None
+        data = self._section_data(sec)
+        if not 0 < sec.link < len(self.section_list):
+            raise InputError(self.path, None, f"bad string table link of {section}")
+        strtab = self._section_data(self.section_list[sec.link])
         if data is None or strtab is None:
             return []
         exec_secs = self._exec_section_indexes()
@@ -316,12 +409,11 @@ class ElfFile:
         return out
 
     def _exec_section_indexes(self) -> set[int]:
-        return {i for i, s in enumerate(self.elf.iter_sections()) if s["sh_flags"] & SHF_EXECINSTR}
+        return {s.index for s in self.section_list if s.flags & SHF_EXECINSTR}
 
     def exec_ranges(self) -> list[tuple[int, int]]:
         """``[lo, hi)`` vaddr ranges of executable sections (bounds for zero-size symbols)."""
-        return [(s["sh_addr"], s["sh_addr"] + s["sh_size"]) for s in self.elf.iter_sections()
-                if s["sh_flags"] & SHF_EXECINSTR]
+        return [(s.addr, s.addr + s.size) for s in self.section_list if s.flags & SHF_EXECINSTR]
 
     def minidebuginfo(self) -> ElfFile | None:
         """The xz-compressed ELF in ``.gnu_debugdata`` (MiniDebugInfo), parsed."""
