@@ -81,12 +81,27 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--inline", "inline_", is_flag=True, help="perf: un-inline using addr2line."),
         click.option("--context", is_flag=True, help="perf: add source context (with --inline)."),
         click.option("--srcline", is_flag=True, help="perf: parse source lines printed by 'perf script -F +srcline'."),
+        click.option("--bracket-aware-args", is_flag=True,
+                     help="perf: cut C++ argument lists at the parameter list, not inside template "
+                          "arguments, and keep (anonymous namespace) frames (stackcollapse-perf.pl drops them)."),
+        click.option("--exited-as", metavar="NAME",
+                     help="perf: root for samples of exited tasks (':-1  -1'), instead of the Perl "
+                          "script's root built from the whole header line."),
+        click.option("--keep-last-sample", is_flag=True,
+                     help="perf: count a last sample with no blank line after it (stackcollapse-perf.pl drops it)."),
+        click.option("--jobs", type=click.IntRange(1, 2), default=None,
+                     help="perf: 2 folds a large file with two processes, 1 with one (default: 2 from 24 MB)."),
         click.option("--weight", default="auto", show_default=True, type=click.Choice(WEIGHT_CHOICES),
                      help="What a stack's weight is: auto (period when printed), samples, period; "
                           "ftrace: self (time), total (inclusive time of leaf calls), calls."),
         # ftrace (function_graph, function, stack traces)
         click.option("--per-cpu", "per_cpu", is_flag=True, help="ftrace: add a 'CPU n' root frame."),
         click.option("--per-task", "per_task", is_flag=True, help="ftrace: add a 'comm-pid' root frame."),
+        # bpftrace, BCC, DTrace
+        click.option("--map", "map_", metavar="NAME",
+                     help="bpftrace: the map to fold (default: the first printed whose keys hold a stack)."),
+        click.option("--offsets", is_flag=True,
+                     help="bpftrace/bcc/dtrace: keep +OFFSET in frame names (stripped by default so frames merge)."),
         # pprof input
         click.option("--sample-type", metavar="TYPE", default=None,
                      help="pprof: which sample type is the weight, by name or index (default: the last, as pprof)."),
@@ -97,7 +112,8 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 PARAM_KEYS = ("pid", "tid", "kernel", "jit", "all_", "addrs", "event_filter", "inline_", "context", "srcline", "weight",
-              "sample_type", "per_cpu", "per_task")
+              "sample_type", "per_cpu", "per_task", "map_", "offsets",
+              "bracket_aware_args", "exited_as", "keep_last_sample", "jobs")
 
 
 def _params(kw: dict[str, Any]) -> dict[str, Any]:
@@ -191,6 +207,7 @@ DIFF_FORMATS = ["report", "json", "folded", "svg"]
 @click.option("-n", "--normalize", is_flag=True, help="Scale BEFORE to AFTER's total (difffolded.pl -n).")
 @click.option("-s", "--strip-hex", is_flag=True, help="Replace hex addresses 0x... in frames (difffolded.pl -s).")
 @click.option("--negate", is_flag=True, help="svg/folded: widths from BEFORE, hues swapped (what disappeared).")
+@click.option("--title", default=None, help="svg: the title (default: Differential Flame Graph).")
 @click.option("--top", type=click.IntRange(min=0), default=None, metavar="N",
               help="report: show N functions (default 20, 0 = all); json: only the first N.")
 @click.option("--min-delta", "min_delta", type=click.FloatRange(min=0), default=0.0, metavar="PTS",
@@ -204,7 +221,7 @@ DIFF_FORMATS = ["report", "json", "folded", "svg"]
 @click.pass_context
 def diff_cmd(ctx: click.Context, before: str, after: str, fmt: str, strict: bool, quiet: bool, verbose: bool,
              output: str | None, out_format: str | None, normalize: bool, strip_hex: bool, negate: bool,
-             top: int | None, min_delta: float, fail_pct: str | None, fail_fn: tuple[str, ...], measure: str, **kw: Any) -> None:
+             title: str | None, top: int | None, min_delta: float, fail_pct: str | None, fail_fn: tuple[str, ...], measure: str, **kw: Any) -> None:
     """Compare two captures: which functions grew, and fail CI when one grew too much.
 
     BEFORE and AFTER may be folded stacks or any raw format flamekit reads.
@@ -240,15 +257,21 @@ def diff_cmd(ctx: click.Context, before: str, after: str, fmt: str, strict: bool
         elif out_format == "folded":
             out.write(fdiff.dumps_folded(d.swapped() if negate else d))
         else:
-            out.write(_diff_svg(d, negate))
+            out.write(_diff_svg(d, negate, title))
     for o in offenders:
         click.echo(f"flamekit: gate failed: {o.message()}", err=True)
     if offenders:
         ctx.exit(1)
 
 
-def _diff_svg(d: DiffProfile, negate: bool) -> bytes:
-    raise UsageError("svg output of diff is not available yet: use --output-format report|json|folded")
+def _diff_svg(d: DiffProfile, negate: bool, title: str | None) -> bytes:
+    """A differential flame graph: widths from AFTER (BEFORE with --negate), red grew, blue shrank."""
+    from .render import flamegraph
+
+    shown = d.swapped() if negate else d
+    if title is None:
+        title = "Differential Flame Graph" + (" (widths: BEFORE)" if negate else "")
+    return flamegraph.render(shown.materialized(), flamegraph.FlameGraphOptions(title=title, negate=negate))
 
 
 # -- convert (flamekit/convert.py, render/pprof.py, render/speedscope.py) ------
@@ -391,14 +414,12 @@ def addr2line_cmd(addresses: tuple[str, ...], kallsyms: str | None, elf: tuple[s
 
     if (len(elf) == 1) == bool(kallsyms) or len(elf) > 1:
         raise UsageError("give exactly one of --elf PATH or --kallsyms FILE")
-    resolve, prefetch = a2l.resolver_for(elf[0] if elf else None, kallsyms, list(debug_dirs), backend, lines,
-                                         inlines)
     if addresses:
         addrs = iter([a2l.parse_address(a, "<args>") for a in addresses])
     else:
         addrs = a2l.read_addresses(sys.stdin.buffer)
     out = sys.stdout
-    for chunk in a2l.run(addrs, resolve, prefetch, lines, inlines):
+    for chunk in a2l.stream(addrs, elf[0] if elf else None, kallsyms, list(debug_dirs), backend, lines, inlines):
         out.write(chunk)
     out.flush()
 
