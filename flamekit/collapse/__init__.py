@@ -15,6 +15,7 @@ from typing import Any
 from ..diff import DiffProfile
 from ..errors import InputError, Skips
 from ..io import open_input, source_name
+from ..perfdata import is_perf_data, open_perf_data
 from ..profile import Profile
 from .base import CollapseOptions, Collapser
 
@@ -82,6 +83,19 @@ def load(
     opts.source = source
     opts.params.update(params)
     stream, head = open_input(path, progress=progress)
+    close_stream = path != "-"
+    if is_perf_data(head):
+        # a perf.data file: read what 'perf script' prints for it, streamed
+        raw_stream = stream
+        try:
+            stream, head = open_perf_data(path, source, raw_stream, opts.params)
+        finally:
+            if path != "-":
+                raw_stream.close()
+        opts.params["_path"] = None  # the text is a pipe, not a file to split
+        close_stream = True
+    else:
+        opts.params.setdefault("_path", None if path == "-" else path)
     try:
         if fmt == "auto":
             collapser = detect(head, source)
@@ -94,7 +108,7 @@ def load(
         opts.params["_format"] = collapser.name
         result = collapser.collapse(stream, opts)
     finally:
-        if path != "-":
+        if close_stream:
             stream.close()
     if isinstance(result, Profile) and source not in result.sources:
         result.sources.append(source)

@@ -1,0 +1,186 @@
+"""Frame lines of ``perf script`` output turned into frame names.
+
+By default the names are exactly those of stackcollapse-perf.pl (FlameGraph
+41fee1f): offsets stripped, ``[unknown]`` replaced by the DSO's basename,
+arguments cut at the first ``(``, quotes deleted, Java ``L`` prefixes dropped,
+``->`` inline chains split and tagged ``_[i]``, optional ``_[k]``/``_[j]``.
+``bracket_aware_args`` fixes two of its bugs: C++ names are cut at the
+parameter list, not inside template arguments, and ``(anonymous namespace)``
+frames are kept instead of dropped.  All the naming happens in
+:meth:`FrameNamer.line_frames`, the one place a symbolizer hooks into.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+RX_FRAME = re.compile(r"^\s*(\w+)\s*(.+) \((.*)\)", re.ASCII)
+RX_OFFSET = re.compile(r"\+0x[\da-f]+$", re.ASCII)
+RX_GO_METHOD = re.compile(r"\.\(.*\)\.")
+RX_ARGS = re.compile(r"\((?!anonymous namespace\)).*")
+RX_KERNEL_DSO = re.compile(r"^\[|vmlinux$")
+RX_JIT_DSO = re.compile(r"/tmp/perf-\d+\.map", re.ASCII)
+RX_NO_INLINE_DSO = re.compile(r"perf-\d+.map|kernel\.|\[[^\]]+\]", re.ASCII)
+RX_SRCLINE_BRACKETS = re.compile(r"\[.*?\]")
+RX_ARROW_NOT_OPERATOR = re.compile(r"(?<!operator)->")
+_OPERATOR_CHARS = frozenset("<>=!+-*/%^&|~[],")
+_ANON = "(anonymous namespace)"
+
+
+@dataclass(frozen=True)
+class NamingOptions:
+    """The settings that change frame names (see the module docstring)."""
+
+    kernel: bool = False
+    jit: bool = False
+    addrs: bool = False
+    inline: bool = False
+    context: bool = False
+    srcline: bool = False
+    bracket_aware_args: bool = False
+
+
+class Unresolved(str):
+    """A frame ``--inline`` will expand through addr2line once all samples are read.
+
+    ``fallback`` holds the names used when addr2line has no answer.
+    """
+
+    pc: str
+    dso: str
+    fallback: tuple[str, ...]
+
+    def __new__(cls, pc: str, dso: str, fallback: tuple[str, ...]) -> Unresolved:
+        self = super().__new__(cls, f"\x00inline\x00{dso}\x00{pc}")
+        self.pc, self.dso, self.fallback = pc, dso, fallback
+        return self
+
+
+def cut_args_bracket_aware(func: str) -> str:
+    """``func`` without its parameter list: cut at the first ``(`` outside ``<>[]{}()``.
+
+    ``operator()``/``operator<<``-style names and ``(anonymous namespace)`` are
+    not parameter lists.
+    """
+    depth = 0
+    i, n = 0, len(func)
+    while i < n:
+        c = func[i]
+        if c == "o" and func.startswith("operator", i) and (i == 0 or not (func[i - 1].isalnum() or func[i - 1] == "_")):
+            j = i + 8
+            if func.startswith("()", j):
+                i = j + 2
+                continue
+            while j < n and func[j] in _OPERATOR_CHARS:
+                j += 1
+            i = max(j, i + 8)
+            continue
+        if c in "<[{":
+            depth += 1
+        elif c in ">]}":
+            depth = max(depth - 1, 0)
+        elif c == "(":
+            if func.startswith(_ANON, i):
+                i += len(_ANON)
+                continue
+            if depth == 0:
+                return func[:i]
+            depth += 1
+        elif c == ")":
+            depth = max(depth - 1, 0)
+        i += 1
+    return func
+
+
+class FrameNamer:
+    """Names for the frames of one ``perf script`` frame line."""
+
+    def __init__(self, opts: NamingOptions, resolver: Any = None) -> None:
+        self.opts = opts
+        self.resolver = resolver
+
+    def resolve_unknown(self, pc: str, dso: str) -> str | None:
+        """A name for an ``[unknown]`` symbol in a known DSO, from the resolver if one is set."""
+        if self.resolver is None:
+            return None
+        try:
+            found = self.resolver.resolve(dso, int(pc, 16), "perf")
+        except Exception:  # a resolver that cannot answer leaves the frame as perf printed it
+            return None
+        name = getattr(found, "name", found)
+        return name if isinstance(name, str) and name else None
+
+    def line_frames(self, text: str, is_java: bool, next_line: Callable[[], bytes | None] | None = None) -> list[str] | None:
+        """The frames (in print order) of one frame line, or None when ``text`` is not one.
+
+        ``next_line`` supplies the source line ``perf script -F +srcline`` prints
+        after each frame (``--srcline``).
+        """
+        m = RX_FRAME.match(text)
+        if m is None:
+            return None
+        pc, rawfunc, mod = m.group(1), m.group(2), m.group(3)
+        o = self.opts
+        if o.inline and not RX_NO_INLINE_DSO.search(mod):
+            return [Unresolved(pc, mod, tuple(self._names(pc, rawfunc, mod, is_java, None)))]
+        return self._names(pc, rawfunc, mod, is_java, next_line)
+
+    def _names(self, pc: str, rawfunc: str, mod: str, is_java: bool,
+               next_line: Callable[[], bytes | None] | None) -> list[str]:
+        o = self.opts
+        rawfunc = RX_OFFSET.sub("", rawfunc, count=1)
+        if rawfunc.startswith("(") and not (o.bracket_aware_args and rawfunc.startswith(_ANON)):
+            return []  # the Perl script skips these as process names
+        is_unknown = False
+        out: list[str] = []
+        pieces = (RX_ARROW_NOT_OPERATOR if o.bracket_aware_args else _ARROW).split(rawfunc)
+        while pieces and pieces[-1] == "":  # Perl's split drops trailing empty fields
+            pieces.pop()
+        for func in pieces:
+            if func == "[unknown]":
+                resolved = self.resolve_unknown(pc, mod) if mod != "[unknown]" else None
+                if resolved is not None:
+                    func = resolved
+                else:
+                    if mod != "[unknown]":
+                        func = mod.rpartition("/")[2]
+                    else:
+                        func = "unknown"
+                        is_unknown = True
+                    func = f"[{func} <{pc}>]" if o.addrs else f"[{func}]"
+            func = func.replace(";", ":")
+            if not RX_GO_METHOD.search(func):
+                func = cut_args_bracket_aware(func) if o.bracket_aware_args else RX_ARGS.sub("", func, count=1)
+            func = func.replace('"', "").replace("'", "")
+            if is_java and "/" in func and func.startswith("L"):
+                func = func[1:]
+            if out:
+                if "_[i]" not in func:
+                    func += "_[i]"
+            elif o.kernel and RX_KERNEL_DSO.search(mod) and "unknown" not in mod:
+                func += "_[k]"
+            elif o.jit and RX_JIT_DSO.search(mod):
+                if "_[j]" not in func:
+                    func += "_[j]"
+            if o.srcline and not is_unknown and next_line is not None:
+                src = next_line()
+                if src is not None:
+                    s = RX_SRCLINE_BRACKETS.sub("", src.rstrip(b"\n").decode("utf-8", "surrogateescape")).strip(" \t\n\r\x0b\x0c")
+                    if s:
+                        func += ":" + s
+            out.append(func)
+        return out
+
+
+class _Arrow:
+    """``str.split('->')`` with the interface of a compiled regex."""
+
+    @staticmethod
+    def split(s: str) -> list[str]:
+        return s.split("->")
+
+
+_ARROW = _Arrow()

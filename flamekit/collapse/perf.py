@@ -1,0 +1,194 @@
+"""``perf script`` output → Profile, byte-compatible with stackcollapse-perf.pl by default.
+
+Reads large binary blocks, cuts them at the blank line between records and
+folds them with :class:`~flamekit.collapse._perf_fold.PerfFolder`.  Large plain
+files are split in two on a record boundary and folded by two processes (the
+result is the same sum).  Options (``options.get``): pid, tid, kernel, jit,
+all, addrs, event_filter, inline, context, srcline, weight, plus flamekit's
+fixes: bracket_aware_args, exited_as, keep_last_sample.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, BinaryIO, ClassVar
+
+from ..errors import InputError, UsageError
+from ..profile import Profile
+from ._perf_fold import PerfFolder, PerfSettings
+from ._perf_frames import NamingOptions
+from ._perf_header import parse_header
+from .base import CollapseOptions
+
+BLOCK = 8 << 20
+#: plain files at least this large are folded by two processes
+PARALLEL_MIN_BYTES = 24 << 20
+
+_RX_DETECT_FRAME = re.compile(rb"^\s*[0-9a-f]+ .+ \(.*\)\s*$", re.M)
+_TIME_EVENTS = (b"cpu-clock", b"task-clock")
+
+
+def settings_from(options: CollapseOptions) -> PerfSettings:
+    """The PerfSettings an options object asks for."""
+    weight = options.get("weight", "auto")
+    if weight not in ("auto", "samples", "period"):
+        raise UsageError(f"--weight must be auto, samples or period, not {weight!r}")
+    all_ = bool(options.get("all", False))
+    naming = NamingOptions(
+        kernel=bool(options.get("kernel", False)) or all_,
+        jit=bool(options.get("jit", False)) or all_,
+        addrs=bool(options.get("addrs", False)),
+        inline=bool(options.get("inline", False)),
+        context=bool(options.get("context", False)),
+        srcline=bool(options.get("srcline", False)),
+        bracket_aware_args=bool(options.get("bracket_aware_args", False)),
+    )
+    if naming.inline and naming.srcline:
+        raise UsageError("--inline and --srcline are alternatives: choose one")
+    ev = options.get("event_filter")
+    exited = options.get("exited_as")
+    return PerfSettings(
+        naming=naming,
+        pid=bool(options.get("pid", False)),
+        tid=bool(options.get("tid", False)),
+        weight=weight,
+        event_filter=os.fsencode(ev) if ev else None,
+        exited_as=os.fsencode(exited) if exited else None,
+        keep_last_sample=bool(options.get("keep_last_sample", False)),
+    )
+
+
+def blocks(stream: BinaryIO, limit: int | None = None) -> Any:
+    """Yield ``(records, first_line)`` cut at blank lines, then ``(tail, first_line)`` last.
+
+    ``records`` never ends with a newline; ``tail`` is what follows the last blank line.
+    """
+    carry = b""
+    line = 1
+    left = limit
+    while True:
+        n = BLOCK if left is None else min(BLOCK, left)
+        block = stream.read(n) if n > 0 else b""
+        if left is not None:
+            left -= len(block)
+        if not block:
+            break
+        buf = carry + block if carry else block
+        cut = buf.rfind(b"\n\n")
+        if cut < 0:
+            carry = buf
+            continue
+        end = cut
+        while end > 0 and buf[end - 1] == 10:
+            end -= 1
+        records = buf[:end]
+        carry = buf[cut + 2:]
+        yield False, records, line
+        line += buf.count(b"\n", 0, cut + 2)
+    yield True, carry, line
+
+
+def fold_stream(stream: BinaryIO, settings: PerfSettings, options: CollapseOptions,
+                limit: int | None = None, first_line: int = 1, final: bool = True) -> PerfFolder:
+    """Fold a whole stream (or its first ``limit`` bytes) into a PerfFolder."""
+    folder = PerfFolder(settings, options.source, options.skips, options.resolver)
+    if settings.naming.srcline:
+        # -F +srcline lines may belong to the next record: go line by line, as Perl does
+        _fold_lines(stream, folder, limit)
+        return folder
+    for is_tail, data, line in blocks(stream, limit):
+        folder.lines_seen = line - 1
+        if is_tail:
+            if final:
+                folder.finish_tail(data, line + first_line - 1)
+            elif data.strip(b"\n"):
+                raise AssertionError("a parallel part must end on a record boundary")
+        else:
+            folder.feed(data, line + first_line - 1)
+    return folder
+
+
+def _fold_lines(stream: BinaryIO, folder: PerfFolder, limit: int | None) -> None:
+    def numbered() -> Any:
+        lineno = 0
+        for raw in stream:
+            lineno += 1
+            yield lineno, raw[:-1] if raw.endswith(b"\n") else raw
+    lines = numbered()
+    folder.feed_lines(lines)
+    folder.finish_tail(b"", 0)
+
+
+def first_event(head: bytes) -> bytes | None:
+    """The event of the first sample header in ``head`` (None when none is seen)."""
+    for line in head.split(b"\n"):
+        if not line or line[:1] in b" \t#":
+            continue
+        h = parse_header(line)
+        if h is not None and h.event is not None:
+            return h.event
+    return None
+
+
+class PerfCollapser:
+    name: ClassVar[str] = "perf"
+    priority: ClassVar[int] = 100
+    description: ClassVar[str] = "perf script text (and perf.data through perf script)"
+
+    def detect(self, head: bytes) -> bool | None:
+        """Sure when a sample header line is followed by a frame line ``ADDR SYM (DSO)``
+        (or, for a capture without ``-g``, by a blank line)."""
+        lines = head.split(b"\n")
+        for i, line in enumerate(lines[:-1]):
+            if not line or line[:1] in b"# \t":
+                continue
+            if parse_header(line) is None:
+                continue
+            nxt = lines[i + 1]
+            if _RX_DETECT_FRAME.match(nxt) or (not nxt.strip() and line.rstrip().endswith(b":")):
+                return True
+        return False
+
+    def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
+        settings = settings_from(options)
+        from ._perf_parallel import fold_parallel, parallel_plan
+
+        plan = parallel_plan(options, settings)
+        if plan is not None:
+            folder_stacks = fold_parallel(stream, options, settings, *plan)
+            stacks, meta = folder_stacks
+        else:
+            folder = fold_stream(stream, settings, options)
+            folder.report_filtered()
+            stacks, meta = folder.stacks(), summary(folder)
+        if settings.naming.inline:
+            from ._perf_inline import expand_inline
+
+            stacks = expand_inline(stacks, settings.naming.context)
+        return make_profile(stacks, meta, settings, options.source)
+
+
+def summary(folder: PerfFolder) -> dict[str, Any]:
+    """What a Profile needs to know about a fold besides its stacks."""
+    return {"event": folder.event_filter, "periods": folder.periods, "samples": folder.samples}
+
+
+def make_profile(stacks: dict[tuple[str, ...], int], meta: dict[str, Any], settings: PerfSettings,
+                 source: str) -> Profile:
+    """A Profile labelled with the unit its weights are in and the event kept."""
+    event = meta["event"]
+    if settings.weight == "period" and not meta["periods"] and meta["samples"]:
+        raise InputError(source, None, "--weight period, but perf printed no period "
+                                       "(use 'perf script -F +period' or --weight samples)")
+    if settings.weight != "samples" and meta["periods"]:
+        base = (event or b"").split(b":")[0]
+        unit = "nanoseconds" if base in _TIME_EVENTS else "period"
+    else:
+        unit = "samples"
+    p = Profile(stacks, unit=unit, event=event.decode("utf-8", "surrogateescape") if event else None)
+    p.meta["samples"] = str(meta["samples"])
+    return p
+
+
+COLLAPSER = PerfCollapser()
