@@ -107,6 +107,9 @@ class GprofParser:
         self.spontaneous: set[str] = set()
         self.whole: dict[int, tuple[float, float, int | None, int | None, list[str]]] = {}
         self._names: dict[bytes, _Name] = {}
+        self.primaries: set[str] = set()
+        self.called_total: dict[str, int] = {}
+        self.annotated = False
 
     # -- names ----------------------------------------------------------------
     def resolve(self, n: _Name) -> str:
@@ -169,6 +172,8 @@ class GprofParser:
                 self.no_time = True
         elif s == b"no time accumulated":
             self.no_time = True
+        elif s.startswith(b"*** File "):
+            self.annotated = True
 
     def _flat_line(self, lineno: int, s: bytes) -> None:
         parts = s.split(None, 3)
@@ -205,6 +210,10 @@ class GprofParser:
         if first == 99 and s.startswith(b"called/total") or first == 105 and s.startswith(b"index"):
             return
         entry = self.entry
+        if entry is None and not line[:1].isspace() and first != 91:
+            # prose after the table (the blurb without -b): the table is over
+            self.section = 0
+            return
         if entry is None:
             entry = self.entry = _Entry(line=lineno)
         if first == 91:  # '[': the primary line
@@ -222,11 +231,23 @@ class GprofParser:
         if m is None:
             self.skips.skip(self.source, lineno, "malformed gprof call-graph arc line")
             return
-        self_s, child_s, calls, _t, _r, tail = m.groups()
+        self_s, child_s, calls, called_total, _r, tail = m.groups()
         n = self._name(tail)
+        if n.index is None and tail != b"<spontaneous>":
+            if entry.primary is None and not entry.parents and self_s is None and calls is None:
+                # prose after the table (the blurb without -b): the table is over
+                self.entry = None
+                self.section = 0
+                return
+            self.skips.skip(self.source, lineno, "gprof call-graph arc without an [index]")
+            return
         weight = float(self_s) + float(child_s) if self_s else None
-        (entry.parents if entry.primary is None else entry.children).append(
-            (n, weight, int(calls) if calls else None))
+        if entry.primary is None:
+            entry.parents.append((n, weight, int(calls) if calls else None))
+        else:
+            entry.children.append((n, weight, int(calls) if calls else None))
+            if called_total:  # N/T: T is every call into the child (or its cycle)
+                self.called_total.setdefault(self.resolve(n), int(called_total))
 
     def _name(self, tail: bytes) -> _Name:
         """split_name, memoized: a function's name is printed many times."""
@@ -249,10 +270,11 @@ class GprofParser:
         n, self_sec, children, calls, rec = entry.primary
         g = self.graph
         if n.whole_cycle is not None:
-            members = [self.resolve(c[0]) for c in entry.children]
+            members = sorted(self.resolve(c[0]) for c in entry.children)
             self.whole[n.whole_cycle] = (self_sec, self_sec + children, calls, rec, members)
             return
         name = self.resolve(n)
+        self.primaries.add(name)
         node = g.node(name)
         node.self = self_sec
         node.total = self_sec + children
@@ -276,6 +298,9 @@ class GprofParser:
         self._end_section()
         g = self.graph
         if not self.saw_graph and not self.flat:
+            if self.annotated:
+                raise InputError(self.source, None, "gprof -A annotated source has no flat profile or call graph; "
+                                 "run gprof -b (or -p / -q) instead")
             raise InputError(self.source, None, "no gprof flat profile or call graph found")
         for name in self.flat_order:
             row = self.flat[name]
@@ -289,11 +314,28 @@ class GprofParser:
                 node.total = max(row.self, inclusive)
                 if not self.saw_graph:
                     g.meta["totals"] = "from the flat profile's per-call columns (rounded)"
-        # functions seen only as arcs into excluded entries: self time from the flat profile
+        # functions seen only in arcs (their entry excluded with -Q or -q NAME):
+        # self from the flat profile, else inferred from the arcs around them
+        inbound: dict[str, float] = {}
+        outbound: dict[str, float] = {}
+        for (a, b), e in g.edges.items():
+            if e.weight is not None and a != b:
+                inbound[b] = inbound.get(b, 0.0) + e.weight
+                outbound[a] = outbound.get(a, 0.0) + e.weight
+        in_arcs = {a for a, _ in g.edges} | {b for _, b in g.edges}
         for name, node in g.nodes.items():
+            if name in self.primaries or name not in in_arcs:
+                continue
             row = self.flat.get(name)
-            if row is not None and node.total == 0.0 and node.self == 0.0 and row.self:
-                node.self = node.total = row.self
+            if row is not None:
+                node.self = row.self
+                node.calls = row.calls if node.calls is None else node.calls
+                node.total = max(row.self, inbound.get(name, 0.0))
+            else:
+                if node.calls is None and node.cycle is None:
+                    node.calls = self.called_total.get(name)
+                node.total = inbound.get(name, 0.0)
+                node.self = max(0.0, round(node.total - outbound.get(name, 0.0), 2))
         selfs = sum(n.self for n in g.nodes.values())
         total = self.granularity_total if self.granularity_total else selfs
         if self.no_time or total <= 0:

@@ -33,6 +33,8 @@ def looks_gprof(head: bytes) -> bool:
         head = normalize(head[: len(head) & ~1], "<head>") if len(head) > 2 else b""
     if any(m in head for m in _MARKERS):
         return True
+    if head.startswith(b"*** File ") and b" -> " in head:
+        return True  # gprof -A: recognised, so the error can say what to run instead
     return b"granularity: each sample hit covers" in head and b"index" in head
 
 

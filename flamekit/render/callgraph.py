@@ -246,15 +246,30 @@ def select(graph: CallGraph, opts: CallGraphOptions, node_thres: float | None = 
     nthres = (opts.node_thres if node_thres is None else node_thres) / 100.0
     ethres = opts.edge_thres / 100.0
     hide = [re.compile(h) for h in opts.hide]
-    keep = {k for k, n in graph.nodes.items()
-            if weight[k] >= nthres and not any(rx.search(k) for rx in hide)}
+    # a node counts as heavy as the heaviest arc touching it: gprof gives a
+    # cycle's entry member only its own share, the whole cycle's time is on
+    # the arc into it, and the entry must not vanish under the threshold
+    visible = dict(weight)
+    for (a, b), w in edgew.items():
+        if w is not None:
+            if w > visible[a]:
+                visible[a] = w
+            if w > visible[b]:
+                visible[b] = w
+    for cyc in graph.cycles:  # a cycle is drawn whole or not at all
+        members = [m for m in cyc.members if m in visible]
+        top = max((visible[m] for m in members), default=0.0)
+        for m in members:
+            visible[m] = top
+    keep = {k for k in graph.nodes
+            if visible[k] >= nthres and not any(rx.search(k) for rx in hide)}
     edges = []
     for key in sorted(graph.edges):
         a, b = key
         if a not in keep or b not in keep:
             continue
         w = edgew[key]
-        if (w if w is not None else min(weight[a], weight[b])) < ethres:
+        if (w if w is not None else min(visible[a], visible[b])) < ethres:
             continue
         edges.append(graph.edges[key])
     down: dict[str, list[str]] = {}

@@ -16,8 +16,11 @@ gprof -b -q ./calls gmon.out  > "$here/calls_bq.txt"
 gprof -b -p ./calls gmon.out  > "$here/calls_bp.txt"
 gprof -T ./calls gmon.out     > "$here/calls_T.txt"
 gprof -b -T ./calls gmon.out  > "$here/calls_bT.txt"
-gprof -b -l ./calls gmon.out  > "$here/calls_bl.txt"
 gprof -b -q -Qmix ./calls gmon.out > "$here/calls_bq_Qmix.txt"
+# line granularity needs debug info: a separate -g build and run
+gcc -pg -g -O1 -fno-inline -fno-optimize-sibling-calls -o calls_g "$here/src/calls.c"
+./calls_g 1000 >/dev/null
+gprof -b -l ./calls_g gmon.out > "$here/calls_bl.txt"
 g++ -pg -O1 -fno-inline -fno-optimize-sibling-calls -o shapes "$here/src/shapes.cpp"
 ./shapes 400000 >/dev/null
 gprof -b ./shapes gmon.out    > "$here/shapes_b.txt"
