@@ -7,7 +7,7 @@ Not a collapser itself (the leading underscore keeps it out of the registry).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 ENC = "utf-8"
@@ -35,8 +35,14 @@ LOST_EVENTS = re.compile(rb"^\s*CPU:\s*(\d+)\s*\[LOST(?:\s+(\d+))?\s+EVENTS\]")
 BUFFER_STARTED = re.compile(rb"^#{3,}\s*CPU\s+(\d+)\s+buffer started")
 
 
-def iter_chunks(stream: BinaryIO, chunk: int = CHUNK) -> Iterator[tuple[int, list[bytes]]]:
-    """Complete lines in big chunks, with the 1-based number of each chunk's first line."""
+def iter_chunks(
+    stream: BinaryIO, chunk: int = CHUNK, transform: Callable[[bytes], bytes] | None = None
+) -> Iterator[tuple[int, list[bytes]]]:
+    """Complete lines in big chunks, with the 1-based number of each chunk's first line.
+
+    ``transform`` may rewrite each chunk of whole lines (in C, e.g. a regex
+    substitution) as long as it keeps the number of lines.
+    """
     rest = b""
     lineno = 1
     while True:
@@ -45,13 +51,17 @@ def iter_chunks(stream: BinaryIO, chunk: int = CHUNK) -> Iterator[tuple[int, lis
             break
         if rest:
             data = rest + data
-        lines = data.split(b"\n")
-        rest = lines.pop()
-        if lines:
+        cut = data.rfind(b"\n") + 1
+        data, rest = data[:cut], data[cut:]
+        if data:
+            if transform is not None:
+                data = transform(data)
+            lines = data.split(b"\n")
+            lines.pop()
             yield lineno, lines
             lineno += len(lines)
     if rest:
-        yield lineno, [rest]
+        yield lineno, [transform(rest) if transform is not None else rest]
 
 
 def decode(raw: bytes) -> str:

@@ -91,6 +91,17 @@ _PAD = "[unknown]\x00pad"
 _MAX_CACHE = 1 << 18
 
 
+_ABSTIME_ALL = re.compile(rb"^[ \t]*\d+\.\d+ +\|(?=[ \t]+\d+\))", re.M)
+
+
+def _strip_abstime(chunk: bytes) -> bytes:
+    """Cut the abstime column (``6.077379 |  0) ...``) off every line of a chunk,
+    in one C pass, so lines differing only by time share a cache entry."""
+    if b" |   " in chunk[:4096] and _ABSTIME_ALL.search(chunk, 0, 4096):
+        return _ABSTIME_ALL.sub(b"", chunk)
+    return chunk
+
+
 def _duration_ns(tok: bytes) -> int:
     """``12.345`` µs as printed (3 decimals, sometimes fewer) → nanoseconds."""
     whole, _, frac = tok.partition(b".")
@@ -217,6 +228,63 @@ def _classify(line: bytes) -> tuple[Record, bool]:
     return r, cacheable
 
 
+class _Classifier:
+    """Memoized classification for lines the whole-line cache missed.
+
+    Lines that differ only in their timestamp (abstime column) or their
+    duration share a *shape*: the line with that field cut out.  The shape is
+    classified once; the duration is parsed (and memoized) per line.
+    """
+
+    def __init__(self, cache: dict[bytes, Record]) -> None:
+        self.cache = cache
+        self.shapes: dict[bytes, Record] = {}
+        self.durations: dict[bytes, int] = {}
+
+    def classify(self, line: bytes) -> Record:
+        cache = self.cache
+        cacheable = True
+        j = line.find(b"|")
+        if j > 0:
+            head = line[:j]
+            if b")" not in head and b"." in head and b"[" not in head and head.strip().replace(b".", b"", 1).isdigit():
+                # an abstime column: the rest of the line is what repeats
+                line = line[j + 1 :]
+                r = cache.get(line)
+                if r is not None:
+                    return r
+                cacheable = False
+        u = line.find(b" us ")
+        if u > 0:
+            bar = line.find(b"|", u)
+            k = line.rfind(b" ", 0, u) + 1
+            tok = line[k:u]
+            if bar > 0 and k > 0 and tok[:1].isdigit():
+                key = line[:k] + line[bar:]
+                r = self.shapes.get(key)
+                if r is None:
+                    r, ok = _classify(line)
+                    if not ok or len(self.shapes) >= _MAX_CACHE or r[0] not in (LEAF, EXIT):
+                        return r
+                    self.shapes[key] = r
+                ns = self.durations.get(tok)
+                if ns is None:
+                    try:
+                        ns = _duration_ns(tok)
+                    except ValueError:
+                        return _classify(line)[0]
+                    if len(self.durations) < _MAX_CACHE:
+                        self.durations[tok] = ns
+                r = r[:6] + (ns,)
+                if cacheable and len(cache) < _MAX_CACHE:
+                    cache[line] = r
+                return r
+        r, ok = _classify(line)
+        if ok and cacheable and len(cache) < _MAX_CACHE:
+            cache[line] = r
+        return r
+
+
 class FtraceGraphCollapser:
     """ftrace function_graph text → stacks weighted by time (see module doc)."""
 
@@ -320,15 +388,14 @@ class _Rebuilder:
                 r = roots_cache[(cpu, key)] = tuple(parts)
             return r
 
+        classify = _Classifier(cache).classify
         last_key: Any = object()
         st: list[list[Any]] = []
-        for lineno0, lines in iter_chunks(stream):
+        for lineno0, lines in iter_chunks(stream, transform=_strip_abstime):
             for i, line in enumerate(lines):
                 r = cache_get(line)
                 if r is None:
-                    r, ok = _classify(line)
-                    if ok and len(cache) < _MAX_CACHE:
-                        cache[line] = r
+                    r = classify(line)
                 kind = r[0]
                 if kind == IGNORE:
                     continue
