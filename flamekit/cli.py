@@ -424,6 +424,86 @@ def addr2line_cmd(addresses: tuple[str, ...], kallsyms: str | None, elf: tuple[s
     out.flush()
 
 
+# -- flamegraph (flamekit/render/flamegraph.py) ---------------------------------
+
+FLAMEGRAPH_PALETTES = ["hot", "mem", "io", "wakeup", "chain", "java", "js", "perl", "python", "rust",
+                       "red", "green", "blue", "aqua", "yellow", "purple", "orange"]
+
+
+@main.command(name="flamegraph")
+@click.argument("inputs", nargs=-1, metavar="[INPUT]...")
+@input_options
+@output_option
+@click.option("--title", default=None, help="Title (default: Flame Graph, Icicle Graph or Flame Chart).")
+@click.option("--subtitle", default=None, help="Second line under the title.")
+@click.option("--width", type=click.IntRange(min=21), default=1200, show_default=True, help="Image width in pixels.")
+@click.option("--height", type=click.IntRange(min=2), default=16, show_default=True, help="Frame height in pixels.")
+@click.option("--minwidth", default="0.1", show_default=True, metavar="PX|N%",
+              help="Frames narrower than this are not drawn (their weight stays in the parent); "
+                   "they are embedded and drawn when a zoom makes them wide enough.")
+@click.option("--max-embedded-frames", type=click.IntRange(min=0), default=100_000, show_default=True,
+              help="How many frames narrower than --minwidth to embed for zooming (heaviest first).")
+@click.option("--fonttype", default="Verdana", show_default=True, help="Font family.")
+@click.option("--fontsize", type=click.FloatRange(min=1), default=12, show_default=True, help="Font size.")
+@click.option("--fontwidth", type=click.FloatRange(min=0.01), default=0.59, show_default=True,
+              help="Average glyph width / font size, for label truncation.")
+@click.option("--countname", default=None, help="Unit in tooltips (default: the profile's unit, e.g. samples).")
+@click.option("--nametype", default="Function:", show_default=True, help="Prefix of the details line.")
+@click.option("--colors", type=click.Choice(FLAMEGRAPH_PALETTES), default="hot", show_default=True,
+              help="Palette.")
+@click.option("--bgcolors", default=None, help="Background: yellow, blue, green, grey or #rrggbb.")
+@click.option("--hash", "hash_", is_flag=True, help="Colour by flamegraph.pl's name hash (early characters weigh more).")
+@click.option("--random", "random_", is_flag=True, help="Truly random colours (output differs run to run).")
+@click.option("--cp", is_flag=True, help="Consistent palette: read and update palette.map in the working directory.")
+@click.option("--reverse", is_flag=True, help="Reverse each stack before merging (leaf becomes root).")
+@click.option("--inverted", is_flag=True, help="Icicle graph: root at the top.")
+@click.option("--flamechart", is_flag=True, help="Flame chart: keep input order, merge only adjacent stacks.")
+@click.option("--negate", is_flag=True, help="Differential input: swap red/blue and negate the printed delta.")
+@click.option("--notes", default="", help="Text for an XML comment in the SVG.")
+@click.option("--factor", type=float, default=1.0, show_default=True, help="Scale the counts shown in tooltips.")
+@click.option("--nameattr", "nameattr", default=None, metavar="FILE",
+              help="Per-function attributes: 'func<TAB>key=value...' (href, target, title, class, id).")
+@click.option("--encoding", default=None, help="XML encoding of the output (default UTF-8).")
+@click.option("--total", type=click.IntRange(min=1), default=None,
+              help="Width of the whole graph in weight units (a shared scale; ignored below the real total).")
+@click.option("--colordiffusion", is_flag=True, help="Colour by width: wider frames are redder (inferno).")
+@click.option("--base", multiple=True, metavar="SYMBOL", help="Re-root stacks at this symbol (repeatable; inferno).")
+@click.option("--search-color", default="rgb(230,0,230)", show_default=True, help="Fill of matched frames.")
+@click.option("--stroke-color", default=None, help="Outline colour of frames (default none).")
+@click.option("--uicolor", default=None, help="Colour of the title, buttons and details text.")
+@click.option("--truncate-text-right/--truncate-text-left", default=True, show_default=True,
+              help="Where long labels are cut.")
+@click.option("--sort", "sort_", type=click.Choice(["name", "weight"]), default="name", show_default=True,
+              help="Order of callees: alphabetical (flamegraph.pl) or heaviest first.")
+def flamegraph_cmd(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, verbose: bool, output: str | None,
+                   **kw: Any) -> None:
+    """Draw an interactive SVG flame graph (folded, differential folded or any raw input; several are merged)."""
+    from .render import flamegraph as fg
+
+    params = _params(kw)
+    nameattr = kw.pop("nameattr")
+    opts = fg.FlameGraphOptions(
+        title=kw["title"], subtitle=kw["subtitle"], width=kw["width"], height=kw["height"], minwidth=kw["minwidth"],
+        fonttype=kw["fonttype"], fontsize=kw["fontsize"], fontwidth=kw["fontwidth"], countname=kw["countname"],
+        nametype=kw["nametype"], colors=kw["colors"], bgcolors=kw["bgcolors"], hash=kw["hash_"],
+        random=kw["random_"], cp=kw["cp"], reverse=kw["reverse"], inverted=kw["inverted"],
+        flamechart=kw["flamechart"], negate=kw["negate"], notes=kw["notes"], factor=kw["factor"],
+        nameattr=fg.read_nameattr(nameattr) if nameattr else {}, encoding=kw["encoding"], total=kw["total"],
+        colordiffusion=kw["colordiffusion"], base=kw["base"], search_color=kw["search_color"],
+        stroke_color=kw["stroke_color"], uicolor=kw["uicolor"], truncate_text_right=kw["truncate_text_right"],
+        sort=kw["sort_"], max_embedded_frames=kw["max_embedded_frames"])
+    fg.check_options(opts)
+    result = load_inputs(inputs, fmt, strict, quiet, verbose, params)
+    try:
+        svg = fg.render(result, opts)
+    except fg.EmptyProfileError as e:
+        with atomic_output(output) as out:
+            out.write(fg.error_svg(f"no valid input provided to flamegraph ({e.reason})", opts))
+        raise
+    with atomic_output(output) as out:
+        out.write(svg)
+
+
 def run() -> None:
     main(prog_name="flamekit")
 

@@ -1,0 +1,423 @@
+"""Interactive SVG flame graphs, in flamegraph.pl's document conventions.
+
+``render(profile_or_diff, options) -> bytes`` is the whole API.  The SVG keeps
+what post-processing of flamegraph.pl output relies on (frames are ``<g>``
+holding ``<title>``, ``<rect>``, ``<text>``; ids ``frames``, ``details``,
+``unzoom``, ``search``, ``matched``; JS ``search()``, ``zoom()``,
+``unzoom()``, ``reset_search()``; URL ``?x=&y=&s=``) and adds inferno's
+``fg:x``/``fg:w`` sample offsets.  Frames the width budget hides are embedded
+as JSON and drawn by the script when a zoom makes them wide enough.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..diff import DiffProfile
+from ..errors import InputError, UsageError
+from ..profile import Profile, Stack
+from . import palette as pal
+from .layout import Embedded, Frame, Layout, layout
+from .xmltext import display, embed_json, escape, safe_text, xml_name
+
+FG_NS = "http://github.com/jonhoo/inferno"
+ASSETS = Path(__file__).resolve().parent / "assets"
+XPAD = 10
+FRAMEPAD = 1
+
+
+@dataclass
+class FlameGraphOptions:
+    """Everything ``flamekit flamegraph`` can be told (flamegraph.pl and inferno names)."""
+
+    title: str | None = None
+    subtitle: str | None = None
+    width: int = 1200
+    height: int = 16
+    minwidth: str = "0.1"
+    fonttype: str = "Verdana"
+    fontsize: float = 12
+    fontwidth: float = 0.59
+    countname: str | None = None
+    nametype: str = "Function:"
+    colors: str = "hot"
+    bgcolors: str | None = None
+    hash: bool = False
+    random: bool = False
+    cp: bool = False
+    cp_path: Path = Path("palette.map")
+    reverse: bool = False
+    inverted: bool = False
+    flamechart: bool = False
+    negate: bool = False
+    notes: str = ""
+    factor: float = 1.0
+    nameattr: dict[str, dict[str, str]] = field(default_factory=dict)
+    encoding: str | None = None
+    total: int | None = None
+    colordiffusion: bool = False
+    base: tuple[str, ...] = ()
+    search_color: str = "rgb(230,0,230)"
+    stroke_color: str | None = None
+    uicolor: str | None = None
+    truncate_text_right: bool = True
+    sort: str = "name"
+    max_embedded_frames: int = 100_000
+
+
+@lru_cache(maxsize=None)
+def asset(name: str) -> str:
+    """A file of ``render/assets`` (the real .js/.css), embedded verbatim."""
+    text = (ASSETS / name).read_text(encoding="utf-8")
+    if "]]>" in text:  # would end the CDATA section it is embedded in
+        raise RuntimeError(f"asset {name} contains ']]>'")
+    return text
+
+
+# -- input preparation -------------------------------------------------------------
+
+def _rebase(stacks: dict[Stack, int], bases: tuple[str, ...]) -> dict[Stack, int]:
+    """inferno's ``--base``: stacks holding a base symbol start at its first occurrence."""
+    wanted = set(bases)
+    out: dict[Stack, int] = {}
+    for s, w in stacks.items():
+        for i, f in enumerate(s):
+            if f in wanted:
+                s = s[i:]
+                break
+        out[s] = out.get(s, 0) + w
+    return out
+
+
+def _reversed(stacks: dict[Stack, int]) -> dict[Stack, int]:
+    out: dict[Stack, int] = {}
+    for s, w in stacks.items():
+        r = s[::-1]
+        out[r] = out.get(r, 0) + w
+    return out
+
+
+def _prepare(data: Profile | DiffProfile, o: FlameGraphOptions) -> tuple[dict[Stack, int], dict[Stack, int] | None, Profile]:
+    if isinstance(data, DiffProfile):
+        data = data.materialized()  # a normalized BEFORE as the folded form prints it
+        after, before, info = data.after.stacks, data.before.stacks, data.after
+    else:
+        after, before, info = data.stacks, None, data
+    for transform, on in ((_reversed, o.reverse), (lambda s: _rebase(s, o.base), bool(o.base))):
+        if on:
+            after = transform(after)
+            before = transform(before) if before is not None else None
+    return after, before, info
+
+
+def parse_minwidth(spec: str) -> tuple[float, bool]:
+    """``--minwidth``: pixels, or ``N%`` of the total."""
+    text = spec.strip()
+    pct = text.endswith("%")
+    try:
+        value = float(text[:-1] if pct else text)
+    except ValueError:
+        raise UsageError(f"--minwidth: expected pixels or N%, got {spec!r}") from None
+    if value < 0 or value != value:
+        raise UsageError(f"--minwidth must not be negative: {spec!r}")
+    return value, pct
+
+
+def read_nameattr(path: str) -> dict[str, dict[str, str]]:
+    """flamegraph.pl's ``--nameattr`` file: ``function<TAB>key=value<TAB>...`` per line."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise InputError(path, None, f"cannot read: {e.strerror or e}") from None
+    out: dict[str, dict[str, str]] = {}
+    for lineno, raw in enumerate(data.split(b"\n"), 1):
+        line = raw.rstrip(b"\r").decode("utf-8", "surrogateescape")
+        if not line.strip():
+            continue
+        func, *pairs = line.split("\t")
+        attrs = out.setdefault(func, {})
+        for pair in pairs:
+            key, eq, value = pair.partition("=")
+            if not eq or not re.fullmatch(r"[A-Za-z_][\w.-]*", key):
+                raise InputError(path, lineno, f"expected key=value, got {pair!r}")
+            attrs[key] = value
+    return out
+
+
+# -- numbers as flamegraph.pl prints them --------------------------------------------
+
+def _count(value: float) -> str:
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
+
+
+def _pct(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.2f}" if whole else "0.00"
+
+
+# -- the document --------------------------------------------------------------------
+
+@dataclass
+class _Geometry:
+    width: int
+    height: int
+    frameheight: int
+    fontsize: float
+    ypad1: float
+    ypad2: float
+    wpt: float  # pixels per unit of weight
+    inverted: bool
+
+    def y(self, depth: int) -> tuple[float, float]:
+        if self.inverted:
+            y1 = self.ypad1 + depth * self.frameheight
+            return y1, y1 + self.frameheight - FRAMEPAD
+        y2 = self.height - self.ypad2 - depth * self.frameheight
+        return y2 - self.frameheight + FRAMEPAD, y2
+
+
+class _Writer:
+    """Builds the SVG text for one layout."""
+
+    def __init__(self, lay: Layout, o: FlameGraphOptions, diff: bool, info: Profile, timemax: int) -> None:
+        self.lay = lay
+        self.o = o
+        self.diff = diff
+        self.timemax = timemax
+        self.countname = o.countname or (info.unit if info.unit else "samples")
+        mode = "random" if o.random else "hash" if o.hash else "name"
+        fixed = pal.read_palette_map(o.cp_path) if o.cp else {}
+        self.palette = pal.Palette(o.colors, mode, fixed)
+        self.maxdelta = 0
+        if diff:
+            self.maxdelta = max((abs(f.self_delta) for f in lay.frames), default=0)
+            stack: list[Embedded] = [e for f in lay.frames for e in f.hidden]
+            while stack:
+                e = stack.pop()
+                self.maxdelta = max(self.maxdelta, abs(e.self_delta))
+                stack.extend(e.kids)
+        self.fills: dict[str, int] = {}
+        self.names: dict[str, int] = {}
+
+    def fill(self, name: str, w: int, self_delta: int) -> str:
+        o = self.o
+        if self.diff:
+            return pal.diff_fill(self_delta, self.maxdelta, o.negate)
+        if name in pal.DELIMITER_FILL:
+            return pal.DELIMITER_FILL[name]
+        if o.colordiffusion:
+            return pal.diffusion_fill(w, self.timemax)
+        return self.palette.fill(name)
+
+    def info(self, label: str, w: int, before: int, depth: int) -> str:
+        o = self.o
+        shown = label if depth else "all"
+        text = f"{shown} ({_count(w * o.factor)} {self.countname}, {_pct(w, self.timemax)}%"
+        if self.diff:
+            delta = (w - before) * (-1 if o.negate else 1)
+            text += (f"; before {_count(before * o.factor)}, after {_count(w * o.factor)}, "
+                     f"delta {'+' if delta > 0 else ''}{_count(delta * o.factor)}, "
+                     f"{'+' if delta > 0 else ''}{_pct(delta, self.timemax)}%")
+        return text + ")"
+
+    def label(self, text: str, px: float) -> str:
+        o = self.o
+        chars = int(px / (o.fontsize * o.fontwidth))
+        if chars < 3:
+            return ""
+        if len(text) <= chars:
+            return text
+        if o.truncate_text_right:
+            return text[: chars - 2] + ".."
+        return ".." + text[len(text) - chars + 2:]
+
+    def frame(self, f: Frame, geo: _Geometry, index: int, parts: list[str]) -> None:
+        o = self.o
+        raw = display(f.name) if f.depth else "all"
+        label = pal.strip_annotation(raw) if f.depth else "all"
+        x1 = XPAD + f.x * geo.wpt
+        wpx = f.w * geo.wpt
+        y1, y2 = geo.y(f.depth)
+        attrs = o.nameattr.get(f.name, {}) if o.nameattr else {}
+        title = escape(attrs["title"]) if "title" in attrs else escape(self.info(label, f.w, f.before, f.depth))
+        fill = self.fill(f.name, f.w, f.self_delta)
+        g_attrs = "".join(f' {k}="{escape(display(attrs[k]))}"' for k in ("class", "id") if k in attrs)
+        parts.append(f"<g{g_attrs}>\n<title>{title}</title>")
+        if "href" in attrs:
+            target = escape(display(attrs.get("target", "_top")))
+            parts.append(f'<a xlink:href="{escape(display(attrs["href"]))}" target="{target}">')
+        parts.append(
+            f'<rect x="{x1:.1f}" y="{y1:.1f}" width="{wpx:.1f}" height="{y2 - y1:.1f}" fill="{fill}" '
+            f'rx="2" ry="2" fg:x="{f.x}" fg:w="{f.w}"/>\n'
+            f'<text x="{x1 + 3:.2f}" y="{y1 + (y2 - y1) / 2 + o.fontsize / 3:.2f}">{escape(self.label(label, wpx))}</text>')
+        if "href" in attrs:
+            parts.append("</a>")
+        parts.append("</g>\n")
+
+    def hidden_data(self) -> dict[str, Any]:
+        """Embedded frames: interned names and fills, nested ``[name, dx, w, fill, kids(, before)]``."""
+        names: dict[str, int] = {}
+        fills: dict[str, int] = {}
+
+        def node(e: Embedded) -> list[Any]:
+            label = display(e.name)
+            n = names.setdefault(label, len(names))
+            fl = self.fill(e.name, e.w, e.self_delta)
+            c = fills.setdefault(fl, len(fills))
+            out: list[Any] = [n, e.dx, e.w, c, [node(k) for k in sorted(e.kids, key=lambda k: k.dx)]]
+            if self.diff:
+                out.append(e.before)
+            return out
+
+        frames = [[i, [node(e) for e in f.hidden]] for i, f in enumerate(self.lay.frames) if f.hidden]
+        return {"names": list(names), "fills": list(fills), "frames": frames}
+
+
+def _title(o: FlameGraphOptions) -> str:
+    if o.title is not None:
+        return o.title
+    if o.flamechart:
+        return "Flame Chart"
+    return "Icicle Graph" if o.inverted else "Flame Graph"
+
+
+def _css(o: FlameGraphOptions) -> str:
+    font = o.fonttype.replace(";", " ").replace("}", " ").replace("<", " ").replace(">", " ").replace("&", " ")
+    rules = [f"text {{ font-family:{font}; font-size:{o.fontsize:g}px; }}"]
+    if o.uicolor:
+        rules.append(f".ui {{ fill:{_colour(o.uicolor, '--uicolor')}; }}")
+    if o.stroke_color and o.stroke_color != "none":
+        rules.append(f"#frames rect {{ stroke:{_colour(o.stroke_color, '--stroke-color')}; stroke-width:0.5; }}")
+    return "\n".join(rules) + "\n" + asset("flamegraph.css")
+
+
+_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|rgb\(\d{1,3},\s*\d{1,3},\s*\d{1,3}\)|[a-zA-Z]{1,30}")
+
+
+def _colour(value: str, option: str) -> str:
+    if not _COLOUR.fullmatch(value):
+        raise UsageError(f"{option}: expected #rrggbb, rgb(r,g,b) or a colour name, got {value!r}")
+    return value
+
+
+class EmptyProfileError(InputError):
+    """Nothing to draw (flamegraph.pl then writes an SVG saying so, and fails)."""
+
+
+def check_options(o: FlameGraphOptions) -> None:
+    """Reject impossible options before any input is read."""
+    if o.width <= 2 * XPAD or o.height <= FRAMEPAD or o.fontsize <= 0 or o.fontwidth <= 0:
+        raise UsageError("--width, --height, --fontsize and --fontwidth must be positive (width > 20)")
+    if o.sort not in ("name", "weight"):
+        raise UsageError(f"--sort: name or weight, not {o.sort!r}")
+    if o.notes and ("<" in o.notes or ">" in o.notes):
+        raise UsageError("--notes must not contain < or >")
+    parse_minwidth(o.minwidth)
+    _colour(o.search_color, "--search-color")
+    if o.colors not in pal.PALETTES:
+        raise UsageError(f"--colors: unknown palette {o.colors!r}")
+    if o.bgcolors:
+        pal.background(o.bgcolors)
+    if o.encoding:
+        try:
+            "".encode(o.encoding)
+        except LookupError:
+            raise UsageError(f"--encoding: unknown encoding {o.encoding!r}") from None
+
+
+def error_svg(message: str, o: FlameGraphOptions | None = None) -> bytes:
+    """A small SVG that says what went wrong (what flamegraph.pl writes for empty input)."""
+    width = (o or FlameGraphOptions()).width
+    return (f'<?xml version="1.0" standalone="no"?>\n<svg version="1.1" width="{width}" height="60" '
+            f'viewBox="0 0 {width} 60" xmlns="http://www.w3.org/2000/svg">\n'
+            f'<text x="{width / 2:.2f}" y="30" text-anchor="middle" style="font-size:17px">'
+            f'ERROR: {safe_text(message)}</text>\n</svg>\n').encode("utf-8")
+
+
+def render(data: Profile | DiffProfile, options: FlameGraphOptions | None = None) -> bytes:
+    """An interactive SVG flame graph of a Profile (or a DiffProfile, in red and blue)."""
+    o = options or FlameGraphOptions()
+    check_options(o)
+    search_color = _colour(o.search_color, "--search-color")
+    diff = isinstance(data, DiffProfile)
+    after, before, info = _prepare(data, o)
+    total = sum(after.values())
+    if total <= 0:
+        raise EmptyProfileError(", ".join(info.sources) or None, None, "no stacks with weight to draw")
+    timemax = max(total, o.total or 0)
+    wpt = (o.width - 2 * XPAD) / timemax
+    value, pct = parse_minwidth(o.minwidth)
+    threshold = timemax * value / 100 if pct else value / wpt
+    lay = layout(after, threshold=threshold, before=before, sort=o.sort, flamechart=o.flamechart,
+                 max_embedded=max(0, o.max_embedded_frames))
+    writer = _Writer(lay, o, diff, info, timemax)
+
+    subtitle = o.subtitle
+    approx = info.meta.get("approximate")
+    if approx:
+        note = "approximate" if approx in ("yes", "true", "1") else f"approximate: {approx}"
+        subtitle = f"{subtitle} ({note})" if subtitle else note.capitalize()
+    fs = o.fontsize
+    ypad1 = fs * 3 + (fs * 2 if subtitle else 0)
+    ypad2 = fs * 2 + 10
+    height = int((lay.max_depth + 1) * o.height + ypad1 + ypad2)
+    geo = _Geometry(o.width, height, o.height, fs, ypad1, ypad2, wpt, o.inverted)
+    bg_spec = o.bgcolors or pal.default_background(o.colors if not diff else "io")
+    bg1, bg2 = pal.background(bg_spec)
+    title = _title(o)
+
+    parts: list[str] = []
+    enc = f' encoding="{escape(o.encoding)}"' if o.encoding else ""
+    parts.append(f'<?xml version="1.0"{enc} standalone="no"?>\n'
+                 '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+                 f'<svg version="1.1" width="{o.width}" height="{height}" onload="init(evt)" '
+                 f'viewBox="0 0 {o.width} {height}" xmlns="http://www.w3.org/2000/svg" '
+                 f'xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:fg="{FG_NS}">\n'
+                 "<!-- Flame graph stack visualization by flamekit; interaction after Brendan Gregg's FlameGraph. -->\n")
+    if o.notes:
+        parts.append(f"<!-- NOTES: {safe_text(o.notes).replace('--', '- -')} -->\n")
+    parts.append(f'<defs>\n<linearGradient id="background" y1="0" y2="1" x1="0" x2="0">\n'
+                 f'<stop stop-color="{bg1}" offset="5%"/>\n<stop stop-color="{bg2}" offset="95%"/>\n'
+                 "</linearGradient>\n</defs>\n")
+    parts.append(f'<style type="text/css"><![CDATA[\n{_css(o)}]]></style>\n')
+    config = {
+        "nametype": display(o.nametype), "countname": display(writer.countname), "factor": o.factor,
+        "total": timemax, "xpad": XPAD, "width": o.width, "height": height, "frameheight": o.height,
+        "fontsize": fs, "fontwidth": o.fontwidth, "ypad1": ypad1, "ypad2": ypad2,
+        "inverted": o.inverted, "minwidth": (value / 100 * timemax * wpt) if pct else value,
+        "searchcolor": search_color, "diff": diff, "negate": o.negate,
+        "truncate_right": o.truncate_text_right, "embedded": lay.embedded,
+    }
+    parts.append(f'<script type="application/json" id="fk-config">{embed_json(config)}</script>\n')
+    parts.append(f'<script type="application/json" id="fk-hidden">{embed_json(writer.hidden_data())}</script>\n')
+    parts.append(f'<script type="text/ecmascript"><![CDATA[\n{asset("flamegraph.js")}]]></script>\n')
+    parts.append(f'<rect id="background-rect" x="0" y="0" width="{o.width}" height="{height}" fill="url(#background)"/>\n')
+    parts.append(f'<text id="title" class="ui" x="{o.width / 2:.2f}" y="{fs * 2:g}" text-anchor="middle" '
+                 f'style="font-size:{fs + 5:g}px">{safe_text(title)}</text>\n')
+    if subtitle:
+        parts.append(f'<text id="subtitle" class="ui" x="{o.width / 2:.2f}" y="{fs * 4:g}" '
+                     f'text-anchor="middle">{safe_text(subtitle)}</text>\n')
+    detail_y = height - ypad2 / 2
+    parts.append(f'<text id="details" class="ui" x="{XPAD:.2f}" y="{detail_y:.0f}"> </text>\n'
+                 f'<text id="unzoom" class="ui hide" x="{XPAD:.2f}" y="{fs * 2:g}">Reset Zoom</text>\n'
+                 f'<text id="search" class="ui" x="{o.width - XPAD - 100:.2f}" y="{fs * 2:g}">Search</text>\n'
+                 f'<text id="ignorecase" class="ui" x="{o.width - XPAD - 16:.2f}" y="{fs * 2:g}">ic</text>\n'
+                 f'<text id="matched" class="ui" x="{o.width - XPAD - 100:.2f}" y="{detail_y:.0f}"> </text>\n')
+    parts.append('<g id="frames">\n')
+    for i, f in enumerate(lay.frames):
+        writer.frame(f, geo, i, parts)
+    parts.append("</g>\n</svg>\n")
+    if o.cp:
+        pal.write_palette_map(o.cp_path, {**writer.palette.fixed, **writer.palette.used})
+    text = "".join(parts)
+    if not o.encoding:
+        return text.encode("utf-8")
+    try:
+        return text.encode(o.encoding, "xmlcharrefreplace")
+    except LookupError:
+        raise UsageError(f"--encoding: unknown encoding {o.encoding!r}") from None

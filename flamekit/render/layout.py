@@ -1,0 +1,250 @@
+"""Flame graph layout: which frames are drawn where, and what the budget hid.
+
+Stacks are sorted once as strings whose separators sort below every name
+character, so each frame's callees are a contiguous run found by bisection
+and its weight is a difference of prefix sums.  Only frames that are drawn
+(or embedded for zooming) are ever visited: a subtree narrower than the
+minimum width costs nothing beyond the sort.  Frames below the width
+threshold are not drawn but stay counted in their parent; the heaviest of
+them (up to ``max_embedded``) are kept as nested data so the browser can draw
+them when a zoom makes them wide enough.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import Any
+
+from ..profile import Stack
+
+SEP = "\x01"
+_UPPER = "\x02"
+#: name characters that would sort at or below the separators are escaped as \x02 + char+3
+_ESCAPE = {chr(c): "\x02" + chr(c + 3) for c in range(3)}
+_UNESCAPE = {v: k for k, v in _ESCAPE.items()}
+
+
+@dataclass
+class Frame:
+    """One drawn frame: name, depth (root 0), start and width in weight units."""
+
+    name: str
+    depth: int
+    x: int
+    w: int
+    before: int = 0
+    self_delta: int = 0
+    #: pruned callees kept for zooming (each an :class:`Embedded`)
+    hidden: list[Embedded] = field(default_factory=list)
+
+
+@dataclass
+class Embedded:
+    """A frame the budget hid, kept as data: offset from its parent, width, callees."""
+
+    name: str
+    dx: int
+    w: int
+    before: int
+    self_delta: int
+    kids: list[Embedded] = field(default_factory=list)
+
+
+@dataclass
+class Layout:
+    """Drawn frames in depth-first order (parents first) and what was embedded."""
+
+    frames: list[Frame]
+    total: int
+    total_before: int
+    max_depth: int
+    embedded: int
+    pruned_weight: int  # weight in subtrees that are neither drawn nor embedded
+
+
+# A child as sources report it: name, absolute x, weight, before-weight, self delta, handle.
+Child = tuple[str, int, int, int, int, Any]
+
+
+class SortedSource:
+    """Callees of any frame, from stacks sorted with low-sorting separators."""
+
+    def __init__(self, stacks: dict[Stack, int], before: dict[Stack, int] | None) -> None:
+        order = list(stacks)
+        if before:
+            order.extend(s for s in before if s not in stacks)
+        raw = ["\x01" + "\x01".join(s) if s else "" for s in order]
+        nframes = sum(map(len, order))
+        blob = "".join(raw)
+        self.escaped = "\x00" in blob or "\x02" in blob or blob.count("\x01") != nframes
+        if self.escaped:
+            table = str.maketrans(_ESCAPE)
+            raw = ["\x01" + "\x01".join(f.translate(table) for f in s) if s else "" for s in order]
+        after_w = [stacks.get(s, 0) for s in order] if before else list(stacks.values())
+        index = dict(zip(raw, range(len(raw))))
+        raw.sort()
+        perm = [index[k] for k in raw]
+        self.keys = raw
+        self.ws = [after_w[i] for i in perm]
+        self.cum = list(accumulate(self.ws, initial=0))
+        if before:
+            self.bs = [before.get(order[i], 0) for i in perm]
+            self.cumb = list(accumulate(self.bs, initial=0))
+        else:
+            self.bs = self.ws
+            self.cumb = self.cum
+
+    def root(self) -> Child:
+        n = len(self.keys)
+        sd = (self.ws[0] - self.bs[0]) if n and self.keys[0] == "" else 0
+        return ("all", 0, self.cum[n], self.cumb[n], sd, (0, n, 1))
+
+    def children(self, handle: tuple[int, int, int]) -> list[Child]:
+        lo, hi, off = handle
+        keys, cum, cumb = self.keys, self.cum, self.cumb
+        out: list[Child] = []
+        i = lo
+        if i < hi and len(keys[i]) < off:  # the parent's own stack sorts first
+            i += 1
+        while i < hi:
+            k = keys[i]
+            j = k.find(SEP, off)
+            if j < 0:
+                pre, name = k, k[off:]
+                sd = self.ws[i] - self.bs[i]
+            else:
+                pre, name = k[:j], k[off:j]
+                sd = 0
+            if i + 1 < hi and keys[i + 1].startswith(pre):
+                end = bisect_left(keys, pre + _UPPER, i + 1, hi)
+            else:
+                end = i + 1
+            if self.escaped and "\x02" in name:
+                name = _unescape(name)
+            out.append((name, cum[i], cum[end] - cum[i], cumb[end] - cumb[i], sd, (i, end, len(pre) + 1)))
+            i = end
+        return out
+
+
+def _unescape(name: str) -> str:
+    for esc, ch in _UNESCAPE.items():
+        name = name.replace(esc, ch)
+    return name
+
+
+class ChartSource:
+    """A flame chart: stacks kept in input order, only adjacent equal frames merge."""
+
+    def __init__(self, stacks: dict[Stack, int], before: dict[Stack, int] | None) -> None:
+        # node: [name, x, w, before, self_delta, children]
+        root: list[Any] = ["all", 0, 0, 0, 0, []]
+        path: list[list[Any]] = [root]
+        prev: Stack = ()
+        x = 0
+        items: Iterable[tuple[Stack, int]] = stacks.items()
+        for stack, w in items:
+            b = before.get(stack, 0) if before else w
+            common = 0
+            limit = min(len(prev), len(stack))
+            while common < limit and prev[common] == stack[common]:
+                common += 1
+            del path[common + 1:]
+            for depth in range(common, len(stack)):
+                node = [stack[depth], x, 0, 0, 0, []]
+                path[-1][5].append(node)
+                path.append(node)
+            for node in path:
+                node[2] += w
+                node[3] += b
+            path[-1][4] += w - b
+            x += w
+            prev = stack
+        if before:  # stacks only in BEFORE have no width but count in the before totals
+            root[3] += sum(b for s, b in before.items() if s not in stacks)
+        self._root = root
+
+    @staticmethod
+    def _child(node: list[Any]) -> Child:
+        return (node[0], node[1], node[2], node[3], node[4], node)
+
+    def root(self) -> Child:
+        return self._child(self._root)
+
+    def children(self, handle: list[Any]) -> list[Child]:
+        return [self._child(c) for c in handle[5]]
+
+
+def _by_weight(kids: list[Child], start: int) -> list[tuple[Child, int]]:
+    """Children heaviest first from ``start`` (ties by name), with their new x."""
+    out = []
+    x = start
+    for k in sorted(kids, key=lambda c: (-c[2], c[0])):
+        out.append((k, x))
+        x += k[2]
+    return out
+
+
+def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, int] | None = None,
+           sort: str = "name", flamechart: bool = False, max_embedded: int = 0) -> Layout:
+    """Lay out ``stacks``: frames at least ``threshold`` wide are drawn, the rest embedded or summed.
+
+    ``before`` (differential input) supplies the other column; widths come from ``stacks``.
+    """
+    src: SortedSource | ChartSource = ChartSource(stacks, before) if flamechart else SortedSource(stacks, before)
+    by_weight = sort == "weight" and not flamechart
+    root = src.root()
+    total, total_before = root[2], root[3]
+    frames: list[Frame] = []
+    heap: list[tuple[int, int, int, Any, Child, int]] = []
+    seq = 0
+    max_depth = 0
+    # (child, depth, new x)
+    todo: list[tuple[Child, int, int]] = [(root, 0, 0)]
+    while todo:
+        node, depth, x = todo.pop()
+        frame = Frame(node[0], depth, x, node[2], node[3], node[4])
+        frames.append(frame)
+        if depth > max_depth:
+            max_depth = depth
+        kids = src.children(node[5])
+        if not kids:
+            continue
+        # alphabetical keeps the flow order (self weight first, as flamegraph.pl);
+        # by weight puts the heaviest callee leftmost and the self weight last
+        placed = _by_weight(kids, x) if by_weight else [(k, k[1] - node[1] + x) for k in kids]
+        drawn = []
+        for kid, kx in placed:
+            w = kid[2]
+            if w >= threshold and w > 0:
+                drawn.append((kid, depth + 1, kx))
+            elif w > 0:
+                seq += 1
+                heap.append((-w, seq, depth + 1, frame, kid, kx - x))
+        todo.extend(reversed(drawn))
+    # the heaviest hidden frames, parents before children, up to the budget
+    heapq.heapify(heap)
+    embedded = 0
+    pruned = 0
+    while heap and embedded < max_embedded:
+        negw, _, depth, parent, kid, dx = heapq.heappop(heap)
+        e = Embedded(kid[0], dx, kid[2], kid[3], kid[4])
+        (parent.hidden if isinstance(parent, Frame) else parent.kids).append(e)
+        embedded += 1
+        if depth > max_depth:
+            max_depth = depth
+        sub = src.children(kid[5])
+        rel = _by_weight(sub, 0) if by_weight else [(k, k[1] - kid[1]) for k in sub]
+        for gk, gdx in rel:
+            if gk[2] > 0:
+                seq += 1
+                heapq.heappush(heap, (-gk[2], seq, depth + 1, e, gk, gdx))
+    for item in heap:
+        pruned -= item[0]
+    for f in frames:
+        if f.hidden:
+            f.hidden.sort(key=lambda e: e.dx)
+    return Layout(frames, total, total_before, max_depth, embedded, pruned)
