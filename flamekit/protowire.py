@@ -15,6 +15,8 @@ from collections.abc import Iterator
 VARINT, I64, LEN, I32 = 0, 1, 2, 5
 
 _SMALL = [bytes([i]) for i in range(128)]
+#: varints of 0 .. 2**14-1 (lengths and ids on the hot path), precomputed
+SMALL_VARINTS: list[bytes] = _SMALL + [bytes([(i & 0x7F) | 0x80, i >> 7]) for i in range(128, 1 << 14)]
 _MASK64 = (1 << 64) - 1
 
 
@@ -53,7 +55,8 @@ def uint_field(field: int, n: int) -> bytes:
 
 def bytes_field(field: int, data: bytes) -> bytes:
     """A length-delimited field (string, message, or packed repeated)."""
-    return tag(field, LEN) + varint(len(data)) + data
+    n = len(data)
+    return tag(field, LEN) + (SMALL_VARINTS[n] if n < 16384 else varint(n)) + data
 
 
 def packed(field: int, values: list[int]) -> bytes:

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 from ..errors import UsageError
 from ..profile import Profile
-from ..protowire import bytes_field, packed, uint_field, varint
+from ..protowire import SMALL_VARINTS, bytes_field, packed, uint_field, varint
 from ..threads import task_roots
 
 #: comments that let flamekit's reader restore the Profile's own unit and event
@@ -85,22 +85,31 @@ def encode(profile: Profile) -> bytes:
             task_labels[root] = b"".join([_label(strings(k), strings(v)) for k, v in task.labels()])
 
     loc_bytes: dict[str, bytes] = {}
+    loc_get = loc_bytes.get
     names: list[str] = []
     samples: list[bytes] = []
+    small = SMALL_VARINTS
     for stack, weight in profile.sorted_items():
-        for f in stack:
-            if f not in loc_bytes:
-                names.append(f)
-                loc_bytes[f] = varint(len(names))
-        locs = b"".join([loc_bytes[f] for f in reversed(stack)])
+        parts = list(map(loc_get, reversed(stack)))
+        if None in parts:  # first sight of a frame: give it the next id
+            for f in stack:
+                if f not in loc_bytes:
+                    names.append(f)
+                    loc_bytes[f] = varint(len(names))
+            parts = list(map(loc_get, reversed(stack)))
+        locs = b"".join(parts)  # type: ignore[arg-type]
         try:
             value = varint(weight)
         except OverflowError:
             raise UsageError(f"weight {weight} does not fit pprof's int64 values") from None
-        body = (bytes_field(1, locs) if locs else b"") + bytes_field(2, value)
+        n = len(locs)
+        # Sample {location_id: 1 (packed), value: 2 (packed), label: 3}, inlined for speed
+        body = (b"\x0a" + (small[n] if n < 16384 else varint(n)) + locs if n else b"") \
+            + b"\x12" + small[len(value)] + value
         if task_labels and stack:
             body += task_labels[stack[0]]
-        samples.append(bytes_field(2, body))
+        n = len(body)
+        samples.append(b"\x12" + (small[n] if n < 16384 else varint(n)) + body)
 
     mappings, mapping_of = _mappings(profile.extras.get("frame_modules") or {}, names, strings)
     locations = []

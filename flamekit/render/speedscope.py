@@ -14,7 +14,7 @@ import json
 
 from .. import __version__
 from ..errors import UsageError
-from ..profile import Profile, Stack
+from ..profile import Profile
 from ..threads import task_roots
 
 SCHEMA_URL = "https://www.speedscope.app/file-format-schema.json"
@@ -26,27 +26,34 @@ def to_dict(profile: Profile, name: str = "flamekit") -> dict[str, object]:
     """The speedscope document for ``profile`` as plain JSON values."""
     unit = profile.unit if profile.unit in UNITS else "none"
     frame_index: dict[str, int] = {}
-    groups: dict[str, list[tuple[Stack, int]]] = {}
+    get = frame_index.get
+    groups: dict[str, tuple[list[list[int]], list[int]]] = {}
     tasks = task_roots(profile.stacks)
     for stack, weight in profile.sorted_items():
         if weight < 0:
             raise UsageError(f"speedscope cannot show negative weights ({weight} for {';'.join(stack)})")
-        for f in stack:
-            if f not in frame_index:
-                frame_index[f] = len(frame_index)
+        ids = list(map(get, stack))
+        if None in ids:  # first sight of a frame: give it the next index
+            for f in stack:
+                if f not in frame_index:
+                    frame_index[f] = len(frame_index)
+            ids = list(map(get, stack))
         key = stack[0] if tasks and stack else name
-        groups.setdefault(key, []).append((stack, weight))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = ([], [])
+        group[0].append(ids)  # type: ignore[arg-type]
+        group[1].append(weight)
     profiles = []
-    for pname, items in groups.items():
-        total = sum(w for _s, w in items)
+    for pname, (samples, weights) in groups.items():
         profiles.append({
             "type": "sampled",
             "name": pname,
             "unit": unit,
             "startValue": 0,
-            "endValue": total,
-            "samples": [[frame_index[f] for f in s] for s, _w in items],
-            "weights": [w for _s, w in items],
+            "endValue": sum(weights),
+            "samples": samples,
+            "weights": weights,
         })
     if not profiles:
         profiles.append({"type": "sampled", "name": name, "unit": unit, "startValue": 0, "endValue": 0,
