@@ -83,3 +83,51 @@ def cpu_frame(cpu: int | None) -> str:
 
 def looks_like_graph_tracer_header(head: bytes) -> bool:
     return b"# tracer: function_graph" in head
+
+
+_TASK_CPU = re.compile(rb"^\s*(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]$", re.S)
+
+#: what a record's prefix tells: (comm, pid, cpu)
+Task = tuple[bytes, bytes, int]
+
+
+class PrefixParser:
+    """Splits ``comm-pid [cpu] flags ts: REST`` records into the task and REST.
+
+    The part up to ``]`` repeats (few tasks × CPUs), so it is parsed once per
+    distinct value; the timestamp in between is skipped with two ``find``s.
+    Layouts without ``[cpu]`` (latency format) fall back to one regex.
+    """
+
+    def __init__(self) -> None:
+        self.tasks: dict[bytes, Task | None] = {}
+
+    def split(self, line: bytes) -> tuple[Task, bytes] | None:
+        i = line.find(b"] ")
+        if i > 0:
+            j = line.find(b": ", i)
+            if j > 0 and line[j - 1 : j].isdigit():
+                head = line[: i + 1]
+                task = self.tasks.get(head, False)
+                if task is False:
+                    m = _TASK_CPU.match(head)
+                    task = (m[1].strip(), m[2], int(m[3])) if m else None
+                    if len(self.tasks) < 1 << 16:
+                        self.tasks[head] = task
+                if task is not None:
+                    return task, line[j + 2 :]
+        m = EVENT_PREFIX.match(line)
+        if m is None:
+            return None
+        cpu = m["cpu"] if m["cpu"] is not None else m["lcpu"]
+        return (m["comm"].strip(), m["pid"], int(cpu)), line[m.end() :]
+
+
+def roots_for(task: Task | None, per_cpu: bool, per_task: bool) -> tuple[str, ...]:
+    """The root frames ``--per-cpu`` / ``--per-task`` ask for."""
+    out: list[str] = []
+    if per_cpu:
+        out.append(cpu_frame(task[2] if task else None))
+    if per_task:
+        out.append(task_frame(task[0], task[1]) if task else "[unknown]")
+    return tuple(out)

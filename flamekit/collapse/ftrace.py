@@ -84,7 +84,7 @@ _OVERRUN = re.compile(rb"^\s*\(Overruns:\s*\d+\)\s*$")
 # trace-cmd report appends `` (N)`` with -O fgraph:depth and `` (ret=...)``
 _TC_SUFFIX = re.compile(rb"\s\((?:\d+|ret=[^()]*)\)$")
 # headerless detection: a graph line with a duration column and a call body
-_LOOKS_GRAPH = re.compile(rb"^\s*(?:\[[\d. ]+\]\s*)?(?:[\d.]+\s+\|\s+)?\d+\)\s.*\|\s\s+(?:\S[^(]*\(.*\)\s*[{;]|\})")
+_LOOKS_GRAPH = re.compile(rb"^\s*(?:\[[\d. ]+\]\s*)?(?:[\d.]+\s+\|\s+)?(?:\d+ us\s+\|\s+)?\d+\)\s.*\|\s\s+(?:\S[^(]*\(.*\)\s*[{;]|\})")
 _LOOKS_BARE = re.compile(rb"^ *(?:[A-Za-z_.$0-9]+\(\)\s*[{;]|\})\s*$")
 
 _PAD = "[unknown]\x00pad"
@@ -306,7 +306,7 @@ class FtraceGraphCollapser:
                 graph += 1
             elif _LOOKS_BARE.match(line):
                 bare += 1
-        if graph >= 3 and graph * 2 >= content:
+        if graph >= 5 or (graph >= 2 and graph * 2 >= content):
             return True
         if bare >= 5 and bare * 5 >= content * 4:
             return None

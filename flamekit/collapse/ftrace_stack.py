@@ -1,0 +1,209 @@
+"""ftrace event stack traces: tracefs ``<stack trace>`` / ``<user stack trace>``
+records (``stacktrace`` trigger, ``options/stacktrace``, ``userstacktrace``,
+``func_stack_trace``) and ``trace-cmd report``'s ``kernel_stack`` records
+(``=> sym (addr)``, or raw ``caller=ARRAY[...]`` with ``-R``).
+
+A stack record follows the event it belongs to; its frames are printed leaf
+first, one `` => frame`` per line.  Each record weighs 1 (unit ``count``).
+A ``<user stack trace>`` printed right after a kernel ``<stack trace>`` of the
+same task on the same CPU belongs to the same event: the two become one stack,
+user frames (root first) above kernel frames.  Frame names drop the
+``+0x1f/0x80`` offset (sym-offset) and trace-cmd's ``(ffffffff81...)``
+address; unsymbolized user frames ``<00007f...>`` become ``0x7f...``.
+``params['per_cpu']`` / ``params['per_task']`` add ``CPU n`` / ``comm-pid``
+root frames.  Other events in the trace are counted (``meta['events']``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import BinaryIO, ClassVar
+
+from ..errors import InputError
+from ..profile import Profile
+from ._ftrace_common import PrefixParser, Task, decode, iter_chunks, roots_for
+from .base import CollapseOptions
+
+_OFFSET = re.compile(rb"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+")
+_TC_ADDR = re.compile(rb"\s\(([0-9a-fA-F]{4,16})\)$")
+_USER_RAW = re.compile(rb"^<([0-9a-fA-F]+)>$")
+_RAW_ARRAY = re.compile(rb"size=(\d+)\s+caller=ARRAY\[([0-9a-fA-F, ]*)\]")
+
+_LOOKS_RECORD = re.compile(rb"^\s*\S.*-\d+\s+(?:\(\s*[\d-]+\)\s+)?(?:\[\d+\]|\d\S{3,6})\s.*\d:\s")
+
+_KERNEL, _USER = 0, 1
+
+
+def frame_name(raw: bytes) -> str:
+    """The name of one `` => ...`` frame line's text (after the arrow)."""
+    s = raw.strip()
+    m = _TC_ADDR.search(s)
+    if m and m.start() > 0:
+        s = s[: m.start()]
+    m = _USER_RAW.match(s)
+    if m:
+        return "0x" + (m[1].lstrip(b"0") or b"0").decode("ascii").lower()
+    if b"+0x" in s:
+        s = _OFFSET.sub(b"", s, count=1)
+    return decode(s) if s else "[unknown]"
+
+
+def raw_array_frames(payload: bytes) -> list[str] | None:
+    """``size=N caller=ARRAY[c5, 02, ...]`` (trace-cmd -R): N little-endian
+    64-bit addresses, leaf first."""
+    m = _RAW_ARRAY.search(payload)
+    if m is None:
+        return None
+    try:
+        data = bytes(int(b, 16) for b in m[2].replace(b" ", b"").split(b",") if b)
+    except ValueError:
+        return None
+    n = min(int(m[1]), len(data) // 8)
+    return [f"0x{int.from_bytes(data[8 * i : 8 * i + 8], 'little'):x}" for i in range(n)]
+
+
+class FtraceStackCollapser:
+    """ftrace ``<stack trace>`` records → stacks counted once per record."""
+
+    name: ClassVar[str] = "ftrace-stack"
+    priority: ClassVar[int] = 85  # after function_graph (whose latency traces may end in a stack)
+    description: ClassVar[str] = "ftrace event stack traces (tracefs <stack trace>, trace-cmd kernel_stack)"
+
+    def detect(self, head: bytes) -> bool | None:
+        if not (b"<stack trace" in head or b"<user stack trace" in head or b"caller=ARRAY[" in head):
+            return False
+        lines = head.split(b"\n")[:-1] if len(head) >= 4096 else head.split(b"\n")
+        blocks = ours = content = 0
+        for line in lines:
+            s = line.strip()
+            if not s or s[:1] == b"#":
+                continue
+            content += 1
+            if s[:2] == b"=>":
+                ours += 1
+            elif _LOOKS_RECORD.match(line):
+                ours += 1
+                if b"<stack trace" in line or b"<user stack trace" in line or b"caller=ARRAY[" in line:
+                    blocks += 1
+        # a man page quoting one example is not a trace: records must dominate
+        return blocks >= 1 and ours * 2 >= content
+
+    def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
+        return _StackReader(options).run(stream)
+
+
+class _StackReader:
+    def __init__(self, options: CollapseOptions) -> None:
+        self.options = options
+        self.per_cpu = bool(options.get("per_cpu", False))
+        self.per_task = bool(options.get("per_task", False))
+        self.out: dict[tuple[str, ...], int] = {}
+        self.pending: dict[int, tuple[Task, tuple[str, ...]]] = {}  # CPU -> kernel stack awaiting its user part
+        self.roots: dict[Task, tuple[str, ...]] = {}
+        self.records = 0
+        self.empty = 0
+
+    def emit(self, task: Task, stack: tuple[str, ...]) -> None:
+        self.records += 1
+        if not stack:
+            self.empty += 1
+            return
+        if self.per_cpu or self.per_task:
+            r = self.roots.get(task)
+            if r is None:
+                r = self.roots[task] = roots_for(task, self.per_cpu, self.per_task)
+            stack = r + stack
+        out = self.out
+        out[stack] = out.get(stack, 0) + 1
+
+    def finish(self, task: Task, kind: int, frames: list[str]) -> None:
+        """A block ended: pair a user stack with the kernel stack just before it."""
+        cpu = task[2]
+        stack = tuple(reversed(frames))
+        prev = self.pending.pop(cpu, None)
+        if kind == _USER:
+            if prev is not None and prev[0][:2] == task[:2]:
+                self.emit(task, stack + prev[1])
+                return
+            if prev is not None:
+                self.emit(*prev)
+            self.emit(task, stack)
+            return
+        if prev is not None:
+            self.emit(*prev)
+        self.pending[cpu] = (task, stack)
+
+    def flush_cpu(self, cpu: int) -> None:
+        prev = self.pending.pop(cpu, None)
+        if prev is not None:
+            self.emit(*prev)
+
+    def run(self, stream: BinaryIO) -> Profile:
+        options = self.options
+        source, skips = options.source, options.skips
+        parser = PrefixParser()
+        names: dict[bytes, str] = {}
+        events = 0
+        block: tuple[Task, int, list[str]] | None = None
+        first_bad: tuple[int, str] | None = None
+        for lineno0, lines in iter_chunks(stream):
+            for i, line in enumerate(lines):
+                s = line.lstrip()
+                if s[:2] == b"=>":
+                    name = names.get(s)
+                    if name is None:
+                        name = frame_name(s[2:])
+                        if len(names) < 1 << 18:
+                            names[s] = name
+                    if block is None:
+                        # frames of a record cut off by the start of the trace
+                        skips.skip(source, lineno0 + i, "stack frame outside a stack trace record")
+                    else:
+                        block[2].append(name)
+                    continue
+                if block is not None:
+                    self.finish(*block)
+                    block = None
+                if not s.strip() or s[:1] == b"#":
+                    continue
+                split = parser.split(line)
+                if split is None:
+                    if s.startswith((b"cpus=", b"CPU ")) and (s.startswith(b"cpus=") or s.rstrip().endswith(b"empty")):
+                        continue
+                    reason = "not a trace record or stack frame"
+                    if first_bad is None:
+                        first_bad = (lineno0 + i, reason)
+                    skips.skip(source, lineno0 + i, reason)
+                    continue
+                task, rest = split
+                if rest.startswith(b"<stack trace") or rest.startswith(b"kernel_stack:"):
+                    kind = _KERNEL
+                elif rest.startswith(b"<user stack trace") or rest.startswith(b"user_stack:"):
+                    kind = _USER
+                else:
+                    events += 1
+                    self.flush_cpu(task[2])
+                    continue
+                raw = raw_array_frames(rest) if b"caller=ARRAY[" in rest else None
+                if raw is not None:
+                    self.finish(task, kind, raw)
+                else:
+                    block = (task, kind, [])
+        if block is not None:
+            self.finish(*block)
+        for cpu in list(self.pending):
+            self.flush_cpu(cpu)
+        if self.records == 0 and first_bad is not None:
+            raise InputError(source, first_bad[0], f"no stack trace records found ({first_bad[1]})")
+        profile = Profile(self.out, unit="count", event="stacktrace")
+        profile.meta["tracer"] = "stacktrace"
+        if events:
+            profile.meta["events"] = str(events)
+        if self.empty:
+            profile.meta["empty_stacks"] = str(self.empty)
+        return profile
+
+
+COLLAPSER = FtraceStackCollapser()
+
+__all__ = ["COLLAPSER", "FtraceStackCollapser", "frame_name", "raw_array_frames"]
