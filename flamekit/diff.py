@@ -123,7 +123,9 @@ def dumps_folded(d: DiffProfile) -> bytes:
     """
     b, a = d.before.stacks, d.after.stacks
     scaled = d.before_weight_int
-    rows = [(_folded_key(s), scaled(b.get(s, 0)), a.get(s, 0)) for s in d.stacks()]
+    # tuple hashes are not cached: walk each side once rather than looking every stack up in both
+    rows = [(_folded_key(s), scaled(w), a.get(s, 0)) for s, w in b.items()]
+    rows.extend((_folded_key(s), 0, w) for s, w in a.items() if s not in b)
     rows.sort(key=lambda r: r[0])
     return b"".join([b"%s %d %d\n" % r for r in rows])
 

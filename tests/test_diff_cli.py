@@ -162,7 +162,7 @@ def test_arbitrary_bytes_only_ever_exit_0_1_or_2(tmp_path, data):
         assert r.stderr.startswith("flamekit: error: ") and r.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize("fmt", ["report", "json", "folded"])
+@pytest.mark.parametrize("fmt", ["report", "json", "folded", "svg"])
 def test_output_is_identical_whatever_the_hash_seed(pair, fmt):
     outs = set()
     for seed in ("0", "1", "12345"):

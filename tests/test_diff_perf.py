@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from flamekit.cli import main
-from flamekit.collapse import load_profile, names
+from flamekit.collapse import load_profile
 from flamekit.diff import diff, function_deltas
 
 from conftest import GOLDEN
@@ -19,12 +18,6 @@ from conftest import GOLDEN
 BEFORE = str(GOLDEN / "diff" / "before.perf.gz")
 AFTER = str(GOLDEN / "diff" / "after.perf.gz")
 STAGES = ("parse_input", "hash_records", "write_output")
-
-
-@pytest.fixture(autouse=True)
-def _perf_collapser():
-    if "perf" not in names():
-        pytest.skip("flamekit's perf collapser (flamekit/collapse/perf.py) is not there yet")
 
 
 def run(*args: str):
@@ -85,3 +78,21 @@ def test_json_on_real_captures():
     assert doc["before"]["unit"] == doc["after"]["unit"]
     assert doc["functions"][0]["name"] == "hash_records"
     assert [o["name"] for o in doc["gate"]["offenders"]] == ["hash_records"]
+
+
+def test_svg_of_real_captures_paints_the_slowed_function_deepest_red(tmp_path):
+    from test_diff_svg import frames
+
+    out = tmp_path / "d.svg"
+    r = run("diff", BEFORE, AFTER, "-o", str(out))
+    assert r.exit_code == 0, r.output
+    f = frames(out.read_bytes())
+    assert f["hash_records"][2] == "rgb(255,0,0)"
+    # raw counts: the untouched stages moved by a few samples only, so they stay pale
+    for s in ("parse_input", "write_output"):
+        assert min(int(c) for c in f[s][2][4:-1].split(",")) >= 190, f[s]
+    # normalized to the same total, the untouched stages lost share: blue
+    r = run("diff", BEFORE, AFTER, "-n", "-o", str(out))
+    f = frames(out.read_bytes())
+    assert f["hash_records"][2] == "rgb(255,0,0)"
+    assert all(f[s][2].endswith(",255)") for s in ("parse_input", "write_output"))

@@ -10,11 +10,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
-
 from conftest import GOLDEN
 from flamekit import folded
-from flamekit.collapse import load_profile, names
+from flamekit.collapse import load_profile
 from flamekit.diff import diff, function_deltas
 from flamekit.profile import Profile
 from flamekit.render import pprof
@@ -52,8 +50,6 @@ def test_constructed_profiles_with_recursion_and_vanished_paths(tmp_path):
 
 
 def test_real_perf_captures(tmp_path):
-    if "perf" not in names():
-        pytest.skip("flamekit's perf collapser is not there yet")
     before = load_profile(str(GOLDEN / "diff" / "before.perf.gz"), "perf")
     after = load_profile(str(GOLDEN / "diff" / "after.perf.gz"), "perf")
     expected = flamekit_raw_deltas(before, after)
