@@ -96,3 +96,15 @@ def test_svg_of_real_captures_paints_the_slowed_function_deepest_red(tmp_path):
     f = frames(out.read_bytes())
     assert f["hash_records"][2] == "rgb(255,0,0)"
     assert all(f[s][2].endswith(",255)") for s in ("parse_input", "write_output"))
+
+
+def test_sides_may_be_different_formats_and_stdin(tmp_path):
+    folded_after = tmp_path / "after.folded"
+    assert run("collapse", AFTER, "-o", str(folded_after)).exit_code == 0
+    both_perf = run("diff", BEFORE, AFTER, "--output-format", "json")
+    mixed = run("diff", BEFORE, str(folded_after), "--output-format", "json")
+    assert json.loads(mixed.stdout)["functions"] == json.loads(both_perf.stdout)["functions"]
+    piped = CliRunner().invoke(main, ["diff", BEFORE, "-", "--output-format", "json"],
+                               input=folded_after.read_bytes())
+    assert piped.exit_code == 0, piped.output
+    assert json.loads(piped.stdout)["functions"] == json.loads(both_perf.stdout)["functions"]
