@@ -13,11 +13,15 @@ turned into frames.
 from __future__ import annotations
 
 import os
+import re
+from itertools import chain
 from typing import BinaryIO, ClassVar
 
 from ..errors import InputError
 from ..profile import Profile, Stack
-from ..protowire import LEN, VARINT, WireError, fields, looks_like_message, signed, unpack_varints
+from ..protowire import (
+    LEN, VARINT, WireError, fields, looks_like_message, read_varint, signed, unpack_varints, varint,
+)
 from ..render.pprof import EVENT_COMMENT, UNIT_COMMENT
 from .base import CollapseOptions
 
@@ -28,6 +32,8 @@ _PROFILE_WIRE = {
 }
 _VALUE_TYPE_WIRE = {1: (VARINT,), 2: (VARINT,)}
 _TIME_UNITS = {"nanoseconds", "microseconds", "milliseconds", "seconds"}
+#: one varint in a packed field (any number of continuation bytes, then a final one)
+_VARINT = re.compile(rb"[\x80-\xff]*[\x00-\x7f]")
 
 
 class _Bad(Exception):
@@ -164,6 +170,41 @@ class _Decoded:
         return [(self.string(t), self.string(u)) for t, u in self.types]
 
 
+def _sample(buf: bytes, a: int, b: int) -> tuple[bytes, list[int]]:
+    """A Sample's packed location ids (as bytes) and its values.
+
+    The common layout (ids packed, then values packed, then labels) is
+    read directly; anything else goes through the general field walk.
+    """
+    pos = a
+    try:
+        if buf[pos] == 0x0A:
+            n, pos = read_varint(buf, pos + 1, b)
+            locseg = buf[pos:pos + n]
+            pos += n
+        else:
+            locseg = b""
+        if pos < b and buf[pos] == 0x12:
+            n, pos = read_varint(buf, pos + 1, b)
+            end = pos + n
+            if end <= b:
+                values = unpack_varints(buf, pos, end)
+                if end == b or buf[end] == 0x1A:
+                    # labels (and unknown fields) are checked, not used
+                    if all(number > 2 for number, _w, _x, _y in fields(buf, end, b)):
+                        return locseg, values
+    except IndexError:
+        pass
+    ids: list[bytes] = []
+    values = []
+    for number, wire, x, y in fields(buf, a, b):
+        if number == 1:
+            ids.extend(varint(v) for v in _ints(buf, wire, x, y))
+        elif number == 2:
+            values.extend(_ints(buf, wire, x, y))
+    return b"".join(ids), values
+
+
 def _choose(types: list[tuple[str, str]], wanted: object, default_type: str) -> int:
     """Index of the sample type to use (see the module docstring)."""
     if not types:
@@ -214,39 +255,31 @@ def _decode(buf: bytes, source: str, sample_type: object) -> Profile:
             elif c.startswith(EVENT_COMMENT):
                 event = c[len(EVENT_COMMENT):]
     locations = d.locations
+    # frames of each location keyed by its id's varint bytes, so packed ids
+    # split by one regex map straight to frames
+    by_bytes = {varint(lid): frames for lid, (frames, _m) in locations.items()}
     stacks: dict[Stack, int] = {}
     cache: dict[bytes, Stack] = {}
     zero = 0
     for a, b in d.sample_spans:
-        loc_parts: list[tuple[int, int, int]] = []
-        values: list[int] = []
-        for n, w, x, y in fields(buf, a, b):
-            if n == 1:
-                loc_parts.append((w, x, y))
-            elif n == 2:
-                values.extend(_ints(buf, w, x, y))
+        locseg, values = _sample(buf, a, b)
         if len(values) != ntypes:
             raise _Bad(f"sample has {len(values)} values vs. {ntypes} types")
         weight = signed(values[index])
         if weight == 0:
             zero += 1
             continue
-        # the packed location ids are the cache key (real profiles repeat stacks)
-        key = buf[loc_parts[0][1]:loc_parts[0][2]] if len(loc_parts) == 1 and loc_parts[0][0] == LEN else None
-        stack = cache.get(key) if key is not None else None
+        stack = cache.get(locseg)  # real profiles repeat stacks (with other labels)
         if stack is None:
-            loc_ids: list[int] = []
-            for w, x, y in loc_parts:
-                loc_ids.extend(_ints(buf, w, x, y))
-            frames: list[str] = []
-            for lid in reversed(loc_ids):
-                loc = locations.get(lid)
-                if loc is None:
-                    raise _Bad(f"sample refers to missing location {lid}")
-                frames.extend(loc[0])
-            stack = tuple(frames)
-            if key is not None:
-                cache[key] = stack
+            parts = list(map(by_bytes.get, _VARINT.findall(locseg))) if locseg and locseg[-1] < 0x80 else [None]
+            if None in parts:  # non-canonical varints or a missing location: the slow, exact way
+                parts = []
+                for lid in unpack_varints(locseg, 0, len(locseg)):
+                    loc = locations.get(lid)
+                    if loc is None:
+                        raise _Bad(f"sample refers to missing location {lid}")
+                    parts.append(loc[0])
+            stack = cache[locseg] = tuple(chain.from_iterable(reversed(parts)))  # type: ignore[arg-type]
         stacks[stack] = stacks.get(stack, 0) + weight
     profile = Profile(stacks, unit=unit, event=event, sources=[source])
     profile.meta["sample_type"] = f"{stype}/{sunit}"
