@@ -8,8 +8,10 @@ prints in Perl hash order).
 from __future__ import annotations
 
 import io
+import json
 from fractions import Fraction
 
+import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,6 +29,9 @@ from flamekit.diff import (
     parse_limit,
 )
 from flamekit.profile import Profile
+from flamekit.render import diffreport
+
+from conftest import GOLDEN
 
 C1 = b"main;parse;0x4005d0 7\nmain;hash 12\nmain;io;write 3\nmain;parse;0x4005e8 2\n"
 C2 = b"main;parse;0x4006a0 5\nmain;hash 30\nmain;alloc 4\nmain;io;write 1\n"
@@ -276,3 +281,18 @@ odd_profiles = st.dictionaries(st.lists(odd_frames, max_size=4).map(tuple), st.i
 def test_fast_folded_writer_matches_the_reference_writer(before, after, normalize):
     d = diff(before, after, normalize=normalize)
     assert dumps_folded(d) == folded.dumps_diff(d.materialized())
+
+
+SCHEMA = json.loads((GOLDEN / "diff" / "flamekit-diff.schema.json").read_text())
+
+
+@settings(max_examples=60, deadline=None)
+@given(profiles, profiles, st.booleans(), st.floats(0, 50), st.sampled_from(["total", "self"]))
+def test_json_output_follows_the_documented_schema(before, after, normalize, limit, measure):
+    d = diff(before, after, normalize=normalize)
+    deltas = function_deltas(d)
+    offenders = check_gate(deltas, [GateRule(limit)], measure)
+    doc = json.loads(diffreport.to_json(d, deltas, None, offenders, True, measure))
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["functions_changed"] == len(doc["functions"]) == len(deltas)
+    assert doc["gate"]["passed"] == (offenders == [])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 from click.testing import CliRunner
 
 from flamekit.cli import main
@@ -75,6 +76,7 @@ def test_json_on_real_captures():
     r = run("diff", BEFORE, AFTER, "--output-format", "json", "--fail-if-grown", "5")
     assert r.exit_code == 1
     doc = json.loads(r.stdout)
+    jsonschema.validate(doc, json.loads((GOLDEN / "diff" / "flamekit-diff.schema.json").read_text()))
     assert doc["before"]["unit"] == doc["after"]["unit"]
     assert doc["functions"][0]["name"] == "hash_records"
     assert [o["name"] for o in doc["gate"]["offenders"]] == ["hash_records"]
