@@ -1,11 +1,13 @@
 """Demangle C++ (Itanium) and Rust (legacy and v0) symbol names, memoized.
 
-C++ goes through libstdc++'s own ``__cxa_demangle`` via ctypes: the same
-libiberty demangler ``c++filt`` and perf use, so output is byte-identical to
-what users see elsewhere, with no external process.  A full Itanium demangler
-in Python would be thousands of lines to reach the same answers; when
-libstdc++ cannot be loaded we fall back to one batched ``c++filt`` process
-(:func:`demangle_many`), and to the name unchanged when that is missing too.
+C++ goes in process, via ctypes, through libiberty's ``cplus_demangle_v3``
+as exported by binutils' libbfd (installed wherever ``c++filt`` is), with
+c++filt's flags: output is byte-identical to ``c++filt``.  Without libbfd,
+libstdc++'s ``__cxa_demangle`` (the same libiberty code without the verbose
+flag, so ``std::istream`` instead of ``std::basic_istream<char, ...>``); with
+neither, one batched ``c++filt`` process (:func:`demangle_many`), and the name
+unchanged when that is missing too.  A full Itanium demangler in Python would
+be thousands of lines to reach the same answers as the C one everybody uses.
 Rust legacy and v0 are decoded here in Python (rustc-demangle's ``{:#}``
 form: no hashes, no crate disambiguators).
 
@@ -26,51 +28,86 @@ from functools import lru_cache
 _LLVM_SUFFIX = re.compile(r"\.llvm\.\d+$")
 _LEGACY_RUST = re.compile(r"^_ZN.*17h[0-9a-f]{16}E(\..*)?$")
 
-_cxa = None
-_free = None
+#: libiberty flags c++filt uses: parameters, ANSI qualifiers, verbose (std:: names in full)
+DMGL_PARAMS, DMGL_ANSI, DMGL_VERBOSE = 1, 2, 8
+_BFD_GLOBS = ("/usr/lib/x86_64-linux-gnu/libbfd*.so", "/usr/lib/*-linux-gnu/libbfd*.so", "/usr/lib64/libbfd*.so",
+              "/usr/lib/libbfd*.so")
+
+_impl: tuple[str, object] | None = None
+_free: object = None
 
 
-def _load_cxa() -> bool:
-    global _cxa, _free
-    if _cxa is not None:
-        return True
+def _load() -> str:
+    """Pick the in-process C++ demangler: libbfd's libiberty (exactly c++filt), else libstdc++."""
+    global _impl, _free
+    if _impl is not None:
+        return _impl[0]
+    import glob
+
+    try:
+        libc = ctypes.CDLL(None)
+        free = libc.free
+        free.argtypes = [ctypes.c_void_p]
+        free.restype = None
+        _free = free
+    except (OSError, AttributeError):
+        _impl = ("none", None)
+        return "none"
+    for pattern in _BFD_GLOBS:
+        for path in sorted(glob.glob(pattern)):
+            try:
+                fn = ctypes.CDLL(path).cplus_demangle_v3
+            except (OSError, AttributeError):
+                continue
+            fn.restype = ctypes.c_void_p
+            fn.argtypes = [ctypes.c_char_p, ctypes.c_int]
+            _impl = ("libiberty", fn)
+            return "libiberty"
     for name in ("libstdc++.so.6", ctypes.util.find_library("stdc++")):
         if not name:
             continue
         try:
-            lib = ctypes.CDLL(name)
-            libc = ctypes.CDLL(None)
-        except OSError:
+            fn = ctypes.CDLL(name).__cxa_demangle
+        except (OSError, AttributeError):
             continue
-        fn = lib.__cxa_demangle
         fn.restype = ctypes.c_void_p
         fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
-        free = libc.free
-        free.argtypes = [ctypes.c_void_p]
-        free.restype = None
-        _cxa, _free = fn, free
-        return True
-    return False
+        _impl = ("cxa", fn)
+        return "cxa"
+    _impl = ("none", None)
+    return "none"
+
+
+def backend() -> str:
+    """Which C++ demangler is in use: libiberty, cxa (libstdc++), or none (c++filt process)."""
+    return _load()
 
 
 def _cxx(name: str) -> str | None:
-    """Itanium demangling through libstdc++, None when it cannot."""
-    if not _load_cxa():
+    """Itanium demangling in process, None when it cannot."""
+    kind = _load()
+    if kind == "none":
         return None
-    status = ctypes.c_int(0)
     try:
         raw = name.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
         return None
     if b"\0" in raw:
         return None
-    ptr = _cxa(raw, None, None, ctypes.byref(status))  # type: ignore[misc]
-    if not ptr or status.value != 0:
+    fn = _impl[1]  # type: ignore[index]
+    if kind == "libiberty":
+        ptr = fn(raw, DMGL_PARAMS | DMGL_ANSI | DMGL_VERBOSE)  # type: ignore[operator]
+    else:
+        status = ctypes.c_int(0)
+        ptr = fn(raw, None, None, ctypes.byref(status))  # type: ignore[operator]
+        if ptr and status.value != 0:
+            ptr = None
+    if not ptr:
         return None
     try:
         return ctypes.string_at(ptr).decode("utf-8", "surrogateescape")
     finally:
-        _free(ptr)  # type: ignore[misc]
+        _free(ptr)  # type: ignore[operator]
 
 
 def strip_suffixes(name: str) -> str:
@@ -109,7 +146,7 @@ def demangle(name: str) -> str:
         out = _cxx(base)
         if out is None and base.startswith("__Z"):
             out = _cxx(base[1:])
-        if out is None and _cxa is None:
+        if out is None and _load() == "none":
             out = _cxxfilt_batch([base]).get(base)
         return out if out else name
     except (RecursionError, ValueError, IndexError, KeyError, UnicodeError):
@@ -119,7 +156,7 @@ def demangle(name: str) -> str:
 def demangle_many(names: Iterable[str]) -> dict[str, str]:
     """Demangle many names; without libstdc++ the C++ ones go through one ``c++filt``."""
     names = list(dict.fromkeys(names))
-    if _load_cxa():
+    if _load() != "none":
         return {n: demangle(n) for n in names}
     cxx = [strip_suffixes(n) for n in names if strip_suffixes(n).startswith("_Z")]
     batch = _cxxfilt_batch(cxx)
@@ -258,6 +295,9 @@ class _V0:
         return self.b62() + 1 if self.eat(tag) else 0
 
     def decimal(self) -> int:
+        if self.peek() == "0":  # "0" stands alone: a zero-length identifier may be followed by digits
+            self.i += 1
+            return 0
         j = self.i
         while self.peek().isdigit():
             self.i += 1
@@ -488,6 +528,6 @@ def demangle_rust_v0(body: str) -> str | None:
         rest = p.s[p.i:]
         if rest and not rest.startswith("."):
             return None
-        return out + rest
+        return f"{out} ({rest})" if rest else out  # rustc-demangle prints suffixes as " (.0)"
     except (ValueError, IndexError, UnicodeError, RecursionError):
         return None
