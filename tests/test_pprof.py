@@ -235,3 +235,56 @@ def test_corrupted_profiles_only_raise_input_error(data):
     except InputError:
         return
     assert isinstance(p, Profile)
+
+
+# -- layouts other writers use ------------------------------------------------------------
+
+def _hand_built(samples: list[bytes], default_type: int = 0) -> bytes:
+    """A profile with types alloc/count and space/bytes, functions main(1) f(2) g(3),
+    locations 1=[main], 2=[g inlined into f] (lines innermost first), 3=address 0x4d2 in libx.so."""
+    from flamekit.protowire import bytes_field, uint_field
+
+    strings = ["", "alloc", "count", "space", "bytes", "main", "f", "g", "/lib/libx.so"]
+    out = [bytes_field(1, uint_field(1, 1) + uint_field(2, 2)), bytes_field(1, uint_field(1, 3) + uint_field(2, 4))]
+    out += [bytes_field(2, s) for s in samples]
+    out.append(bytes_field(3, uint_field(1, 7) + uint_field(5, 8)))
+    out.append(bytes_field(4, uint_field(1, 1) + bytes_field(4, uint_field(1, 1))))
+    out.append(bytes_field(4, uint_field(1, 2) + bytes_field(4, uint_field(1, 3)) + bytes_field(4, uint_field(1, 2))))
+    out.append(bytes_field(4, uint_field(1, 3) + uint_field(2, 7) + uint_field(3, 0x4D2)))
+    for fid, name in ((1, 5), (2, 6), (3, 7)):
+        out.append(bytes_field(5, uint_field(1, fid) + uint_field(2, name)))
+    out += [bytes_field(6, s.encode()) for s in strings]
+    if default_type:
+        out.append(uint_field(14, default_type))
+    return b"".join(out)
+
+
+def test_unpacked_ids_values_first_inline_lines_and_addresses():
+    from flamekit.protowire import bytes_field, packed, uint_field
+
+    samples = [
+        # values before ids, ids unpacked (one varint field each), leaf first
+        packed(2, [4, 400]) + uint_field(1, 2) + uint_field(1, 1),
+        # the usual packed layout, with a label after
+        packed(1, [3, 1]) + packed(2, [1, 100]) + bytes_field(3, uint_field(1, 5) + uint_field(2, 6)),
+        # zero in the chosen type: no weight
+        packed(1, [1]) + packed(2, [2, 0]),
+    ]
+    p = decode(_hand_built(samples))
+    assert p.stacks == {("main", "f", "g"): 400, ("main", "libx.so 0x4d2"): 100}
+    assert (p.unit, p.event, p.meta["zero_samples"]) == ("bytes", "space", "1")
+    assert p.extras["frame_modules"] == {"libx.so 0x4d2": "/lib/libx.so"}
+    # the first type, by name and by index; default_sample_type when set
+    counts = {("main", "f", "g"): 4, ("main", "libx.so 0x4d2"): 1, ("main",): 2}
+    assert decode(_hand_built(samples), sample_type="alloc").stacks == counts
+    assert decode(_hand_built(samples), sample_type="0").stacks == counts
+    assert decode(_hand_built(samples, default_type=1)).stacks == counts
+
+
+@pytest.mark.parametrize("sample, reason", [
+    (b"\x0a\x01\x09\x12\x02\x01\x01", "missing location 9"),
+    (b"\x0a\x01\x01\x12\x01\x01", "1 values vs. 2 types"),
+])
+def test_broken_samples_say_why(sample, reason):
+    with pytest.raises(InputError, match=reason):
+        decode(_hand_built([sample]))
