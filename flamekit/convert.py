@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 
 from . import folded
@@ -44,13 +43,11 @@ def render(profile: Profile, fmt: str, name: str = "flamekit") -> bytes:
 
         return speedscope.dumps(profile, name=name)
     if fmt == "svg":
-        try:
-            flamegraph = importlib.import_module(".render.flamegraph", __package__)
-        except ImportError:
-            raise UsageError("svg output is not available in this build") from None
-        return _svg(flamegraph, profile, name)
+        from .render import flamegraph
+
+        # flamegraph's defaults: the same SVG as ``flamekit flamegraph`` draws
+        # (whose --fontsize is a float, written 12.0 into the SVG's config)
+        options = flamegraph.FlameGraphOptions()
+        options.fontsize = float(options.fontsize)
+        return flamegraph.render(profile, options)
     raise UsageError(f"unknown output format {fmt!r} (known: {', '.join(FORMATS)})")
-
-
-def _svg(module: object, profile: Profile, name: str) -> bytes:
-    raise UsageError("svg output is not available in this build")
