@@ -1,0 +1,206 @@
+"""BCC tools' stack reports: profile, offcputime, offwaketime, wakeuptime, stackcount.
+
+The default multi-line report prints each record leaf first (kernel frames,
+``--`` with ``-d``, user frames), then a process line (``-  comm (pid)``,
+``b'comm' [pid]`` for stackcount ``-P``, ``waker:``/``target:`` names) and an
+indented count.  Reversing a record's lines gives exactly the root-first stack
+that the same tool prints with ``-f``, so both forms collapse to one Profile.
+``-f`` output itself is folded text and is read as such.
+
+Weights are what the tool counted: samples (profile), events (stackcount) or
+microseconds blocked (offcputime, offwaketime, wakeuptime; told by the
+header line).  Params read: ``pid``/``tid`` (``comm-PID`` root frames),
+``kernel``/``all`` (``_[k]`` on frames whose module is ``[kernel]``),
+``offsets`` (keep ``+0xOFF`` of bcc >= 0.31 ``sym+0xOFF [module]`` frames).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import BinaryIO, ClassVar
+
+from .. import folded
+from ..profile import Profile, Stack
+from ._chunks import chunks, decode, with_head
+from .base import CollapseOptions
+
+#: header line -> (unit, event) of the tool that printed it
+HEADERS: tuple[tuple[bytes, str, str], ...] = (
+    (b"Tracing off-CPU time (us)", "microseconds", "off-cpu"),
+    (b"Tracing blocked time (us)", "microseconds", "off-cpu"),
+    (b"Sampling at ", "samples", "cpu-clock"),
+    (b"Tracing ", "count", "stackcount"),
+)
+HEADER_RX = re.compile(
+    rb"(?m)^(?:Sampling at \d+ Hertz of |Tracing off-CPU time \(us\)|Tracing blocked time \(us\)"
+    rb"|Tracing \d+ functions? for \")"
+)
+#: ``-   comm (pid)`` then the count: the unmistakable end of a profile/offcputime record
+PROC_RX = re.compile(rb"(?m)^ +-  +\S[^\n]* \(\d+\)\n +\d+\n")
+#: stackcount: frames indented 2, metadata and count indented 4
+STACKCOUNT_RX = re.compile(rb"(?m)(?:^  [^ \n][^\n]*\n)+(?:    [^ \n][^\n]*\n)*    \d+\n(?:\n|$)")
+#: offcputime without process lines: frames indented 4, count indented 8
+OFFCPU_RX = re.compile(rb"(?m)(?:^    [^ \n][^\n]*\n)+        \d+\n(?:\n|$)")
+#: a multi-line record's count line
+COUNT_LINE_RX = re.compile(rb"(?m)^ +\d+$")
+
+ADDR_PREFIX_RX = re.compile(rb"^(?:0x)?[0-9a-fA-F]{8,16} (?=\S)")
+#: bcc >= 0.31 frames: ``sym+0xOFF [module]`` (module names hold no spaces)
+MODULE_RX = re.compile(rb"^(.*?)(\+0x[0-9a-fA-F]+)? \[([^\[\]\s]+)\]$")
+PID_META_RX = re.compile(rb"^(b'(?:[^'\\]|\\.)*'|b\"(?:[^\"\\]|\\.)*\"|\S.*?) \[(\d+)\]$")
+NOISE = (b"^C", b"Detaching...", b"[...]", b"[...truncated...]", b"WARNING:", b"Tracing ", b"Sampling at ")
+TIME_RX = re.compile(rb"^\d\d:\d\d:\d\d$")
+
+
+class BccCollapser:
+    """BCC's multi-line stack reports (and their ``-f`` folded twins)."""
+
+    name: ClassVar[str] = "bcc"
+    priority: ClassVar[int] = 220
+    description: ClassVar[str] = "BCC profile/offcputime/offwaketime/wakeuptime/stackcount output"
+
+    def detect(self, head: bytes) -> bool | None:
+        if head.lstrip().startswith((b"{", b"<")):
+            return False
+        if HEADER_RX.search(head) or PROC_RX.search(head):
+            return True
+        # stackcount and old offcputime records, without header or process line
+        if STACKCOUNT_RX.search(head) or OFFCPU_RX.search(head):
+            return True
+        return False
+
+    def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
+        stream, head = with_head(stream, options.params)
+        if not COUNT_LINE_RX.search(head) and folded.looks_folded(head):
+            # profile -f / stackcount -f / offcputime -f: already folded
+            profile = folded.read_profile(stream, options.source, options.skips)
+            profile.meta["tool"] = "bcc"
+            return profile
+        return _Reader(options).read(stream, head)
+
+
+class _Reader:
+    """One pass over a multi-line report; memoizes records and frames."""
+
+    def __init__(self, options: CollapseOptions) -> None:
+        self.options = options
+        self.source = options.source
+        self.with_pid = bool(options.get("pid") or options.get("tid"))
+        self.annotate = bool(options.get("kernel") or options.get("all"))
+        self.offsets = bool(options.get("offsets"))
+        self.frames: dict[bytes, str] = {}
+        #: record body -> (stack, [(line offset, reason) of lines skipped])
+        self.records: dict[bytes, tuple[Stack, list[tuple[int, str]]]] = {}
+
+    def read(self, stream: BinaryIO, head: bytes) -> Profile:
+        unit, event = "samples", None
+        for prefix, u, e in HEADERS:
+            if re.search(rb"(?m)^" + re.escape(prefix), head):
+                unit, event = u, e
+                break
+        stacks: dict[Stack, int] = {}
+        records = self.records
+        for piece, line in chunks(stream, b"\n\n"):
+            for block in piece.split(b"\n\n"):
+                if block[:1] == b"\n":
+                    stripped = block.lstrip(b"\n")
+                    line += len(block) - len(stripped)
+                    block = stripped
+                if block:
+                    body, _, last = block.rstrip(b"\n").rpartition(b"\n")
+                    if last[:1] == b" " and last.strip().isdigit():
+                        rec = records.get(body)
+                        if rec is None:
+                            rec = records[body] = self._record(body)
+                        stack, bad = rec
+                        if bad:
+                            self._skip(line, bad)
+                        stacks[stack] = stacks.get(stack, 0) + int(last)
+                    else:
+                        self._skip(line, self._noise(block.split(b"\n"), 0))
+                line += block.count(b"\n") + 2
+        meta = {"tool": "bcc"}
+        return Profile(stacks, unit=unit, event=event, sources=[self.source], meta=meta)
+
+    def _skip(self, line: int, bad: list[tuple[int, str]]) -> None:
+        if bad:
+            off, reason = bad[0]
+            self.options.skips.add(self.source, len(bad), line + off, reason)
+
+    @staticmethod
+    def _noise(lines: list[bytes], base: int) -> list[tuple[int, str]]:
+        """Lines that are neither stack nor known tool chatter (prose, commands)."""
+        bad = []
+        for i, raw in enumerate(lines):
+            s = raw.strip()
+            if not s or s.startswith(NOISE) or TIME_RX.match(s):
+                continue
+            bad.append((base + i, "not part of a BCC stack record"))
+        return bad
+
+    def _record(self, body: bytes) -> tuple[Stack, list[tuple[int, str]]]:
+        lines = body.split(b"\n")
+        start = 0
+        while start < len(lines) and lines[start][:1] not in (b" ", b"\t"):
+            start += 1  # chatter before the first frame (^C, a command line)
+        bad = self._noise(lines[:start], 0)
+        lines = lines[start:]
+        indents = [len(x) - len(x.lstrip(b" ")) for x in lines]
+        frame_indent = min(indents, default=0)
+        out: list[str] = []
+        for i, (raw, indent) in enumerate(zip(lines, indents)):
+            s = raw.strip()
+            if not s:
+                continue
+            if indent == 0 and raw[:1] != b"\t":
+                bad.append((start + i, "not part of a BCC stack record"))
+                continue
+            out.append(self._line(s, indent > frame_indent))
+        out.reverse()
+        return tuple(out), bad
+
+    def _line(self, s: bytes, meta_indent: bool) -> str:
+        """One record line (leaf-first order) as a frame name."""
+        if s == b"--":
+            return "-"  # kernel/user delimiter (-d)
+        if s[:2] == b"- " or s == b"-":
+            rest = s[1:].strip()
+            if rest in (b"-", b""):
+                return "--"  # offwaketime's waker/target delimiter
+            comm, _, pid = rest.rpartition(b" (")
+            if comm and pid.endswith(b")") and pid[:-1].isdigit():
+                return self._comm(comm, pid[:-1])
+            return decode(rest)
+        if s.startswith((b"waker:", b"target:")):
+            return decode(s.partition(b":")[2].strip())
+        m = PID_META_RX.match(s)
+        if m and (meta_indent or s[:2] in (b"b'", b'b"')):
+            comm = m.group(1)
+            if comm[:2] in (b"b'", b'b"'):
+                comm = codecs.escape_decode(comm[2:-1])[0]
+            return self._comm(comm, m.group(2))
+        name = self.frames.get(s)
+        if name is None:
+            name = self.frames[s] = self._frame(s)
+        return name
+
+    def _comm(self, comm: bytes, pid: bytes) -> str:
+        name = decode(comm)
+        return f"{name}-{decode(pid)}" if self.with_pid else name
+
+    def _frame(self, s: bytes) -> str:
+        s = ADDR_PREFIX_RX.sub(b"", s, count=1)
+        m = MODULE_RX.match(s)
+        if m is None:
+            return decode(s)
+        sym, off, module = m.group(1), m.group(2) or b"", m.group(3)
+        if sym == b"[unknown]":
+            return decode(b"[" + module + b"]")
+        name = sym + off if self.offsets else sym
+        if self.annotate and module == b"kernel" and not name.endswith(b"_[k]"):
+            name += b"_[k]"
+        return decode(name)
+
+
+COLLAPSER = BccCollapser()

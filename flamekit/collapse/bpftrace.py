@@ -1,0 +1,285 @@
+"""bpftrace map printouts (text and ``-f json``) whose keys hold stacks.
+
+An entry is ``@name[key]: value``; a stack field prints as a newline, one
+frame per line (leaf first; 4 spaces, or a TAB and an address in ``perf``
+mode) and a newline, so the ``, `` between key fields starts a line.  A key
+folds as ``scalars;stacks`` with the stacks in reverse key order, each root
+first: ``@[kstack, ustack, comm]`` gives ``comm;user...;kernel...``.
+
+One map is folded: ``--map NAME`` (``@`` is the unnamed map), else the first
+map printed whose keys hold a stack, else the first with integer values.
+``print()`` prints a map mid-run and exit prints it again: the last printout
+wins.  Printouts follow each other without a separator, so a new one is
+recognised by another map or a blank line coming between, or by a key coming
+again with a smaller value (bpftrace prints a map in ascending order of value,
+so within one printout values never go down).
+Offsets (``+123``) are stripped so frames merge, unless ``offsets`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import BinaryIO, ClassVar
+
+from ..errors import InputError
+from ..profile import Profile, Stack
+from ._chunks import chunks, decode, with_head
+from .base import CollapseOptions
+
+JSON_TYPES = {b"attached_probes", b"map", b"hist", b"stats", b"printf", b"time", b"value",
+              b"lost_events", b"join", b"syscall", b"helper_error", b"cat"}
+JSON_HEAD_RX = re.compile(rb'\{"type": ?"(\w+)", ?"data"')
+ATTACH_RX = re.compile(rb"Attaching \d+ probes?\.\.\.")
+#: a complete entry: ``@name[...]: N`` on one line, or a map whose key opens a stack
+ENTRY_RX = re.compile(rb"(?m)^@\w*(?:\[[^\n]*\]: -?\d+$|: -?\d+$|\[\n(?:    |\t)\S)")
+NAME_RX = re.compile(rb"@\w*")
+OFFSET_RX = re.compile(rb"\+\d+$")
+#: perf mode: ``ADDR sym+OFF (module)`` (kernel frames have no module)
+PERF_FRAME_RX = re.compile(rb"^[0-9a-f]{6,16} (.+?)(?: \((?:/|\[)[^()]*\))?$")
+NOISE = (b"Attaching ", b"Detaching", b"^C", b"Lost ", b"WARNING:", b"ERROR:")
+
+
+@dataclass
+class _Map:
+    """What is known of one map: its latest printout and whether it folds."""
+
+    name: str
+    stacks: dict[Stack, int] = field(default_factory=dict)
+    foldable: bool = True
+    has_stack: bool = False
+    printouts: int = 0
+    last_value: int = 0
+
+
+class BpftraceCollapser:
+    """bpftrace ``@map[key]: value`` printouts and ``-f json`` output."""
+
+    name: ClassVar[str] = "bpftrace"
+    priority: ClassVar[int] = 210
+    description: ClassVar[str] = "bpftrace map printouts (text or -f json) keyed by kstack/ustack"
+
+    def detect(self, head: bytes) -> bool | None:
+        s = head.lstrip()
+        if s[:1] == b"{":
+            m = JSON_HEAD_RX.match(s)
+            return bool(m and m.group(1) in JSON_TYPES)
+        if ATTACH_RX.match(s):
+            return True
+        return bool(ENTRY_RX.search(head))
+
+    def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
+        stream, head = with_head(stream, options.params)
+        reader = _Reader(options)
+        if head.lstrip()[:1] == b"{":
+            reader.read_json(stream)
+        else:
+            reader.read_text(stream)
+        return reader.result()
+
+
+class _Reader:
+    def __init__(self, options: CollapseOptions) -> None:
+        self.options = options
+        self.source = options.source
+        self.offsets = bool(options.get("offsets"))
+        self.maps: dict[str, _Map] = {}
+        self.keys: dict[bytes, tuple[Stack, bool]] = {}
+        self.frames: dict[bytes, str] = {}
+
+    # -- the chosen map ---------------------------------------------------------
+    def result(self) -> Profile:
+        want = self.options.get("map")
+        maps = self.maps
+        if want:
+            name = want if want.startswith("@") else "@" + want
+            m = maps.get(name)
+            if m is None:
+                found = ", ".join(maps) or "none"
+                raise InputError(self.source, None, f"no map {name} in this output (maps: {found})")
+            if not m.foldable:
+                raise InputError(self.source, None, f"map {name} holds histograms or stats, which do not fold")
+        else:
+            m = next((x for x in maps.values() if x.has_stack and x.foldable), None)
+            if m is None:
+                m = next((x for x in maps.values() if x.foldable), None)
+            if m is None:
+                if maps:
+                    raise InputError(self.source, None, f"no map with integer values (maps: {', '.join(maps)})")
+                return Profile(unit="count", sources=[self.source], meta={"tool": "bpftrace"})
+        meta = {"tool": "bpftrace", "map": m.name}
+        others = [x for x in maps if x != m.name]
+        if others:
+            meta["other_maps"] = ",".join(others)
+        if m.printouts > 1:
+            meta["printouts"] = str(m.printouts)
+        return Profile(dict(m.stacks), unit="count", sources=[self.source], meta=meta)
+
+    def _map(self, name: str) -> _Map:
+        m = self.maps.get(name)
+        if m is None:
+            m = self.maps[name] = _Map(name)
+        return m
+
+    # -- text ---------------------------------------------------------------------
+    def read_text(self, stream: BinaryIO) -> None:
+        prev: _Map | None = None
+        gap = False
+        keys = self.keys
+        for piece, line in chunks(stream, b"\n@", cut=1):
+            if piece[:1] == b"@":
+                piece = b"\n" + piece
+                line -= 1
+            parts = piece.split(b"\n@")
+            self._chatter(parts[0], line)
+            line += parts[0].count(b"\n") + 1
+            for entry in parts[1:]:
+                at = line
+                line += entry.count(b"\n") + 1
+                m_name = NAME_RX.match(b"@" + entry)
+                name_end = m_name.end() - 1 if m_name else 0
+                opener = entry[name_end:name_end + 1]
+                if opener == b"[":
+                    k = entry.find(b"]: ", name_end)
+                    if k < 0:
+                        self._bad(at, "map entry without ']: value'")
+                        prev, gap = None, True
+                        continue
+                    key = entry[name_end + 1:k]
+                    rest = entry[k + 3:]
+                elif entry[name_end:name_end + 2] == b": ":
+                    key = None
+                    rest = entry[name_end + 2:]
+                else:
+                    self._bad(at, "not a bpftrace map entry")
+                    prev, gap = None, True
+                    continue
+                m = self._map(decode(b"@" + entry[:name_end]))
+                value_b, _, trailing = rest.partition(b"\n")
+                try:
+                    value = int(value_b)
+                except ValueError:
+                    m.foldable = False  # hist(), lhist(), stats(): their bucket lines follow
+                    prev, gap = m, True
+                    continue
+                if key is None:
+                    stack: Stack = ()
+                    has_stack = False
+                else:
+                    got = keys.get(key)
+                    if got is None:
+                        got = keys[key] = self._key(key)
+                    stack, has_stack = got
+                if prev is not m or gap or (value < m.last_value and stack in m.stacks):
+                    m.stacks = {}
+                    m.printouts += 1
+                m.has_stack = m.has_stack or has_stack
+                m.last_value = value
+                stacks = m.stacks
+                stacks[stack] = stacks.get(stack, 0) + value
+                prev = m
+                gap = bool(trailing)  # a blank line (or anything) before the next entry
+                if trailing.strip():
+                    self._chatter(trailing, at + entry[:len(entry) - len(trailing)].count(b"\n"))
+
+    def _chatter(self, text: bytes, line: int) -> None:
+        """Lines outside map entries: tool chatter is fine, anything else is skipped."""
+        bad = 0
+        first = None
+        for i, raw in enumerate(text.split(b"\n")):
+            s = raw.strip()
+            if not s or s.startswith(NOISE):
+                continue
+            if first is None:
+                first = line + i
+            bad += 1
+        if bad:
+            self.options.skips.add(self.source, bad, first, "not part of a bpftrace map printout")
+
+    def _bad(self, line: int, reason: str) -> None:
+        self.options.skips.skip(self.source, line, reason)
+
+    def _key(self, key: bytes) -> tuple[Stack, bool]:
+        """Fold a map key: scalar fields first, then stacks in reverse key order, root first."""
+        scalars: list[str] = []
+        stacks: list[list[str]] = []
+        current: list[str] = []
+        lines = key.split(b"\n")
+        for i, line in enumerate(lines):
+            if i == 0 or line[:1] in (b",", b""):
+                if current:
+                    stacks.append(current)
+                    current = []
+                for piece in line.split(b","):
+                    piece = piece.strip()
+                    if piece:
+                        scalars.append(decode(piece))
+            else:
+                name = self.frames.get(line)
+                if name is None:
+                    name = self.frames[line] = self._frame(line)
+                if name:
+                    current.append(name)
+        if current:
+            stacks.append(current)
+        out = scalars
+        for st in reversed(stacks):
+            out.extend(reversed(st))
+        return tuple(out), len(lines) > 1
+
+    def _frame(self, line: bytes) -> str:
+        s = line.strip()
+        if line[:1] == b"\t":
+            m = PERF_FRAME_RX.match(s)
+            if m:
+                s = m.group(1)
+        if not self.offsets:
+            s = OFFSET_RX.sub(b"", s)
+        return decode(s)
+
+    # -- JSON -----------------------------------------------------------------------
+    def read_json(self, stream: BinaryIO) -> None:
+        keys = self.keys
+        for lineno, raw in enumerate(stream, 1):
+            raw = raw.strip()
+            if not raw:
+                continue
+            try:
+                obj = json.loads(decode(raw))
+                kind = obj["type"]
+                data = obj.get("data")
+            except (ValueError, KeyError, TypeError):
+                self._bad(lineno, "not a bpftrace JSON record")
+                continue
+            if kind in ("hist", "stats") and isinstance(data, dict):
+                for name in data:
+                    self._map(str(name)).foldable = False
+                continue
+            if kind != "map" or not isinstance(data, dict):
+                continue
+            for name, entries in data.items():
+                m = self._map(str(name))
+                m.printouts += 1
+                m.stacks = {}
+                if isinstance(entries, bool) or not isinstance(entries, (int, dict)):
+                    m.foldable = False
+                    continue
+                if isinstance(entries, int):
+                    m.stacks[()] = entries
+                    continue
+                stacks = m.stacks
+                for key, value in entries.items():
+                    if isinstance(value, bool) or not isinstance(value, int):
+                        m.foldable = False
+                        break
+                    kb = str(key).encode("utf-8", "surrogateescape")
+                    got = keys.get(kb)
+                    if got is None:
+                        got = keys[kb] = self._key(kb)
+                    stack, has_stack = got
+                    m.has_stack = m.has_stack or has_stack
+                    stacks[stack] = stacks.get(stack, 0) + value
+
+
+COLLAPSER = BpftraceCollapser()
