@@ -26,11 +26,11 @@ from ..render.pprof import EVENT_COMMENT, UNIT_COMMENT
 from .base import CollapseOptions
 
 #: top-level fields of profile.proto and their wire types
-_PROFILE_WIRE = {
+_PROFILE_WIRE: dict[int, tuple[int, ...]] = {
     1: (LEN,), 2: (LEN,), 3: (LEN,), 4: (LEN,), 5: (LEN,), 6: (LEN,), 7: (VARINT,), 8: (VARINT,),
     9: (VARINT,), 10: (VARINT,), 11: (LEN,), 12: (VARINT,), 13: (VARINT, LEN), 14: (VARINT,), 15: (VARINT,),
 }
-_VALUE_TYPE_WIRE = {1: (VARINT,), 2: (VARINT,)}
+_VALUE_TYPE_WIRE: dict[int, tuple[int, ...]] = {1: (VARINT,), 2: (VARINT,)}
 _TIME_UNITS = {"nanoseconds", "microseconds", "milliseconds", "seconds"}
 #: one varint in a packed field (any number of continuation bytes, then a final one)
 _VARINT = re.compile(rb"[\x80-\xff]*[\x00-\x7f]")
@@ -271,7 +271,8 @@ def _decode(buf: bytes, source: str, sample_type: object) -> Profile:
             continue
         stack = cache.get(locseg)  # real profiles repeat stacks (with other labels)
         if stack is None:
-            parts = list(map(by_bytes.get, _VARINT.findall(locseg))) if locseg and locseg[-1] < 0x80 else [None]
+            parts: list[tuple[str, ...] | None] = (
+                list(map(by_bytes.get, _VARINT.findall(locseg))) if locseg and locseg[-1] < 0x80 else [None])
             if None in parts:  # non-canonical varints or a missing location: the slow, exact way
                 parts = []
                 for lid in unpack_varints(locseg, 0, len(locseg)):
@@ -285,7 +286,7 @@ def _decode(buf: bytes, source: str, sample_type: object) -> Profile:
     profile.meta["sample_type"] = f"{stype}/{sunit}"
     if zero:
         profile.meta["zero_samples"] = str(zero)
-    modules = {}
+    modules: dict[str, str] = {}
     for names, module in locations.values():
         if module:
             for name in names:
