@@ -21,7 +21,7 @@ CHUNK = 8 << 20
 #: The comm is matched lazily so the *last* ``-digits`` before the CPU wins
 #: (``kworker/1:1H-44``, ``memfd:sealed-91-2766``).
 EVENT_PREFIX = re.compile(
-    rb"""^\s*(?P<comm>.*?)-(?P<pid>\d+)\s+
+    rb"""^\s*(?:[^\s:]+:\s+)?(?P<comm>.*?)-(?P<pid>\d+)\s+   # optional 'instance: ' (trace-cmd)
         (?:\(\s*(?:\d+|-+)\)\s+)?                       # record-tgid column
         (?:\[(?P<cpu>\d+)\]\s+(?:[^\s\[\]:]{2,6}\s+)?   # [CPU] and irq/preempt flags
           |(?P<lcpu>\d+)[^\s:]{3,6}\s+)                 # latency: CPU glued to flags
@@ -85,7 +85,8 @@ def looks_like_graph_tracer_header(head: bytes) -> bool:
     return b"# tracer: function_graph" in head
 
 
-_TASK_CPU = re.compile(rb"^\s*(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]$", re.S)
+# trace-cmd report prefixes each record of an instance with ``name: ``
+_TASK_CPU = re.compile(rb"^\s*(?:[^\s:]+:\s+)?(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]$", re.S)
 
 #: what a record's prefix tells: (comm, pid, cpu)
 Task = tuple[bytes, bytes, int]

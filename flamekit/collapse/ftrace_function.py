@@ -36,6 +36,9 @@ def _stack(rest: bytes) -> tuple[str, ...] | None:
         s = s[9:].strip()
     elif s.startswith(b"<"):  # <stack trace> and the like
         return _EVENT
+    first = s.split(None, 1)[0] if s else b""
+    if first.endswith(b":"):  # another event: 'sched_switch: prev_comm=...'
+        return _EVENT
     func, arrow, parent = s.partition(b" <-")
     if arrow and parent.startswith(b"-"):  # trace-cmd prints '<--'
         parent = parent[1:]
@@ -44,8 +47,8 @@ def _stack(rest: bytes) -> tuple[str, ...] | None:
         func = _OFFSET.sub(b"", func, count=1)
     if b"+0x" in parent:
         parent = _OFFSET.sub(b"", parent, count=1)
-    if not _SYMBOL.match(func) or func.endswith(b":"):
-        return _EVENT if func.endswith(b":") else None
+    if not _SYMBOL.match(func):
+        return None
     if not arrow:
         return (decode(func),)
     if not parent or not _SYMBOL.match(parent):
