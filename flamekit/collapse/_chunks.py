@@ -61,5 +61,5 @@ def with_head(stream: BinaryIO, params: dict[str, Any], size: int = 8192) -> tup
     if head is not None:
         return stream, head
     if not hasattr(stream, "peek"):
-        stream = io.BufferedReader(stream, 1 << 20)  # type: ignore[arg-type]
+        stream = io.BufferedReader(stream, 1 << 20)  # type: ignore[arg-type,type-var]
     return stream, stream.peek(size)[:size]  # type: ignore[attr-defined]

@@ -61,6 +61,7 @@ class BccCollapser:
     description: ClassVar[str] = "BCC profile/offcputime/offwaketime/wakeuptime/stackcount output"
 
     def detect(self, head: bytes) -> bool | None:
+        head = head.replace(b"\r\n", b"\n")
         if head.lstrip().startswith((b"{", b"<")):
             return False
         if HEADER_RX.search(head) or PROC_RX.search(head):

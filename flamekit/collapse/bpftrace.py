@@ -61,6 +61,7 @@ class BpftraceCollapser:
     description: ClassVar[str] = "bpftrace map printouts (text or -f json) keyed by kstack/ustack"
 
     def detect(self, head: bytes) -> bool | None:
+        head = head.replace(b"\r\n", b"\n")
         s = head.lstrip()
         if s[:1] == b"{":
             m = JSON_HEAD_RX.match(s)

@@ -41,6 +41,7 @@ class DtraceCollapser:
     description: ClassVar[str] = "DTrace aggregations keyed by stack()/ustack() (stackcollapse.pl)"
 
     def detect(self, head: bytes) -> bool | None:
+        head = head.replace(b"\r\n", b"\n")
         first = head.lstrip(b"\n").split(b"\n", 1)[0]
         if HEADER_RX.match(first):
             return True
