@@ -334,7 +334,9 @@ def callgraph_cmd(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, 
     from .callgraph import graph_of
     from .render import callgraph as cg
 
-    profile = profile_only(load_inputs(inputs, fmt, strict, quiet, verbose, _params(kw)), "callgraph")
+    params = _params(kw)
+    params["callgraph_only"] = len(inputs) == 1  # gprof: the exact graph, no approximate stacks
+    profile = profile_only(load_inputs(inputs, fmt, strict, quiet, verbose, params), "callgraph")
     if to is None:
         ext = os.path.splitext(output or "")[1].lower().lstrip(".")
         to = ext if ext in ("svg", "png") else "dot"
@@ -441,7 +443,7 @@ FLAMEGRAPH_PALETTES = ["hot", "mem", "io", "wakeup", "chain", "java", "js", "per
 @click.option("--minwidth", default="0.1", show_default=True, metavar="PX|N%",
               help="Frames narrower than this are not drawn (their weight stays in the parent); "
                    "they are embedded and drawn when a zoom makes them wide enough.")
-@click.option("--max-embedded-frames", type=click.IntRange(min=0), default=100_000, show_default=True,
+@click.option("--max-embedded-frames", type=click.IntRange(min=0), default=20_000, show_default=True,
               help="How many frames narrower than --minwidth to embed for zooming (heaviest first).")
 @click.option("--fonttype", default="Verdana", show_default=True, help="Font family.")
 @click.option("--fontsize", type=click.FloatRange(min=1), default=12, show_default=True, help="Font size.")

@@ -66,7 +66,7 @@ class FlameGraphOptions:
     uicolor: str | None = None
     truncate_text_right: bool = True
     sort: str = "name"
-    max_embedded_frames: int = 100_000
+    max_embedded_frames: int = 20_000
 
 
 @lru_cache(maxsize=None)
@@ -269,7 +269,7 @@ class _Writer:
             n = names.setdefault(label, len(names))
             fl = self.fill(e.name, e.w, e.self_delta)
             c = fills.setdefault(fl, len(fills))
-            out: list[Any] = [n, e.dx, e.w, c, [node(k) for k in sorted(e.kids, key=lambda k: k.dx)]]
+            out: list[Any] = [n, e.dx, e.w, c, [node(k) for k in e.kids]]
             if self.diff:
                 out.append(e.before)
             return out

@@ -22,6 +22,8 @@ from typing import Any
 from ..profile import Stack
 
 SEP = "\x01"
+#: embedded frames are chosen among those a zoom up to this factor would show
+EMBED_ZOOM = 64
 _UPPER = "\x02"
 #: name characters that would sort at or below the separators are escaped as \x02 + char+3
 _ESCAPE = {chr(c): "\x02" + chr(c + 3) for c in range(3)}
@@ -63,7 +65,6 @@ class Layout:
     total_before: int
     max_depth: int
     embedded: int
-    pruned_weight: int  # weight in subtrees that are neither drawn nor embedded
 
 
 # A child as sources report it: name, absolute x, weight, before-weight, self delta, handle.
@@ -77,33 +78,36 @@ class SortedSource:
         order = list(stacks)
         if before:
             order.extend(s for s in before if s not in stacks)
-        raw = ["\x01" + "\x01".join(s) if s else "" for s in order]
-        nframes = sum(map(len, order))
+        # the empty stack is the root's own weight: it sorts first, so it sits at x=0
+        self.root_w = stacks.get((), 0)
+        self.root_b = before.get((), 0) if before else self.root_w
+        if () in stacks or (before and () in before):
+            order.remove(())
+        raw = list(map(SEP.join, order))
         blob = "".join(raw)
-        self.escaped = "\x00" in blob or "\x02" in blob or blob.count("\x01") != nframes
+        self.escaped = "\x00" in blob or _UPPER in blob or blob.count(SEP) != sum(map(len, order)) - len(order)
         if self.escaped:
             table = str.maketrans(_ESCAPE)
-            raw = ["\x01" + "\x01".join(f.translate(table) for f in s) if s else "" for s in order]
-        after_w = [stacks.get(s, 0) for s in order] if before else list(stacks.values())
-        index = dict(zip(raw, range(len(raw))))
-        raw.sort()
-        perm = [index[k] for k in raw]
-        self.keys = raw
-        self.ws = [after_w[i] for i in perm]
-        self.cum = list(accumulate(self.ws, initial=0))
+            raw = [SEP.join(f.translate(table) for f in s) for s in order]
+        perm = sorted(range(len(raw)), key=raw.__getitem__)
+        self.keys = [raw[i] for i in perm]
         if before:
+            self.ws = [stacks.get(order[i], 0) for i in perm]
             self.bs = [before.get(order[i], 0) for i in perm]
-            self.cumb = list(accumulate(self.bs, initial=0))
+            self.cumb = list(accumulate(self.bs, initial=self.root_b))
         else:
-            self.bs = self.ws
+            weights = list(stacks.values()) if () not in stacks else [stacks[s] for s in order]
+            self.ws = self.bs = [weights[i] for i in perm]
+        self.cum = list(accumulate(self.ws, initial=self.root_w))
+        if not before:
             self.cumb = self.cum
 
     def root(self) -> Child:
         n = len(self.keys)
-        sd = (self.ws[0] - self.bs[0]) if n and self.keys[0] == "" else 0
-        return ("all", 0, self.cum[n], self.cumb[n], sd, (0, n, 1))
+        return ("all", 0, self.cum[n], self.cumb[n], self.root_w - self.root_b, (0, n, 0))
 
-    def children(self, handle: tuple[int, int, int]) -> list[Child]:
+    def children(self, handle: tuple[int, int, int], floor: float = 0) -> list[Child]:
+        """Callees in name order; runs of callees lighter than ``floor`` together are skipped unseen."""
         lo, hi, off = handle
         keys, cum, cumb = self.keys, self.cum, self.cumb
         out: list[Child] = []
@@ -111,6 +115,17 @@ class SortedSource:
         if i < hi and len(keys[i]) < off:  # the parent's own stack sorts first
             i += 1
         while i < hi:
+            if floor > 0 and cum[i + 1] - cum[i] < floor:
+                # stacks i..m-1 weigh less than floor together: every callee that
+                # starts and ends among them is too light to matter; jump past them
+                q = bisect_left(cum, cum[i] + floor, i + 1, hi + 1)
+                if q > hi:
+                    break
+                k = keys[q - 1]
+                j = k.find(SEP, off)
+                start = bisect_left(keys, k if j < 0 else k[:j], i, q)
+                if start > i:
+                    i = start
             k = keys[i]
             j = k.find(SEP, off)
             if j < 0:
@@ -174,7 +189,7 @@ class ChartSource:
     def root(self) -> Child:
         return self._child(self._root)
 
-    def children(self, handle: list[Any]) -> list[Child]:
+    def children(self, handle: list[Any], floor: float = 0) -> list[Child]:
         return [self._child(c) for c in handle[5]]
 
 
@@ -198,6 +213,9 @@ def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, in
     by_weight = sort == "weight" and not flamechart
     root = src.root()
     total, total_before = root[2], root[3]
+    # hidden frames lighter than this are never embedded, so never looked at: the
+    # embedded ones are (the heaviest of) those a zoom up to EMBED_ZOOM x would reveal
+    floor = threshold if not max_embedded else (0 if len(stacks) <= max_embedded else threshold / EMBED_ZOOM)
     frames: list[Frame] = []
     heap: list[tuple[int, int, int, Any, Child, int]] = []
     seq = 0
@@ -210,7 +228,7 @@ def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, in
         frames.append(frame)
         if depth > max_depth:
             max_depth = depth
-        kids = src.children(node[5])
+        kids = src.children(node[5], floor)
         if not kids:
             continue
         # alphabetical keeps the flow order (self weight first, as flamegraph.pl);
@@ -221,14 +239,13 @@ def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, in
             w = kid[2]
             if w >= threshold and w > 0:
                 drawn.append((kid, depth + 1, kx))
-            elif w > 0:
+            elif w >= floor and w > 0 and max_embedded:
                 seq += 1
                 heap.append((-w, seq, depth + 1, frame, kid, kx - x))
         todo.extend(reversed(drawn))
     # the heaviest hidden frames, parents before children, up to the budget
     heapq.heapify(heap)
     embedded = 0
-    pruned = 0
     while heap and embedded < max_embedded:
         negw, _, depth, parent, kid, dx = heapq.heappop(heap)
         e = Embedded(kid[0], dx, kid[2], kid[3], kid[4])
@@ -236,15 +253,10 @@ def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, in
         embedded += 1
         if depth > max_depth:
             max_depth = depth
-        sub = src.children(kid[5])
+        sub = src.children(kid[5], floor)
         rel = _by_weight(sub, 0) if by_weight else [(k, k[1] - kid[1]) for k in sub]
         for gk, gdx in rel:
-            if gk[2] > 0:
+            if gk[2] >= floor and gk[2] > 0:
                 seq += 1
                 heapq.heappush(heap, (-gk[2], seq, depth + 1, e, gk, gdx))
-    for item in heap:
-        pruned -= item[0]
-    for f in frames:
-        if f.hidden:
-            f.hidden.sort(key=lambda e: e.dx)
-    return Layout(frames, total, total_before, max_depth, embedded, pruned)
+    return Layout(frames, total, total_before, max_depth, embedded)
