@@ -193,12 +193,16 @@ def test_cli_bad_pprof_is_one_line_exit_2(tmp_path):
 # -- properties ------------------------------------------------------------------------------
 
 names = st.one_of(
-    st.text(min_size=0, max_size=12),
+    st.text(max_size=12),
+    st.sampled_from(["with space", "semi;colon", "ünïcode 日本語", " lead", "trail ", "", "a;;b", "tab\there"]),
     st.binary(max_size=8).map(lambda b: b.decode("utf-8", "surrogateescape")),
 )
-profiles = st.dictionaries(
-    st.lists(names, min_size=0, max_size=40).map(tuple), st.integers(min_value=1, max_value=2**62), max_size=20
-).map(Profile)
+stacks = st.one_of(
+    st.lists(names, max_size=40).map(tuple),
+    # deep recursion: a short cycle repeated up to 2,000 frames
+    st.tuples(st.lists(names, min_size=1, max_size=3), st.integers(100, 2000)).map(lambda t: tuple((t[0] * t[1])[: t[1]])),
+)
+profiles = st.dictionaries(stacks, st.integers(1, 2**62), max_size=20).map(Profile)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -288,3 +292,22 @@ def test_unpacked_ids_values_first_inline_lines_and_addresses():
 def test_broken_samples_say_why(sample, reason):
     with pytest.raises(InputError, match=reason):
         decode(_hand_built([sample]))
+
+
+# pprof sums in float64: keep totals below 2**53 so -top can be exact
+go_profiles = st.dictionaries(stacks.filter(lambda s: not any("\n" in f or "\r" in f for f in s)),
+                              st.integers(1, 2**40), max_size=20).map(Profile)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(go_profiles)
+def test_go_pprof_reads_generated_profiles_exactly(tmp_path, p):
+    """go tool pprof -traces and -top on arbitrary names and depths (no line breaks: -traces is line-based).
+
+    A sample with no frames counts in pprof's total but -traces does not list it."""
+    f = tmp_path / "gen.pb.gz"
+    f.write_bytes(pprof.dumps(p))
+    stacks, _ = parse_traces(go_pprof(tmp_path, "-traces", str(f)))
+    assert stacks == {s: w for s, w in p.stacks.items() if s}
+    if p.stacks:
+        assert top_total(go_pprof(tmp_path, "-top", "-nodecount=1", str(f))) == p.total

@@ -229,8 +229,17 @@ def test_cli_round_trip(tmp_path):
 
 # -- properties ------------------------------------------------------------------------------
 
-names = st.one_of(st.text(max_size=12), st.binary(max_size=8).map(lambda b: b.decode("utf-8", "surrogateescape")))
-profiles = st.dictionaries(st.lists(names, max_size=40).map(tuple), st.integers(0, 2**53), max_size=20).map(Profile)
+names = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["with space", "semi;colon", "ünïcode 日本語", " lead", "trail ", "", "a;;b", "tab\there"]),
+    st.binary(max_size=8).map(lambda b: b.decode("utf-8", "surrogateescape")),
+)
+stacks = st.one_of(
+    st.lists(names, max_size=40).map(tuple),
+    # deep recursion: a short cycle repeated up to 2,000 frames
+    st.tuples(st.lists(names, min_size=1, max_size=3), st.integers(100, 2000)).map(lambda t: tuple((t[0] * t[1])[: t[1]])),
+)
+profiles = st.dictionaries(stacks, st.integers(0, 2**53), max_size=20).map(Profile)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
