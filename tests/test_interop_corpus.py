@@ -70,3 +70,18 @@ def test_large_java_profile_totals(tmp_path):
     assert top_total(go_pprof(tmp_path, "-top", "-nodecount=5", str(f))) == p.total
     stacks, _ = parse_traces(go_pprof(tmp_path, "-traces", str(f)))
     assert stacks == p.stacks
+
+
+def test_pprof_and_speedscope_detection_claim_no_corpus_file(corpus):
+    """Every other format's real captures are left to their own collapsers."""
+    from flamekit.collapse.pprof import COLLAPSER as PPROF
+    from flamekit.collapse.speedscope import COLLAPSER as SPEEDSCOPE
+    from flamekit.io import open_input
+
+    files = [f for f in sorted(corpus.rglob("*")) if f.is_file()]
+    assert len(files) > 100
+    for f in files:
+        stream, head = open_input(str(f))
+        stream.close()
+        assert PPROF.detect(head) is False, f
+        assert SPEEDSCOPE.detect(head) is False, f
