@@ -240,49 +240,59 @@ class _Classifier:
         self.cache = cache
         self.shapes: dict[bytes, Record] = {}
         self.durations: dict[bytes, int] = {}
+        self.room = 1 << 16  # whole-line entries the fast path may still add
 
     def classify(self, line: bytes) -> Record:
+        # fast: a leaf/exit whose shape (the line minus its duration) was seen
+        u = line.find(b" us ")
+        if u > 0:
+            k = line.rfind(b" ", 0, u) + 1
+            r = self.shapes.get(line[:k] + line[u:])
+            if r is not None:
+                tok = line[k:u]
+                ns = self.durations.get(tok)
+                if ns is None:
+                    ns = self._duration(tok)
+                    if ns is None:
+                        return _classify(line)[0]
+                r = r[:6] + (ns,)
+                if self.room:
+                    self.room -= 1
+                    self.cache[line] = r  # verbatim repeats then hit the whole-line cache
+                return r
         cache = self.cache
         cacheable = True
         j = line.find(b"|")
         if j > 0:
             head = line[:j]
             if b")" not in head and b"." in head and b"[" not in head and head.strip().replace(b".", b"", 1).isdigit():
-                # an abstime column: the rest of the line is what repeats
+                # an abstime column the per-chunk pass did not cut: the rest is what repeats
                 line = line[j + 1 :]
                 r = cache.get(line)
                 if r is not None:
                     return r
                 cacheable = False
-        u = line.find(b" us ")
-        if u > 0:
-            bar = line.find(b"|", u)
-            k = line.rfind(b" ", 0, u) + 1
-            tok = line[k:u]
-            if bar > 0 and k > 0 and tok[:1].isdigit():
-                key = line[:k] + line[bar:]
-                r = self.shapes.get(key)
-                if r is None:
-                    r, ok = _classify(line)
-                    if not ok or len(self.shapes) >= _MAX_CACHE or r[0] not in (LEAF, EXIT):
-                        return r
-                    self.shapes[key] = r
-                ns = self.durations.get(tok)
-                if ns is None:
-                    try:
-                        ns = _duration_ns(tok)
-                    except ValueError:
-                        return _classify(line)[0]
-                    if len(self.durations) < _MAX_CACHE:
-                        self.durations[tok] = ns
-                r = r[:6] + (ns,)
-                if cacheable and len(cache) < _MAX_CACHE:
-                    cache[line] = r
-                return r
+                u = line.find(b" us ")
         r, ok = _classify(line)
+        if ok and u > 0 and r[0] in (LEAF, EXIT) and len(self.shapes) < _MAX_CACHE:
+            k = line.rfind(b" ", 0, u) + 1
+            # remember the shape only if the cut-out token is the duration the slow path read
+            if k > 0 and self._duration(line[k:u]) == r[6]:
+                self.shapes[line[:k] + line[u:]] = r
         if ok and cacheable and len(cache) < _MAX_CACHE:
             cache[line] = r
         return r
+
+    def _duration(self, tok: bytes) -> int | None:
+        if not tok[:1].isdigit():
+            return None
+        try:
+            ns = _duration_ns(tok)
+        except ValueError:
+            return None
+        if len(self.durations) < _MAX_CACHE:
+            self.durations[tok] = ns
+        return ns
 
 
 class FtraceGraphCollapser:
