@@ -76,12 +76,12 @@ class SortedSource:
 
     def __init__(self, stacks: dict[Stack, int], before: dict[Stack, int] | None) -> None:
         order = list(stacks)
-        if before:
+        if before is not None:
             order.extend(s for s in before if s not in stacks)
         # the empty stack is the root's own weight: it sorts first, so it sits at x=0
         self.root_w = stacks.get((), 0)
-        self.root_b = before.get((), 0) if before else self.root_w
-        if () in stacks or (before and () in before):
+        self.root_b = before.get((), 0) if before is not None else self.root_w
+        if () in stacks or (before is not None and () in before):
             order.remove(())
         raw = list(map(SEP.join, order))
         blob = "".join(raw)
@@ -91,7 +91,7 @@ class SortedSource:
             raw = [SEP.join(f.translate(table) for f in s) for s in order]
         perm = sorted(range(len(raw)), key=raw.__getitem__)
         self.keys = [raw[i] for i in perm]
-        if before:
+        if before is not None:
             self.ws = [stacks.get(order[i], 0) for i in perm]
             self.bs = [before.get(order[i], 0) for i in perm]
             self.cumb = list(accumulate(self.bs, initial=self.root_b))
@@ -99,7 +99,7 @@ class SortedSource:
             weights = list(stacks.values()) if () not in stacks else [stacks[s] for s in order]
             self.ws = self.bs = [weights[i] for i in perm]
         self.cum = list(accumulate(self.ws, initial=self.root_w))
-        if not before:
+        if before is None:
             self.cumb = self.cum
 
     def root(self) -> Child:
@@ -162,7 +162,7 @@ class ChartSource:
         x = 0
         items: Iterable[tuple[Stack, int]] = stacks.items()
         for stack, w in items:
-            b = before.get(stack, 0) if before else w
+            b = before.get(stack, 0) if before is not None else w
             common = 0
             limit = min(len(prev), len(stack))
             while common < limit and prev[common] == stack[common]:
@@ -178,7 +178,7 @@ class ChartSource:
             path[-1][4] += w - b
             x += w
             prev = stack
-        if before:  # stacks only in BEFORE have no width but count in the before totals
+        if before is not None:  # stacks only in BEFORE have no width but count in the before totals
             root[3] += sum(b for s, b in before.items() if s not in stacks)
         self._root = root
 

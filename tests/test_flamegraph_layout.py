@@ -1,0 +1,146 @@
+"""The flame graph layout against a plain dictionary-of-prefixes reference.
+
+The fast layout sorts stacks as strings and finds callees by bisection; the
+reference builds every prefix explicitly.  Both must agree on every frame's
+name, depth, position and width, for any names (including characters that
+sort below the separators) and any pruning threshold, and weight must be
+conserved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flamekit.render.layout import Embedded, Frame, layout
+
+NAMES = st.sampled_from(["a", "b", "a b", "ab", "a\x00", "\x00", "\x01", "\x02x", "", "\udcff", "\u00e9", "zz;z"])
+STACKS = st.dictionaries(st.lists(NAMES, max_size=6).map(tuple), st.integers(1, 50), max_size=25)
+
+
+def reference(stacks: dict[tuple[str, ...], int], before: dict[tuple[str, ...], int] | None = None
+              ) -> list[tuple[str, int, int, int, int]]:
+    """Every frame (name, depth, x, w, before) in preorder, children alphabetical, own weight first."""
+    tree: dict[str, Any] = {"kids": {}, "w": 0, "b": 0, "own": 0}
+    everything = set(stacks) | set(before or {})
+    for s in everything:
+        w = stacks.get(s, 0)
+        b = (before or {}).get(s, 0) if before is not None else w
+        node = tree
+        node["w"] += w
+        node["b"] += b
+        for f in s:
+            node = node["kids"].setdefault(f, {"kids": {}, "w": 0, "b": 0, "own": 0})
+            node["w"] += w
+            node["b"] += b
+        node["own"] += w
+    out: list[tuple[str, int, int, int, int]] = []
+
+    def walk(name: str, node: dict[str, Any], depth: int, x: int) -> None:
+        if node["w"] == 0:
+            return
+        out.append((name, depth, x, node["w"], node["b"]))
+        cx = x + node["own"]
+        for k in sorted(node["kids"]):
+            walk(k, node["kids"][k], depth + 1, cx)
+            cx += node["kids"][k]["w"]
+
+    walk("all", tree, 0, 0)
+    return out
+
+
+def everything(lay_frames: list[Frame]) -> list[tuple[str, int, int, int, int]]:
+    """Drawn and embedded frames as (name, depth, absolute x, w, before)."""
+    out = []
+
+    def emb(e: Embedded, depth: int, px: int) -> None:
+        out.append((e.name, depth, px + e.dx, e.w, e.before))
+        for k in e.kids:
+            emb(k, depth + 1, px + e.dx)
+
+    for f in lay_frames:
+        out.append((f.name, f.depth, f.x, f.w, f.before))
+        for e in f.hidden:
+            emb(e, f.depth + 1, f.x)
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(STACKS)
+def test_unpruned_layout_equals_the_reference(stacks: dict[tuple[str, ...], int]) -> None:
+    if not stacks:
+        return
+    lay = layout(stacks, threshold=0)
+    assert [(f.name, f.depth, f.x, f.w, f.before) for f in lay.frames] == reference(stacks)
+    assert lay.total == sum(stacks.values())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(STACKS, st.integers(1, 60))
+def test_pruning_draws_exactly_the_wide_frames_and_embeds_the_rest(stacks: dict[tuple[str, ...], int],
+                                                                   threshold: int) -> None:
+    if not stacks:
+        return
+    ref = reference(stacks)
+    lay = layout(stacks, threshold=threshold, max_embedded=10_000)
+    drawn = [(f.name, f.depth, f.x, f.w, f.before) for f in lay.frames]
+    # drawn: the root and every frame at least threshold wide (callers are at least as wide)
+    assert drawn == [r for r in ref if r[1] == 0 or r[3] >= threshold]
+    # with room for everything, drawn + embedded is the whole tree
+    assert sorted(everything(lay.frames)) == sorted(ref)
+    for f in lay.frames:  # weight is conserved: callees never exceed their caller
+        assert sum(e.w for e in f.hidden) + sum(g.w for g in lay.frames if g.depth == f.depth + 1
+                                                and f.x <= g.x < f.x + f.w) <= f.w
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(STACKS, st.integers(2, 60), st.integers(0, 8))
+def test_a_small_budget_embeds_the_heaviest_hidden_frames(stacks: dict[tuple[str, ...], int], threshold: int,
+                                                          budget: int) -> None:
+    if not stacks:
+        return
+    ref = set(reference(stacks))
+    lay = layout(stacks, threshold=threshold, max_embedded=budget)
+    got = everything(lay.frames)
+    assert set(got) <= ref and len(got) == len(set(got))
+    assert lay.embedded == len(got) - len(lay.frames) <= budget
+    drawn = {(f.name, f.depth, f.x, f.w, f.before) for f in lay.frames}
+    embedded = [e for e in got if e not in drawn]
+    if lay.embedded == budget and budget:
+        # nothing left out is heavier than the lightest frame kept (candidates: callees of kept frames)
+        kept = set(got)
+        lightest = min(e[3] for e in embedded)
+        for r in ref - kept:
+            parent_kept = any(k[1] == r[1] - 1 and k[2] <= r[2] and r[2] + r[3] <= k[2] + k[3] for k in kept)
+            if parent_kept:
+                assert r[3] <= lightest
+
+
+@settings(max_examples=100, deadline=None)
+@given(STACKS, STACKS)
+def test_differential_layout_carries_before_weights(after: dict[tuple[str, ...], int],
+                                                    before: dict[tuple[str, ...], int]) -> None:
+    if not after:
+        return
+    lay = layout(after, threshold=0, before=before)
+    assert [(f.name, f.depth, f.x, f.w, f.before) for f in lay.frames] == reference(after, before)
+    assert lay.total_before == sum(before.values())
+
+
+def test_sort_by_weight_places_heaviest_first_and_own_weight_last() -> None:
+    lay = layout({("m",): 4, ("m", "a"): 1, ("m", "b"): 3}, threshold=0, sort="weight")
+    assert [(f.name, f.x, f.w) for f in lay.frames] == [("all", 0, 8), ("m", 0, 8), ("b", 0, 3), ("a", 3, 1)]
+
+
+def test_flamechart_merges_only_adjacent_stacks() -> None:
+    lay = layout({("a", "b"): 2, ("a", "c"): 1, ("d",): 1, ("a", "b", "e"): 1}, threshold=0, flamechart=True)
+    assert [(f.name, f.depth, f.x, f.w) for f in lay.frames] == [
+        ("all", 0, 0, 5), ("a", 1, 0, 3), ("b", 2, 0, 2), ("c", 2, 2, 1), ("d", 1, 3, 1),
+        ("a", 1, 4, 1), ("b", 2, 4, 1), ("e", 3, 4, 1)]
+
+
+def test_the_empty_stack_is_the_roots_own_weight() -> None:
+    lay = layout({(): 5, ("a",): 1}, threshold=0)
+    assert [(f.name, f.x, f.w) for f in lay.frames] == [("all", 0, 6), ("a", 5, 1)]

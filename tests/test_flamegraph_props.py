@@ -1,0 +1,62 @@
+"""Properties of the flame graph writer: any names and weights give a strictly
+well-formed SVG whose root carries the whole weight; the small file formats
+it reads (--nameattr, --cp palette.map) fail only with InputError."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from flamekit.errors import InputError
+from flamekit.profile import Profile
+from flamekit.render import flamegraph as fg
+from flamekit.render.palette import read_palette_map
+
+SVG = "{http://www.w3.org/2000/svg}"
+ANY_NAME = st.text(st.characters(codec=None, exclude_categories=()), max_size=12) | st.binary(max_size=8).map(
+    lambda b: b.decode("utf-8", "surrogateescape"))
+PROFILES = st.dictionaries(st.lists(ANY_NAME, min_size=1, max_size=5).map(tuple), st.integers(1, 10**6),
+                           min_size=1, max_size=12)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(PROFILES, st.sampled_from(["0", "0.1", "30", "5%"]), st.booleans(), st.booleans())
+def test_any_profile_renders_to_strict_xml_with_the_total_at_the_root(stacks: dict[tuple[str, ...], int],
+                                                                     minwidth: str, inverted: bool,
+                                                                     by_weight: bool) -> None:
+    opts = fg.FlameGraphOptions(minwidth=minwidth, inverted=inverted, sort="weight" if by_weight else "name")
+    svg = fg.render(Profile(dict(stacks)), opts)
+    root = etree.fromstring(svg, etree.XMLParser(recover=False, resolve_entities=False, no_network=True))
+    first = root.find(f"{SVG}g[@id='frames']")[0]
+    total = sum(stacks.values())
+    assert first.findtext(f"{SVG}title") == f"all ({total:,} samples, 100.00%)"
+    assert first.find(f"{SVG}rect").get("{http://github.com/jonhoo/inferno}w") == str(total)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_nameattr_files_fail_only_with_input_error(tmp_path_factory: object, data: bytes) -> None:
+    path = Path(str(tmp_path_factory.mktemp("na"))) / "attrs"  # type: ignore[attr-defined]
+    path.write_bytes(data)
+    try:
+        attrs = fg.read_nameattr(str(path))
+    except InputError as e:
+        assert e.source == str(path)
+        return
+    assert all(isinstance(v, dict) for v in attrs.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_palette_maps_fail_only_with_input_error(tmp_path_factory: object, data: bytes) -> None:
+    path = Path(str(tmp_path_factory.mktemp("cp"))) / "palette.map"  # type: ignore[attr-defined]
+    path.write_bytes(data)
+    try:
+        colours = read_palette_map(path)
+    except InputError as e:
+        assert e.line is not None
+        return
+    assert all(c.startswith("rgb(") for c in colours.values())
