@@ -40,6 +40,7 @@ resets that CPU's stacks (``meta['lost_events']``).  ``params['per_cpu']`` /
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from typing import Any, BinaryIO, ClassVar
 
 from ..errors import InputError, UsageError
@@ -88,6 +89,7 @@ _LOOKS_GRAPH = re.compile(rb"^\s*(?:\[[\d. ]+\]\s*)?(?:[\d.]+\s+\|\s+)?(?:\d+ us
 _LOOKS_BARE = re.compile(rb"^ *(?:[A-Za-z_.$0-9]+\(\)\s*[{;]|\})\s*$")
 
 _PAD = "[unknown]\x00pad"
+_NO_CPU = object()  # "no line seen yet" for the per-line task memo
 _MAX_CACHE = 1 << 18
 
 
@@ -355,8 +357,7 @@ class _Rebuilder:
         rooted = self.per_cpu or self.per_task
         per_cpu, per_task = self.per_cpu, self.per_task
 
-        out: dict[tuple[str, ...], int] = {}
-        out_get = out.get
+        out: defaultdict[tuple[str, ...], int] = defaultdict(int)
         cache: dict[bytes, Record] = {}
         cache_get = cache.get
         stacks: dict[Any, list[list[Any]]] = {}  # task key -> frames [path, child ns, child count]
@@ -399,7 +400,9 @@ class _Rebuilder:
             return r
 
         classify = _Classifier(cache).classify
-        last_key: Any = object()
+        last_key: Any = _NO_CPU
+        last_cpu: Any = _NO_CPU
+        key: Any = None
         st: list[list[Any]] = []
         for lineno0, lines in iter_chunks(stream, transform=_strip_abstime):
             for i, line in enumerate(lines):
@@ -435,11 +438,12 @@ class _Rebuilder:
                         comms.setdefault(nkey, r[3])
                         pids.setdefault(nkey, r[2])
                         current[cpu] = nkey
-                        last_key = object()
+                        last_key = last_cpu = _NO_CPU
                     else:  # LOST
                         recognized += 1
                         cpu = r[1]
                         counters["lost"] += r[6]
+                        last_key = last_cpu = _NO_CPU
                         for k in (current.get(cpu), ("cpu", cpu)):
                             lost_stack = stacks.get(k)
                             if lost_stack:
@@ -450,19 +454,26 @@ class _Rebuilder:
                 cpu = r[1]
                 pid = r[2]
                 if pid is not None:
+                    last_cpu = _NO_CPU
                     key = pid if pid != b"0" else (b"idle", cpu)
                     if key not in comms:
                         comms[key] = r[3] or b""
                         pids[key] = pid
                     if cpu is not None:
                         current[cpu] = key
-                elif cpu is not None:
-                    key = current.get(cpu)
-                    if key is None:
-                        key = ("cpu", cpu)
-                else:
-                    key = None
-                if key != last_key:
+                    if key != last_key:
+                        st = stacks.get(key)  # type: ignore[assignment]
+                        if st is None:
+                            st = stacks[key] = []
+                        last_key = key
+                elif cpu != last_cpu:  # same CPU as the line before: same task, same stack
+                    last_cpu = cpu
+                    if cpu is not None:
+                        key = current.get(cpu)
+                        if key is None:
+                            key = ("cpu", cpu)
+                    else:
+                        key = None
                     st = stacks.get(key)  # type: ignore[assignment]
                     if st is None:
                         st = stacks[key] = []
@@ -527,13 +538,13 @@ class _Rebuilder:
                 if w:
                     if rooted:
                         path = roots(cpu, key) + path
-                    out[path] = out_get(path, 0) + w
+                    out[path] += w
 
         if recognized == 0 and first_bad is not None:
             raise InputError(source, first_bad[0], f"no function_graph records found ({first_bad[1]})")
         for st in stacks.values():
             counters["unclosed"] += len(st)
-        profile = Profile(out, unit="calls" if calls_mode else "nanoseconds", event="function_graph")
+        profile = Profile(dict(out), unit="calls" if calls_mode else "nanoseconds", event="function_graph")
         if pad_names:
             names = {ph: (name or "[unknown]") for ph, name in pad_names.items()}
             profile = profile.map_frames(lambda f: names.get(f, f))
