@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .profile import Profile
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One function.  ``calls`` is how often others called it (gprof's N),
     ``recursive_calls`` how often it or its cycle called itself (gprof's +M)."""
@@ -37,7 +37,7 @@ class Node:
         return (self.calls or 0) + (self.recursive_calls or 0)
 
 
-@dataclass
+@dataclass(slots=True)
 class Edge:
     """A call from ``caller`` to ``callee``: the weight that flowed along it
     (None when the source does not say, as for gprof's intra-cycle arcs)."""

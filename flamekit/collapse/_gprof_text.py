@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..callgraph import CallGraph, Cycle
+from ..callgraph import CallGraph, Cycle, Edge
 from ..errors import InputError, Skips
 
 ENC = "utf-8"
@@ -24,6 +24,7 @@ _INDEX_TAIL = re.compile(rb"\s*(?:\[(\d+)\]|\((\d+)\))$")
 _CYCLE_TAIL = re.compile(rb"\s<cycle (\d+)>$")
 _WHOLE = re.compile(rb"<cycle (\d+) as a whole>")
 _NUM = re.compile(rb"\d+(?:\.\d+)?")
+_FLAT_ROW = re.compile(rb"(\d+\.\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(?:(\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+)?(\S.*)")
 _GRAN_TOTAL = re.compile(rb"of ([\d.]+) seconds")
 _PER_CALL = {b"s": 1.0, b"ms": 1e-3, b"us": 1e-6, b"ns": 1e-9}
 
@@ -49,6 +50,7 @@ class _Name:
     cycle: int | None
     index: int | None
     whole_cycle: int | None = None
+    bracketed: bool = False  # [idx]: the function has an entry of its own
 
 
 def split_name(raw: bytes) -> _Name:
@@ -58,7 +60,10 @@ def split_name(raw: bytes) -> _Name:
     m = _INDEX_TAIL.search(raw)
     if m and m.start() > 0:
         index = int(m.group(1) or m.group(2))
+        bracketed = m.group(1) is not None
         raw = raw[: m.start()]
+    else:
+        bracketed = False
     whole = _WHOLE.fullmatch(raw)
     if whole:
         return _Name(raw.decode(ENC, ERR), None, index, int(whole.group(1)))
@@ -67,15 +72,7 @@ def split_name(raw: bytes) -> _Name:
     if m:
         cycle = int(m.group(1))
         raw = raw[: m.start()]
-    return _Name(raw.decode(ENC, ERR), cycle, index)
-
-
-@dataclass
-class _Entry:
-    parents: list[tuple[_Name, float | None, int | None]] = field(default_factory=list)
-    primary: tuple[_Name, float, float, int | None, int | None] | None = None
-    children: list[tuple[_Name, float | None, int | None]] = field(default_factory=list)
-    line: int = 0
+    return _Name(raw.decode(ENC, ERR), cycle, index, None, bracketed)
 
 
 @dataclass
@@ -93,7 +90,6 @@ class GprofParser:
         self.source = source
         self.skips = skips
         self.section = 0
-        self.entry: _Entry | None = None
         self.flat: dict[str, FlatRow] = {}
         self.flat_order: list[str] = []
         self.per_call_scale = 1.0
@@ -109,6 +105,11 @@ class GprofParser:
         self._names: dict[bytes, _Name] = {}
         self.primaries: set[str] = set()
         self.called_total: dict[str, int] = {}
+        self._arcs: dict[bytes, tuple[_Name, str | None]] = {}
+        self._raw_arcs: dict[tuple[str, str], tuple[bytes | None, bytes | None, bytes | None]] = {}
+        self._parent_arcs: list[tuple[str, str, bytes | None, bytes | None, bytes | None]] = []
+        self._deferred: list[tuple[str, list[bytes]]] = []
+        self._child_lines = 0
         self.annotated = False
 
     # -- names ----------------------------------------------------------------
@@ -138,9 +139,6 @@ class GprofParser:
             self._end_section()
             line = line.lstrip(b"\f")
         stripped = line.strip()
-        if self.section == GRAPH:
-            self._graph_line(lineno, line, stripped)
-            return
         if self.section == FLAT:
             if not stripped:
                 if self.flat_order:
@@ -176,21 +174,15 @@ class GprofParser:
             self.annotated = True
 
     def _flat_line(self, lineno: int, s: bytes) -> None:
-        parts = s.split(None, 3)
-        if len(parts) < 4 or not all(_NUM.fullmatch(p) for p in parts[:3]):
+        m = _FLAT_ROW.match(s)
+        if m is None:
             self.skips.skip(self.source, lineno, "not a gprof flat-profile row")
             return
-        self_sec = float(parts[2])
-        calls = None
-        per_call = None
-        rest = parts[3]
-        more = rest.split(None, 3)
-        if len(more) == 4 and more[0].isdigit() and _NUM.fullmatch(more[1]) and _NUM.fullmatch(more[2]):
-            calls = int(more[0])
-            per_call = float(more[2]) * self.per_call_scale
-            rest = more[3]
-        n = split_name(rest)
-        name = n.name
+        _pct, _cum, self_s, calls_s, _per, total_per, rest = m.groups()
+        self_sec = float(self_s)
+        calls = int(calls_s) if calls_s else None
+        per_call = float(total_per) * self.per_call_scale if total_per else None
+        name = self._name(rest).name
         row = self.flat.get(name)
         if row is None:
             self.flat[name] = FlatRow(name, self_sec, calls, per_call)
@@ -200,54 +192,93 @@ class GprofParser:
             if calls is not None:
                 row.calls = (row.calls or 0) + calls
 
-    def _graph_line(self, lineno: int, line: bytes, s: bytes) -> None:
-        if not s:
-            return
-        first = s[0]
-        if first == 45 and s.startswith(b"---"):  # '-'
-            self._end_entry()
-            return
-        if first == 99 and s.startswith(b"called/total") or first == 105 and s.startswith(b"index"):
-            return
-        entry = self.entry
-        if entry is None and not line[:1].isspace() and first != 91:
-            # prose after the table (the blurb without -b): the table is over
-            self.section = 0
-            return
-        if entry is None:
-            entry = self.entry = _Entry(line=lineno)
-        if first == 91:  # '[': the primary line
-            m = _PRIMARY.match(line)
-            if m is None or entry.primary is not None:
-                self.skips.skip(self.source, lineno, "malformed gprof call-graph entry line")
-                return
-            _i, _pct, self_s, child_s, calls, rec, tail = m.groups()
-            n = self._name(tail)
-            entry.primary = (n, float(self_s), float(child_s), int(calls) if calls else None,
-                             int(rec) if rec else None)
-            entry.line = lineno
-            return
-        m = _ARC.match(line)
-        if m is None:
-            self.skips.skip(self.source, lineno, "malformed gprof call-graph arc line")
-            return
-        self_s, child_s, calls, called_total, _r, tail = m.groups()
-        n = self._name(tail)
-        if n.index is None and tail != b"<spontaneous>":
-            if entry.primary is None and not entry.parents and self_s is None and calls is None:
-                # prose after the table (the blurb without -b): the table is over
-                self.entry = None
-                self.section = 0
-                return
-            self.skips.skip(self.source, lineno, "gprof call-graph arc without an [index]")
-            return
-        weight = float(self_s) + float(child_s) if self_s else None
-        if entry.primary is None:
-            entry.parents.append((n, weight, int(calls) if calls else None))
-        else:
-            entry.children.append((n, weight, int(calls) if calls else None))
-            if called_total:  # N/T: T is every call into the child (or its cycle)
-                self.called_total.setdefault(self.resolve(n), int(called_total))
+    def table(self, lines: list[bytes], i: int) -> int:
+        """Read call-graph table lines from ``lines[i]`` on (the hot path, kept
+        flat); returns the index of the first line after the table.
+
+        Every arc is printed twice, under its caller (a child line) and under
+        its callee (a parent line).  Child lines are read; parent lines naming
+        a caller with an entry of its own (``[idx]``) are only set aside, and
+        read in :meth:`finish` if their count shows some child line missing.
+        """
+        arc_match = _ARC.match
+        primary_match = _PRIMARY.match
+        cache = self._arcs
+        arcs = self._raw_arcs
+        skip = self.skips.skip
+        source = self.source
+        pending: list[bytes] = []
+        parents: list[tuple[tuple[_Name, str | None], bytes | None, bytes | None, bytes | None]] = []
+        name: str | None = None  # the entry's function, once its [idx] line is read
+        members: list[str] | None = None  # for a <cycle N as a whole> entry
+        seen_primary = False
+        start = i + 1
+        nchild = 0
+        n = len(lines)
+        while i < n:
+            line = lines[i]
+            i += 1
+            first = line[:1]
+            if first == b" " or first == b"\t":
+                if not seen_primary and line[-1:] == b"]":
+                    pending.append(line)
+                    continue
+                m = arc_match(line)
+                if m is None:
+                    if line.strip():
+                        skip(source, i, "malformed gprof call-graph arc line")
+                    continue
+                self_s, child_s, calls, called_total, _r, tail = m.groups()
+                hit = cache.get(tail)
+                if hit is None:
+                    nm = self._name(tail)
+                    if nm.index is None and tail != b"<spontaneous>":
+                        if tail.startswith(b"called/total"):  # -T's header around "index"
+                            continue
+                        if not parents and not pending and not seen_primary and not self_s and not calls:
+                            i -= 1  # prose after the table (the blurb without -b)
+                            break
+                        skip(source, i, "gprof call-graph arc without an [index]")
+                        continue
+                    hit = cache[tail] = (nm, None if nm.index is None else self.resolve(nm))
+                if not seen_primary:
+                    parents.append((hit, self_s, child_s, calls))
+                elif name is not None:
+                    cname = hit[1]
+                    if cname is None:
+                        skip(source, i, "<spontaneous> as a callee")
+                        continue
+                    if hit[0].bracketed:
+                        nchild += 1
+                    key = (name, cname)
+                    if key not in arcs:
+                        arcs[key] = (self_s, child_s, calls)
+                    if called_total and cname not in self.called_total:
+                        # N/T: T is every call into the child (or into its cycle)
+                        self.called_total[cname] = int(called_total)
+                elif members is not None and hit[1] is not None:
+                    members.append(hit[1])
+            elif first == b"[":
+                m = primary_match(line)
+                if m is None or seen_primary:
+                    skip(source, i, "malformed gprof call-graph entry line")
+                    continue
+                seen_primary = True
+                name, members = self._primary(m.groups(), parents, pending)
+                parents, pending = [], []
+            elif first == b"-" and line.startswith(b"---"):
+                self._close(seen_primary, parents, pending, members, start)
+                parents, pending, name, members, seen_primary, start = [], [], None, None, False, i + 1
+            else:
+                s = line.strip()
+                if not s or s.startswith(b"called/total") or s.startswith(b"index"):
+                    continue
+                i -= 1  # a form feed, prose or another section: the table is over
+                break
+        self._close(seen_primary, parents, pending, members, start)
+        self._child_lines += nchild
+        self.section = 0
+        return i
 
     def _name(self, tail: bytes) -> _Name:
         """split_name, memoized: a function's name is printed many times."""
@@ -257,46 +288,69 @@ class GprofParser:
         return n
 
     def _end_section(self) -> None:
-        self._end_entry()
         self.section = 0
 
-    def _end_entry(self) -> None:
-        entry, self.entry = self.entry, None
-        if entry is None:
-            return
-        if entry.primary is None:
-            self.skips.skip(self.source, entry.line or None, "gprof call-graph entry without its [index] line")
-            return
-        n, self_sec, children, calls, rec = entry.primary
-        g = self.graph
+    def _primary(self, groups: tuple, parents: list, pending: list[bytes]  # type: ignore[type-arg]
+                 ) -> tuple[str | None, list[str] | None]:
+        """The entry's ``[idx]`` line: the function's own numbers; returns its
+        node name (or a member list to fill, for a whole cycle)."""
+        _i, _pct, self_s, child_s, calls_s, rec_s, tail = groups
+        n = self._name(tail)
+        self_sec = float(self_s)
+        total = self_sec + float(child_s)
+        calls = int(calls_s) if calls_s else None
+        rec = int(rec_s) if rec_s else None
         if n.whole_cycle is not None:
-            members = sorted(self.resolve(c[0]) for c in entry.children)
-            self.whole[n.whole_cycle] = (self_sec, self_sec + children, calls, rec, members)
-            return
+            members: list[str] = []
+            self.whole[n.whole_cycle] = (self_sec, total, calls, rec, members)
+            return None, members
         name = self.resolve(n)
         self.primaries.add(name)
-        node = g.node(name)
+        node = self.graph.node(name)
         node.self = self_sec
-        node.total = self_sec + children
+        node.total = total
         node.calls = calls
         node.recursive_calls = rec
-        for p, weight, pcalls in entry.parents:
-            if p.name == "<spontaneous>" and p.index is None:
+        for (_p, pname), a, b, c in parents:
+            if pname is None:  # <spontaneous>
                 node.spontaneous = True
-                continue
-            self._arc(self.resolve(p), name, weight, pcalls)
-        for c, weight, ccalls in entry.children:
-            self._arc(name, self.resolve(c), weight, ccalls)
+            else:  # a caller printed as (idx): its own entry is not there
+                self._parent_arcs.append((pname, name, a, b, c))
+        if pending:
+            self._deferred.append((name, pending))
+        return name, None
 
-    def _arc(self, caller: str, callee: str, weight: float | None, calls: int | None) -> None:
-        # every arc is printed twice (under the caller and under the callee)
-        if (caller, callee) not in self.graph.edges:
-            self.graph.add_edge(caller, callee, weight, calls)
+    def _close(self, seen_primary: bool, parents: list, pending: list[bytes],  # type: ignore[type-arg]
+               members: list[str] | None, line: int) -> None:
+        """End of an entry (its separator line)."""
+        if not seen_primary and (parents or pending):
+            self.skips.skip(self.source, line, "gprof call-graph entry without its [index] line")
+        if members is not None:
+            members.sort()
 
     # -- result ---------------------------------------------------------------
     def finish(self) -> CallGraph:
         self._end_section()
         g = self.graph
+        edges = g.edges
+        raw = self._raw_arcs
+        if sum(len(p) for _, p in self._deferred) != self._child_lines:
+            # some arc was not printed under its caller too (a damaged report):
+            # read the parent lines that were set aside
+            for callee, pending in self._deferred:
+                for line in pending:
+                    m = _ARC.match(line)
+                    if m is None:
+                        continue
+                    sa, sb, sc, _t, _r, tail = m.groups()
+                    nm = self._name(tail)
+                    if nm.index is not None:
+                        self._parent_arcs.append((self.resolve(nm), callee, sa, sb, sc))
+        for caller, callee, sa, sb, sc in self._parent_arcs:
+            if (caller, callee) not in raw:  # the caller's own entry was not printed
+                raw[(caller, callee)] = (sa, sb, sc)
+        for (a, b), (sa, sb, sc) in raw.items():
+            edges[(a, b)] = Edge(a, b, float(sa) + float(sb) if sa else None, int(sc) if sc else None)
         if not self.saw_graph and not self.flat:
             if self.annotated:
                 raise InputError(self.source, None, "gprof -A annotated source has no flat profile or call graph; "
@@ -316,15 +370,20 @@ class GprofParser:
                     g.meta["totals"] = "from the flat profile's per-call columns (rounded)"
         # functions seen only in arcs (their entry excluded with -Q or -q NAME):
         # self from the flat profile, else inferred from the arcs around them
+        orphans = [k for k in g.nodes if k not in self.primaries]
         inbound: dict[str, float] = {}
         outbound: dict[str, float] = {}
-        for (a, b), e in g.edges.items():
-            if e.weight is not None and a != b:
-                inbound[b] = inbound.get(b, 0.0) + e.weight
-                outbound[a] = outbound.get(a, 0.0) + e.weight
-        in_arcs = {a for a, _ in g.edges} | {b for _, b in g.edges}
-        for name, node in g.nodes.items():
-            if name in self.primaries or name not in in_arcs:
+        in_arcs: set[str] = set()
+        if orphans:
+            for (a, b), e in g.edges.items():
+                in_arcs.add(a)
+                in_arcs.add(b)
+                if e.weight is not None and a != b:
+                    inbound[b] = inbound.get(b, 0.0) + e.weight
+                    outbound[a] = outbound.get(a, 0.0) + e.weight
+        for name in orphans:
+            node = g.nodes[name]
+            if name not in in_arcs:
                 continue
             row = self.flat.get(name)
             if row is not None:
@@ -364,9 +423,16 @@ def parse(data: bytes, source: str = "<input>", skips: Skips | None = None) -> C
     """The CallGraph of a whole gprof text output."""
     skips = skips if skips is not None else Skips()
     data = normalize(data, source)
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").rstrip(b"\r")
     p = GprofParser(source, skips)
-    for lineno, line in enumerate(data.split(b"\n"), 1):
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        p.feed(lineno, line)
+    lines = data.split(b"\n")
+    i, n = 0, len(lines)
+    while i < n:
+        if p.section == GRAPH:
+            i = p.table(lines, i)
+            if i >= n:
+                break
+        p.feed(i + 1, lines[i])
+        i += 1
     return p.finish()

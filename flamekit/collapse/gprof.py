@@ -6,7 +6,8 @@ the exact result is the :class:`~flamekit.callgraph.CallGraph`, handed on in
 flame graphs: each function's self time is shared among the paths that reach
 it in proportion to call counts, as gprof itself assumes
 (``meta["approximate"] = "gprof arcs"``).  Weights are microseconds, or call
-counts when gprof recorded no time.
+counts when gprof recorded no time.  With the ``callgraph_only`` param
+(set by ``flamekit callgraph`` for a single input) the approximation is skipped.
 """
 
 from __future__ import annotations
@@ -157,7 +158,11 @@ class GprofCollapser:
         except (OSError, EOFError) as e:
             raise InputError(options.source, None, f"cannot read: {e}") from None
         graph = parse(data, options.source, options.skips)
-        stacks, unit = approximate_profile(graph)
+        if options.get("callgraph_only", False):
+            # the caller wants only the exact graph (flamekit callgraph on one input)
+            stacks, unit = {}, ("calls" if graph.metric == "calls" else "microseconds")
+        else:
+            stacks, unit = approximate_profile(graph)
         profile = Profile(stacks, unit=unit, event="gprof", sources=[options.source])
         profile.meta["approximate"] = "gprof arcs"
         if graph.metric == "calls":

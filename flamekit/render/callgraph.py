@@ -264,14 +264,15 @@ def select(graph: CallGraph, opts: CallGraphOptions, node_thres: float | None = 
     keep = {k for k in graph.nodes
             if visible[k] >= nthres and not any(rx.search(k) for rx in hide)}
     edges = []
-    for key in sorted(graph.edges):
+    for key, edge in graph.edges.items():
         a, b = key
         if a not in keep or b not in keep:
             continue
         w = edgew[key]
         if (w if w is not None else min(visible[a], visible[b])) < ethres:
             continue
-        edges.append(graph.edges[key])
+        edges.append(edge)
+    edges.sort(key=lambda e: (e.caller, e.callee))
     down: dict[str, list[str]] = {}
     up: dict[str, list[str]] = {}
     for e in edges:
@@ -297,16 +298,15 @@ def _ids(graph: CallGraph) -> dict[str, int]:
     """gprof's index where known, then the rest in order of weight and name."""
     ids: dict[str, int] = {}
     used: set[int] = set()
-    for name in sorted(graph.nodes):
-        idx = graph.nodes[name].index
-        if idx is not None and idx not in used:
+    for idx, name in sorted((n.index, k) for k, n in graph.nodes.items() if n.index is not None):
+        if idx not in used:
             ids[name] = idx
             used.add(idx)
     nxt = max(used, default=0) + 1
-    for name in sorted(graph.nodes, key=lambda k: (-graph.nodes[k].total, k)):
-        if name not in ids:
-            ids[name] = nxt
-            nxt += 1
+    rest = [k for k in graph.nodes if k not in ids]
+    for name in sorted(rest, key=lambda k: (-graph.nodes[k].total, k)):
+        ids[name] = nxt
+        nxt += 1
     return ids
 
 
