@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -156,6 +157,22 @@ def test_go_cpu_profile_other_sample_type():
         p = load_profile(str(GO / "go-burn.cpu.pb.gz"), sample_type=choice)
         assert p.stacks == expected
         assert p.unit == "samples"
+
+
+@pytest.mark.parametrize("traces, sample_type, unit, event", [
+    ("go-burn.heap.default.traces.txt", None, "bytes", "alloc_space"),  # the file's default_sample_type
+    ("go-burn.heap.inuse_objects.traces.txt", "inuse_objects", "count", "inuse_objects"),
+])
+def test_go_heap_profile_matches_go_traces(traces, sample_type, unit, event):
+    """Four sample types, a default one, numeric labels, samples that are zero in some types."""
+    text = (GO / traces).read_text()
+    expected, _ = parse_traces(text, strip_inline=True)
+    zero_blocks = sum(1 for block in text.split("-----------+")[1:] if re.search(r"^ +0   ", block, re.M))
+    p = load_profile(str(GO / "go-burn.heap.pb.gz"), sample_type=sample_type)
+    assert (p.unit, p.event) == (unit, event)
+    assert p.stacks == {s: w for s, w in expected.items() if w}
+    # pprof lists samples that are zero in this type, but drops those zero in every type
+    assert int(p.meta.get("zero_samples", "0")) >= zero_blocks
 
 
 def test_unknown_sample_type_is_an_input_error():
