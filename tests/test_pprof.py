@@ -48,8 +48,10 @@ def test_output_is_gzip_with_mtime_zero_and_byte_stable():
     assert data[:2] == b"\x1f\x8b"
     assert data[4:8] == b"\x00\x00\x00\x00"  # gzip MTIME
     assert pprof.dumps(SPECIAL.copy()) == data
-    # insertion order of the stacks does not matter
+    # insertion order of the stacks does not matter, with or without task labels
     assert pprof.dumps(Profile(dict(reversed(list(SPECIAL.stacks.items()))))) == data
+    tasks = Profile({("b-2/3", "x"): 1, ("a-1/1", "y"): 2, ("c-9/9",): 3})
+    assert pprof.dumps(Profile(dict(reversed(list(tasks.stacks.items()))))) == pprof.dumps(tasks)
 
 
 def test_bytes_do_not_depend_on_the_hash_seed(tmp_path):

@@ -81,7 +81,7 @@ def encode(profile: Profile) -> bytes:
     tasks = task_roots(profile.stacks)
     task_labels: dict[str, bytes] = {}
     if tasks:
-        for root, task in tasks.items():
+        for root, task in sorted(tasks.items()):
             task_labels[root] = b"".join([_label(strings(k), strings(v)) for k, v in task.labels()])
 
     loc_bytes: dict[str, bytes] = {}
