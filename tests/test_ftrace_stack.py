@@ -192,3 +192,15 @@ def test_generated_records_conserve_counts(records):
         expected[stack] = expected.get(stack, 0) + 1
     assert got.stacks == expected
     assert got.total == len(records)
+
+
+def test_raw_addresses_symbolize_with_the_capture_kallsyms(tmp_path):
+    # capture/kallsyms.excerpt: the /proc/kallsyms lines (same boot) of the symbols trace-cmd printed
+    from click.testing import CliRunner
+
+    from flamekit.cli import main
+
+    r = CliRunner().invoke(main, ["symbolize", "--kallsyms", str(FT / "capture" / "kallsyms.excerpt"),
+                                  str(FT / "stack_tracecmd_raw.txt")])
+    assert r.exit_code == 0, r.output
+    assert r.stdout_bytes == (FT / "stack_tracecmd_report.folded").read_bytes()
