@@ -3,7 +3,7 @@
 Several profiles in one file (speedscope makes one per thread) are merged;
 each profile's stacks get its name as root frame, unless they all start
 with it already (as flamekit's own per-thread files do), so threads stay
-apart and flamekit's files read back exactly.  Evented profiles weigh each
+apart and flamekit's files read back exactly; an empty sample stays empty.  Evented profiles weigh each
 stack by the time between consecutive events.  Weights stay integers in
 the file's unit when they are whole; fractional time is converted to
 nanoseconds, other fractions are rounded (``meta["approximate"]``).
@@ -133,9 +133,9 @@ def parse(doc: Any) -> Profile:
         units.add(unit if isinstance(unit, str) else "none")
         pname = p.get("name")
         pname = pname if isinstance(pname, str) and pname else f"profile {i}"
-        prefix = len(profiles) > 1 and not all(s and s[0] == pname for s in part)
+        prefix = len(profiles) > 1 and not all(s[0] == pname for s in part if s)
         for stack, w in part.items():
-            key = (pname, *stack) if prefix else stack
+            key = (pname, *stack) if prefix and stack else stack
             merged[key] = merged.get(key, 0) + w
     mixed = len(units) > 1
     unit = units.pop() if len(units) == 1 else "none"
