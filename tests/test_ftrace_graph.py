@@ -83,6 +83,21 @@ def test_tracecmd_other_events_are_counted_not_skipped():
     assert fold(got) == "do_IRQ 35817\ndo_IRQ;irq_enter 541\nsys_read 1750\nsys_read;vfs_read 2250\n"
 
 
+def test_tracecmd_latency_layout_and_instance_prefix():
+    data = (b"cpus=2\n"
+            b"inst:   bash-4242    1d..2. 10.000001: funcgraph_entry:                  |  sys_read() {\n"
+            b"inst:   bash-4242    1d..2. 10.000002: funcgraph_entry:        2.250 us   |    vfs_read();\n"
+            b"inst:   bash-4242    1d..2. 10.000003: funcgraph_exit:         4.000 us   |  } /* sys_read */\n")
+    got = collapse(data, strict=True, per_task=True, per_cpu=True)
+    assert fold(got) == "CPU 1;bash-4242;sys_read 1750\nCPU 1;bash-4242;sys_read;vfs_read 2250\n"
+
+
+def test_exit_naming_another_function_is_counted():
+    got = collapse(b" 0)               |  a() {\n 0)   1.000 us    |  } /* b */\n")
+    assert got.stacks == {("a",): 1000}
+    assert got.meta["mismatched"] == "1"
+
+
 def test_unclosed_entries_at_eof_weigh_nothing():
     got = collapse(b" 0)               |  a() {\n 0)   1.000 us    |    b();\n")
     assert fold(got) == "a;b 1000\n"

@@ -32,7 +32,8 @@ Weights (``params['weight']``; the Profile's unit says which):
 * ``calls`` (or ``samples``): 1 per completed call, unit ``calls``.
 
 Entries never closed (trace ended, events lost) have no duration and weigh
-nothing themselves; ``meta['unclosed']`` counts them.  ``CPU:N [LOST M EVENTS]``
+nothing themselves; ``meta['unclosed']`` counts them, and
+``meta['mismatched']`` the named exits that close a frame of another name.  ``CPU:N [LOST M EVENTS]``
 resets that CPU's stacks (``meta['lost_events']``).  ``params['per_cpu']`` /
 ``params['per_task']`` add ``CPU n`` / ``comm-pid`` root frames.
 """
@@ -367,7 +368,7 @@ class _Rebuilder:
         roots_cache: dict[tuple[Any, Any], tuple[str, ...]] = {}
         pad_names: dict[str, str | None] = {}
         unknown_task_root: dict[int, str] = {}  # CPU -> root placeholder of its untold task
-        counters = {"records": 0, "clamped": 0, "lost": 0, "events": 0, "unclosed": 0}
+        counters = {"records": 0, "clamped": 0, "lost": 0, "events": 0, "unclosed": 0, "mismatched": 0}
         recognized = 0
         first_bad: tuple[int, str] | None = None
         bad_count = 0
@@ -511,8 +512,11 @@ class _Rebuilder:
                         frame = st.pop()
                         path = frame[0]
                         tail = r[5]
-                        if tail is not None and path[-1] in pad_names:
-                            pad_names[path[-1]] = tail
+                        if tail is not None:
+                            if path[-1] in pad_names:
+                                pad_names[path[-1]] = tail
+                            elif path[-1].split(" ", 1)[0] != tail:
+                                counters["mismatched"] += 1  # the exit names another function
                         if calls_mode:
                             w = 1
                         elif self_mode:
@@ -550,7 +554,7 @@ class _Rebuilder:
             profile = profile.map_frames(lambda f: names.get(f, f))
         profile.meta["tracer"] = "function_graph"
         profile.meta["weight"] = mode
-        for k in ("clamped", "lost", "events", "unclosed"):
+        for k in ("clamped", "lost", "events", "unclosed", "mismatched"):
             if counters[k]:
                 profile.meta["lost_events" if k == "lost" else k] = str(counters[k])
         return profile
