@@ -341,3 +341,63 @@ def test_strict_mode_raises_on_a_malformed_row() -> None:
 
 def test_golden_paths_exist() -> None:
     assert Path(G / "src" / "calls.c").is_file() and Path(G / "src" / "shapes.cpp").is_file()
+
+
+def test_arc_whose_callers_entry_is_missing_is_read_from_the_parent_line() -> None:
+    text = (G / "calls_b.txt").read_text()
+    sep = "-----------------------------------------------\n"
+    blocks = text.split(sep)
+    walk_block = next(b for b in blocks if "\n[3]" in b or b.startswith("[3]"))
+    damaged = text.replace(walk_block + sep, "", 1)
+    skips = Skips()
+    g = parse(damaged.encode(), "damaged", skips)
+    assert g.edges[("walk", "mix")].calls == 127000  # only printed under mix now
+    assert g.edges[("main", "walk")].calls == 1000
+    assert g.nodes["walk"].calls == 1000  # from main's N/T
+    assert skips.total == 0
+
+
+def test_two_functions_printed_with_one_name_stay_apart() -> None:
+    text = (G / "calls_b.txt").read_text().replace("odd <cycle 1> [8]", "even <cycle 1> [8]")
+    g = parse(text.encode(), "dup", Skips(strict=True))
+    assert "even" in g.nodes and "even [8]" in g.nodes
+    assert g.edges[("even", "even [8]")].calls == 10000
+
+
+@st.composite
+def call_graphs(draw) -> CallGraph:  # type: ignore[no-untyped-def]
+    names = [f"f{i}" for i in range(draw(st.integers(1, 8)))]
+    g = CallGraph(total=1.0)
+    for n in names:
+        g.node(n).self = draw(st.sampled_from([0.0, 0.01, 0.25, 1.5]))
+    for a, b, k in draw(st.lists(st.tuples(st.sampled_from(names), st.sampled_from(names), st.integers(1, 50)),
+                                 max_size=20)):
+        g.add_edge(a, b, None, k)
+    g.find_cycles()
+    return g
+
+
+@given(call_graphs())
+@settings(max_examples=200, deadline=None)
+def test_approximation_conserves_weight_on_any_graph(g: CallGraph) -> None:
+    stacks, _ = approximate_profile(g)
+    per_leaf: dict[str, int] = {}
+    for stack, w in stacks.items():
+        assert w > 0 and len(set(stack)) == len(stack)
+        per_leaf[stack[-1]] = per_leaf.get(stack[-1], 0) + w
+        for a, b in zip(stack, stack[1:]):
+            # each step is a real arc, or enters b's cycle from a caller of that cycle
+            assert (a, b) in g.edges or g.nodes[b].cycle is not None
+    assert per_leaf == {n: round(x.self * 1e6) for n, x in g.nodes.items() if round(x.self * 1e6) > 0}
+
+
+def test_flamegraph_of_gprof_input_is_labelled_approximate(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from flamekit.cli import main
+
+    out = tmp_path / "fg.svg"
+    r = CliRunner().invoke(main, ["flamegraph", str(G / "calls_b.txt"), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    svg = out.read_text()
+    assert "Approximate: gprof arcs" in svg and ">walk<" in svg.replace("</text>", "<")

@@ -50,7 +50,6 @@ class _Name:
     cycle: int | None
     index: int | None
     whole_cycle: int | None = None
-    bracketed: bool = False  # [idx]: the function has an entry of its own
 
 
 def split_name(raw: bytes) -> _Name:
@@ -60,10 +59,7 @@ def split_name(raw: bytes) -> _Name:
     m = _INDEX_TAIL.search(raw)
     if m and m.start() > 0:
         index = int(m.group(1) or m.group(2))
-        bracketed = m.group(1) is not None
         raw = raw[: m.start()]
-    else:
-        bracketed = False
     whole = _WHOLE.fullmatch(raw)
     if whole:
         return _Name(raw.decode(ENC, ERR), None, index, int(whole.group(1)))
@@ -72,7 +68,7 @@ def split_name(raw: bytes) -> _Name:
     if m:
         cycle = int(m.group(1))
         raw = raw[: m.start()]
-    return _Name(raw.decode(ENC, ERR), cycle, index, None, bracketed)
+    return _Name(raw.decode(ENC, ERR), cycle, index)
 
 
 @dataclass
@@ -109,7 +105,7 @@ class GprofParser:
         self._raw_arcs: dict[tuple[str, str], tuple[bytes | None, bytes | None, bytes | None]] = {}
         self._parent_arcs: list[tuple[str, str, bytes | None, bytes | None, bytes | None]] = []
         self._deferred: list[tuple[str, list[bytes]]] = []
-        self._child_lines = 0
+        self.printed: set[int] = set()  # indexes of the entries printed
         self.annotated = False
 
     # -- names ----------------------------------------------------------------
@@ -213,7 +209,6 @@ class GprofParser:
         members: list[str] | None = None  # for a <cycle N as a whole> entry
         seen_primary = False
         start = i + 1
-        nchild = 0
         n = len(lines)
         while i < n:
             line = lines[i]
@@ -248,8 +243,6 @@ class GprofParser:
                     if cname is None:
                         skip(source, i, "<spontaneous> as a callee")
                         continue
-                    if hit[0].bracketed:
-                        nchild += 1
                     key = (name, cname)
                     if key not in arcs:
                         arcs[key] = (self_s, child_s, calls)
@@ -276,7 +269,6 @@ class GprofParser:
                 i -= 1  # a form feed, prose or another section: the table is over
                 break
         self._close(seen_primary, parents, pending, members, start)
-        self._child_lines += nchild
         self.section = 0
         return i
 
@@ -306,6 +298,8 @@ class GprofParser:
             return None, members
         name = self.resolve(n)
         self.primaries.add(name)
+        if n.index is not None:
+            self.printed.add(n.index)
         node = self.graph.node(name)
         node.self = self_sec
         node.total = total
@@ -334,18 +328,21 @@ class GprofParser:
         g = self.graph
         edges = g.edges
         raw = self._raw_arcs
-        if sum(len(p) for _, p in self._deferred) != self._child_lines:
-            # some arc was not printed under its caller too (a damaged report):
-            # read the parent lines that were set aside
-            for callee, pending in self._deferred:
-                for line in pending:
-                    m = _ARC.match(line)
-                    if m is None:
-                        continue
-                    sa, sb, sc, _t, _r, tail = m.groups()
-                    nm = self._name(tail)
-                    if nm.index is not None:
-                        self._parent_arcs.append((self.resolve(nm), callee, sa, sb, sc))
+        # parent lines set aside: read those whose caller has no entry of its
+        # own after all (a damaged report), the others were read as child lines
+        printed = self.printed
+        for callee, pending in self._deferred:
+            for line in pending:
+                tag = line[line.rfind(b"[") + 1: -1]
+                if tag.isdigit() and int(tag) in printed:
+                    continue
+                m = _ARC.match(line)
+                if m is None:
+                    continue
+                sa, sb, sc, _t, _r, tail = m.groups()
+                nm = self._name(tail)
+                if nm.index is not None:
+                    self._parent_arcs.append((self.resolve(nm), callee, sa, sb, sc))
         for caller, callee, sa, sb, sc in self._parent_arcs:
             if (caller, callee) not in raw:  # the caller's own entry was not printed
                 raw[(caller, callee)] = (sa, sb, sc)
