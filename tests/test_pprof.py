@@ -330,3 +330,32 @@ def test_go_pprof_reads_generated_profiles_exactly(tmp_path, p):
     assert stacks == {s: w for s, w in p.stacks.items() if s}
     if p.stacks:
         assert top_total(go_pprof(tmp_path, "-top", "-nodecount=1", str(f))) == p.total
+
+
+def test_pid_tid_labels_become_root_frames_when_asked(tmp_path):
+    """Labels from other tools (string or numeric) give perf's COMM-PID/TID roots with --pid/--tid."""
+    from flamekit.protowire import bytes_field, packed, uint_field
+
+    def label(key: int, text: int = 0, num: int | None = None) -> bytes:
+        return bytes_field(3, uint_field(1, key) + uint_field(2, text) + (b"\x18" + bytes([num]) if num is not None else b""))
+
+    # strings 9.. appended after _hand_built's: comm, pid, tid, java
+    samples = [
+        packed(1, [2, 1]) + packed(2, [1, 10]) + label(9, 12) + label(10, num=42) + label(11, num=0),
+        packed(1, [1]) + packed(2, [1, 5]),
+    ]
+    raw = _hand_built(samples).replace(b"\x32\x0c/lib/libx.so", b"\x32\x0c/lib/libx.so\x32\x04comm\x32\x03pid\x32\x03tid\x32\x04java")
+    assert decode(raw).stacks == {("main", "f", "g"): 10, ("main",): 5}
+    assert decode(raw, tasks="tid").stacks == {("java-42/0", "main", "f", "g"): 10, ("main",): 5}
+    assert decode(raw, tasks="pid").stacks == {("java-42", "main", "f", "g"): 10, ("main",): 5}
+    f = tmp_path / "l.pb"
+    f.write_bytes(raw)
+    r = subprocess.run([sys.executable, "-m", "flamekit", "collapse", "--tid", str(f)], capture_output=True)
+    assert r.stdout == b"java-42/0;main;f;g 10\nmain 5\n"
+
+
+def test_flamekit_files_keep_one_task_root():
+    p = Profile({("java-4242/4243", "main"): 5, ("bash-17/0", "read"): 1})
+    raw = gzip.decompress(pprof.dumps(p))
+    assert decode(raw, tasks="tid").stacks == p.stacks
+    assert decode(raw, tasks="pid").stacks == p.stacks

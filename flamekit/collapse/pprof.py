@@ -6,8 +6,14 @@ Params: ``sample_type`` picks the value to use as weight, by type name
 does.  Inline frames are expanded: a Location's lines run innermost
 first, so each is reversed to put the caller first.  Samples whose chosen
 value is zero carry no weight and are left out (pprof's views do the
-same); their number goes in ``meta["zero_samples"]``.  Labels are not
-turned into frames.
+same); their number goes in ``meta["zero_samples"]``.
+
+With ``pid`` or ``tid`` (the perf options), samples carrying the labels
+``comm``/``pid``/``tid`` get the root frame ``COMM-PID`` or ``COMM-PID/TID``
+of :mod:`flamekit.threads` (``?`` for a missing value), unless their stack
+already starts with it or one of its threads (flamekit's own files keep
+that frame).  Other
+labels are not turned into frames.
 """
 
 from __future__ import annotations
@@ -205,6 +211,33 @@ def _sample(buf: bytes, a: int, b: int) -> tuple[bytes, list[int]]:
     return b"".join(ids), values
 
 
+def _task_root(d: _Decoded, buf: bytes, a: int, b: int, tasks: str) -> str | None:
+    """``COMM-PID[/TID]`` from a sample's comm/pid/tid labels (None without any)."""
+    found: dict[str, str] = {}
+    for number, wire, x, y in fields(buf, a, b):
+        if number != 3 or wire != LEN:
+            continue
+        key = text = num = 0
+        has_num = False
+        for n, w, v, _e in fields(buf, x, y):
+            if w == VARINT:
+                if n == 1:
+                    key = v
+                elif n == 2:
+                    text = v
+                elif n == 3:
+                    num, has_num = signed(v), True
+        name = d.string(key)
+        if name in ("comm", "pid", "tid") and name not in found:
+            found[name] = d.string(text) if text else str(num) if has_num else ""
+    if not found:
+        return None
+    root = f"{found.get('comm') or '?'}-{found.get('pid') or '?'}"
+    if tasks == "tid":
+        root += f"/{found.get('tid') or '?'}"
+    return root
+
+
 def _choose(types: list[tuple[str, str]], wanted: object, default_type: str) -> int:
     """Index of the sample type to use (see the module docstring)."""
     if not types:
@@ -233,15 +266,16 @@ def _unit_and_event(stype: str, sunit: str) -> tuple[str, str | None]:
     return (sunit or "count"), stype or None
 
 
-def decode(buf: bytes, source: str = "<input>", sample_type: object = None) -> Profile:
-    """The Profile in the raw (uncompressed) pprof message ``buf``."""
+def decode(buf: bytes, source: str = "<input>", sample_type: object = None, tasks: str | None = None) -> Profile:
+    """The Profile in the raw (uncompressed) pprof message ``buf``; ``tasks`` is
+    None, ``"pid"`` or ``"tid"`` (root frames from labels, see the module docstring)."""
     try:
-        return _decode(buf, source, sample_type)
+        return _decode(buf, source, sample_type, tasks)
     except (WireError, _Bad) as e:
         raise InputError(source, None, f"invalid pprof: {e}") from None
 
 
-def _decode(buf: bytes, source: str, sample_type: object) -> Profile:
+def _decode(buf: bytes, source: str, sample_type: object, tasks: str | None = None) -> Profile:
     d = _Decoded(buf)
     types = d.type_names()
     index = _choose(types, sample_type, d.string(d.default_type))
@@ -281,6 +315,10 @@ def _decode(buf: bytes, source: str, sample_type: object) -> Profile:
                         raise _Bad(f"sample refers to missing location {lid}")
                     parts.append(loc[0])
             stack = cache[locseg] = tuple(chain.from_iterable(reversed(parts)))  # type: ignore[arg-type]
+        if tasks:
+            root = _task_root(d, buf, a, b, tasks)
+            if root is not None and not (stack and (stack[0] == root or stack[0].startswith(root + "/"))):
+                stack = (root, *stack)
         stacks[stack] = stacks.get(stack, 0) + weight
     profile = Profile(stacks, unit=unit, event=event, sources=[source])
     profile.meta["sample_type"] = f"{stype}/{sunit}"
@@ -314,7 +352,8 @@ class PprofCollapser:
             buf = stream.read()
         except (OSError, EOFError) as e:
             raise InputError(options.source, None, f"cannot read: {e}") from None
-        return decode(buf, options.source, options.get("sample_type"))
+        tasks = "tid" if options.get("tid") else "pid" if options.get("pid") else None
+        return decode(buf, options.source, options.get("sample_type"), tasks)
 
 
 COLLAPSER = PprofCollapser()
