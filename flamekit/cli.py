@@ -71,8 +71,8 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-q", "--quiet", is_flag=True, help="No progress bar or skip summary."),
         click.option("-v", "--verbose", is_flag=True, help="Say which format was detected, and more."),
         # perf script (names and meaning as stackcollapse-perf.pl)
-        click.option("--pid", is_flag=True, help="perf: include PID with process names."),
-        click.option("--tid", is_flag=True, help="perf: include TID and PID with process names."),
+        click.option("--pid", is_flag=True, help="perf: include PID with process names (pprof: from comm/pid labels)."),
+        click.option("--tid", is_flag=True, help="perf: include TID and PID with process names (pprof: from labels)."),
         click.option("--kernel", is_flag=True, help="perf: annotate kernel functions with _[k]."),
         click.option("--jit", is_flag=True, help="perf: annotate JIT functions with _[j]."),
         click.option("--all", "all_", is_flag=True, help="perf: all annotations (--kernel --jit)."),
