@@ -109,8 +109,9 @@ class PrefixParser:
             j = line.find(b": ", i)
             if j > 0 and line[j - 1 : j].isdigit():
                 head = line[: i + 1]
-                task = self.tasks.get(head, False)
-                if task is False:
+                if head in self.tasks:
+                    task = self.tasks[head]
+                else:
                     m = _TASK_CPU.match(head)
                     task = (m[1].strip(), m[2], int(m[3])) if m else None
                     if len(self.tasks) < 1 << 16:

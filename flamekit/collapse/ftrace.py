@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar, cast
 
 from ..errors import InputError, UsageError
 from ..profile import Profile
@@ -147,10 +147,10 @@ def _body(body: bytes, cpu: int | None, pid: bytes | None, comm: bytes | None, d
     else:
         return (BAD, None, None, None, 0, "not a function_graph line", 0)
     p = b.find(b"(")
-    name = (b[:p] if p > 0 else b[:-1]).strip()
-    if not name or name[:1] in b"{};(":
+    raw = (b[:p] if p > 0 else b[:-1]).strip()
+    if not raw or raw[:1] in b"{};(":
         return (BAD, None, None, None, 0, "function_graph line without a function name", 0)
-    return (kind, cpu, pid, comm, depth, decode(name), 0)
+    return (kind, cpu, pid, comm, depth, decode(raw), 0)
 
 
 def _split_task(proc: bytes) -> tuple[bytes, bytes]:
@@ -423,29 +423,29 @@ class _Rebuilder:
                         counters["events"] += 1
                     elif kind == BANNER:
                         recognized += 1
-                        cpu = r[1]
+                        bcpu = cast(int, r[1])  # banners and LOST lines always name their CPU
                         ppid, pcomm = r[5]
-                        pkey = ppid if ppid != b"0" else (b"idle", cpu)
-                        nkey = r[2] if r[2] != b"0" else (b"idle", cpu)
-                        unknown = ("cpu", cpu)
-                        if current.get(cpu) is None:
+                        pkey = ppid if ppid != b"0" else (b"idle", bcpu)
+                        nkey = r[2] if r[2] != b"0" else (b"idle", bcpu)
+                        unknown = ("cpu", bcpu)
+                        if current.get(bcpu) is None:
                             if unknown in stacks and pkey not in stacks:
                                 stacks[pkey] = stacks.pop(unknown)
-                            ph = unknown_task_root.get(cpu)
+                            ph = unknown_task_root.get(bcpu)
                             if ph is not None and pad_names[ph] is None:
                                 pad_names[ph] = task_frame(pcomm, ppid)
                         comms.setdefault(pkey, pcomm)
                         pids.setdefault(pkey, ppid)
-                        comms.setdefault(nkey, r[3])
-                        pids.setdefault(nkey, r[2])
-                        current[cpu] = nkey
+                        comms.setdefault(nkey, r[3] or b"")
+                        pids.setdefault(nkey, r[2] or b"")
+                        current[bcpu] = nkey
                         last_key = last_cpu = _NO_CPU
                     else:  # LOST
                         recognized += 1
-                        cpu = r[1]
+                        bcpu = cast(int, r[1])
                         counters["lost"] += r[6]
                         last_key = last_cpu = _NO_CPU
-                        for k in (current.get(cpu), ("cpu", cpu)):
+                        for k in (current.get(bcpu), ("cpu", bcpu)):
                             lost_stack = stacks.get(k)
                             if lost_stack:
                                 counters["unclosed"] += len(lost_stack)
