@@ -16,3 +16,21 @@ OWN = {"fgraph": "ftrace", "stack": "ftrace-stack", "function": "ftrace-function
 def test_golden_inputs_detected_as_their_own_format(name):
     head = (FT / name).read_bytes()[:8192]
     assert detect(head, name).name == OWN[name.split("_")[0]]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from flamekit.collapse import get  # noqa: E402
+
+_bits = st.sampled_from([b"# tracer: function_graph\n", b"# tracer: function\n", b" 0)   1.0 us  |  f();\n",
+                         b"  a-1  [000] .... 1.0: <stack trace>\n", b" => f\n", b"funcgraph_entry:", b"\xff\n",
+                         b"caller=ARRAY[", b" a-1 [000] 1.0: f <-g\n"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_bits, st.binary(max_size=40)), max_size=20))
+def test_detect_never_raises(parts):
+    head = b"".join(parts)
+    for name in OWN.values():
+        assert get(name).detect(head) in (True, False, None)
