@@ -23,7 +23,9 @@ from ..profile import Stack
 
 SEP = "\x01"
 #: embedded frames are chosen among those a zoom up to this factor would show
-EMBED_ZOOM = 64
+#: (per DEFAULT_EMBED frames of budget: a bigger budget reaches deeper)
+EMBED_ZOOM = 16
+DEFAULT_EMBED = 20_000
 _UPPER = "\x02"
 #: name characters that would sort at or below the separators are escaped as \x02 + char+3
 _ESCAPE = {chr(c): "\x02" + chr(c + 3) for c in range(3)}
@@ -215,7 +217,8 @@ def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, in
     total, total_before = root[2], root[3]
     # hidden frames lighter than this are never embedded, so never looked at: the
     # embedded ones are (the heaviest of) those a zoom up to EMBED_ZOOM x would reveal
-    floor = threshold if not max_embedded else (0 if len(stacks) <= max_embedded else threshold / EMBED_ZOOM)
+    zoom = EMBED_ZOOM * max(1.0, max_embedded / DEFAULT_EMBED)
+    floor = threshold if not max_embedded else (0 if len(stacks) <= max_embedded else threshold / zoom)
     frames: list[Frame] = []
     heap: list[tuple[int, int, int, Any, Child, int]] = []
     seq = 0
@@ -244,6 +247,12 @@ def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, in
                 heap.append((-w, seq, depth + 1, frame, kid, kx - x))
         todo.extend(reversed(drawn))
     # the heaviest hidden frames, parents before children, up to the budget
+    if len(heap) > max_embedded > 0:
+        # callees are never heavier than their caller, so nothing lighter than the
+        # budget-th heaviest candidate can be embedded: drop it, and never look at it again
+        cut = -heapq.nsmallest(max_embedded, heap)[-1][0]
+        floor = max(floor, cut)
+        heap = [c for c in heap if -c[0] >= cut]
     heapq.heapify(heap)
     embedded = 0
     while heap and embedded < max_embedded:
