@@ -288,3 +288,20 @@ def test_arbitrary_bytes_only_raise_input_error(data):
         COLLAPSER.collapse(io.BytesIO(data), CollapseOptions(source="<fuzz>"))
     except InputError:
         pass
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=6), st.sampled_from(["\ud800", "a\udfff b", "\udc80", "\udbff\udfff"])),
+                min_size=1, max_size=5))
+def test_any_json_string_names_can_be_written_again(frame_names):
+    """Lone surrogates (legal in JSON escapes) must not crash the writers."""
+    from flamekit.render import pprof
+
+    doc = {"shared": {"frames": [{"name": n} for n in frame_names]},
+           "profiles": [{"type": "sampled", "name": "p", "unit": "none", "startValue": 0, "endValue": 1,
+                         "samples": [list(range(len(frame_names)))], "weights": [1]}]}
+    p = parse(json.loads(json.dumps(doc)))
+    assert p.total == 1
+    folded.dumps(p)
+    assert parse(json.loads(speedscope.dumps(p))).stacks == p.stacks
+    pprof.dumps(p)

@@ -41,8 +41,18 @@ def _frames(doc: dict[str, Any]) -> list[str]:
     for i, fr in enumerate(frames):
         if not isinstance(fr, dict) or not isinstance(fr.get("name"), str):
             raise _Bad(f"frame {i} has no name")
-        names.append(fr["name"])
+        names.append(_storable(fr["name"]))
     return names
+
+
+def _storable(name: str) -> str:
+    """``name`` as flamekit holds names: JSON may carry lone surrogates (``\\ud800``)
+    that UTF-8 cannot encode; they become the escapes of their UTF-8-ish bytes."""
+    try:
+        name.encode("utf-8", "surrogateescape")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogatepass").decode("utf-8", "surrogateescape")
 
 
 def _sampled(p: dict[str, Any], names: list[str], out: dict[Stack, int | float]) -> None:
