@@ -11,6 +11,8 @@ is turned into frames only once, however many samples repeat it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
+from typing import Any
 from dataclasses import dataclass
 
 from ..errors import Skips
@@ -18,7 +20,10 @@ from ._perf_frames import RX_FRAME, FrameNamer, NamingOptions
 from ._perf_header import RX_HEAD, Header, is_exited_task, parse_exited, parse_header
 
 ENC, ERR = "utf-8", "surrogateescape"
-_COMPLEX = None  # body-cache value: this body needs the line-by-line state machine
+_COMPLEX: Any = object()  # memo value: these lines need the line-by-line state machine
+#: entries per memo table before it is emptied (keeps memory bounded on any input)
+CACHE_LIMIT = 25_000
+LINE_CACHE_LIMIT = 80_000
 
 
 @dataclass(frozen=True)
@@ -46,10 +51,17 @@ class PerfFolder:
         self.source = source
         self.skips = skips
         self.namer = FrameNamer(settings.naming, resolver)
-        self.fast: dict[tuple[bytes, bytes], int] = {}  # (process name, body) -> weight
+        self.fast: dict[tuple[bytes, tuple[str, ...]], int] = {}  # (process name, frames) -> weight
         self.slow: dict[tuple[str, ...], int] = {}  # stacks recorded by the state machine
-        self.bodies: dict[bytes, tuple[str, ...] | None] = {}
-        self.java_bodies: dict[bytes, tuple[str, ...]] = {}
+        # bounded memo tables: raw leaf line or caller lines -> frames; frame line sans address -> names
+        self.memo: dict[bytes, Any] = {}
+        self.raw: dict[bytes, tuple[str, ...]] = {}
+        self.tails: dict[bytes, tuple[str, ...]] = {}
+        self.java_memo: dict[bytes, Any] = {}
+        self.java_raw: dict[bytes, tuple[str, ...]] = {}
+        self.java_tails: dict[bytes, tuple[str, ...]] = {}
+        n = settings.naming
+        self.address_free = not (n.addrs or n.inline or resolver is not None)
         self.event_filter = settings.event_filter
         self.event_defaulted = settings.event_filter is None
         self.filtered = 0
@@ -95,14 +107,18 @@ class PerfFolder:
         return 1 if self.s.weight == "samples" else h.period
 
     # -- the fast path ---------------------------------------------------------
-    def feed(self, data: bytes, first_line: int) -> int:
+    def feed(self, data: bytes, first_line: int) -> None:
         """Fold ``data``: whole records separated by blank lines, not ending in one.
 
-        ``first_line`` is the line number of data's first line (for messages);
-        returns the number of lines ``data`` holds plus the blank line after it.
+        ``first_line`` is the line number of data's first line (for messages).
+        A record's frames are memoized on the raw text of its leaf line and,
+        separately, of its caller lines: the leaf address changes from sample
+        to sample, the callers much less.
         """
         fast = self.fast
-        bodies = self.bodies
+        parse = parse_header
+        exited = self.s.exited_as is not None
+        tid_mode, pid_mode, by_samples = self.s.tid, self.s.pid, self.s.weight == "samples"
         pos = 0
         for group in data.split(b"\n\n"):
             glen = len(group)
@@ -110,44 +126,106 @@ class PerfFolder:
                 group = group.lstrip(b"\n")
             nl = group.find(b"\n")
             header = group if nl < 0 else group[:nl]
-            h = self._header(header) if header[:1] != b"#" else None
-            if h is None:
-                self._slow_group(data, pos, glen - len(group), group, first_line)
-                pos += glen + 2
-                continue
-            body = b"" if nl < 0 else group[nl + 1:]
-            frames = bodies.get(body, 0)
-            if frames == 0:
-                frames = bodies[body] = self._analyze(body)
-            if frames is _COMPLEX:
+            if header[:1] == b"#":
+                h = None
+            elif exited and header[:3] == b":-1" and is_exited_task(header):
+                h = parse_exited(header, self.s.exited_as)  # type: ignore[arg-type]
+            else:
+                h = parse(header)
+            frames: Any = ()
+            if h is not None and nl >= 0:
+                java = h[0][:4] == b"java"
+                memo = self.java_memo if java else self.memo
+                nl2 = group.find(b"\n", nl + 1)
+                leaf = group[nl + 1:] if nl2 < 0 else group[nl + 1:nl2]
+                lf = memo.get(leaf)
+                if lf is None:
+                    lf = self._frames(leaf, java)
+                if nl2 < 0 or lf is _COMPLEX:
+                    frames = lf
+                else:
+                    rest = group[nl2 + 1:]
+                    cf = memo.get(rest)
+                    if cf is None:
+                        cf = self._frames(rest, java)
+                    frames = _COMPLEX if cf is _COMPLEX else cf + lf
+            if h is None or frames is _COMPLEX:
                 self._slow_group(data, pos, glen - len(group), group, first_line)
                 pos += glen + 2
                 continue
             pos += glen + 2
-            if h.event is not None and not self._event_ok(h.event, None):
+            comm, pid, tid, period, event, printed = h
+            if event is not None and event != self.event_filter and not self._event_ok(event, None):
                 continue
-            key = (self._pname(h), body)
-            w = self._weight(h)
+            if tid_mode:
+                key = (b"%s-%s/%s" % (comm, pid, tid), frames)
+            elif pid_mode:
+                key = (b"%s-%s" % (comm, pid), frames)
+            else:
+                key = (comm, frames)
+            if printed:
+                self.periods = True
+            w = 1 if by_samples else period
             fast[key] = fast.get(key, 0) + w
             self.samples += 1
-        return data.count(b"\n") + 2
 
-    def _analyze(self, body: bytes, is_java: bool = False) -> tuple[str, ...] | None:
-        """The frames (root first) of a plain body, or _COMPLEX when it needs the state machine."""
-        if not body:
-            return ()
-        per_line: list[list[str]] = []
-        for line in body.split(b"\n"):
-            if not line or line[:1] == b"#" or RX_HEAD.match(line):
-                return _COMPLEX
-            names = self.namer.line_frames(decode(line), is_java)
-            if names is None:
-                return _COMPLEX
-            per_line.append(names)
-        out: list[str] = []
-        for names in reversed(per_line):
-            out.extend(names)
-        return tuple(out)
+    def _frames(self, block: bytes, is_java: bool) -> Any:
+        """Frames (root first) of frame lines (a record's leaf or its callers), memoized on the text.
+
+        Each line is looked up raw first (a call site prints the same line every
+        time), all at once in C; a line not seen yet goes through :meth:`_line`.
+        """
+        memo = self.java_memo if is_java else self.memo
+        if len(memo) >= CACHE_LIMIT:
+            memo.clear()
+        raw = self.java_raw if is_java else self.raw
+        lines = block.split(b"\n")
+        found = list(map(raw.get, lines))
+        if None in found:
+            if len(raw) >= LINE_CACHE_LIMIT:
+                raw.clear()
+            for i, names in enumerate(found):
+                if names is None:
+                    names = self._line(lines[i], is_java)
+                    if names is _COMPLEX:
+                        memo[block] = _COMPLEX
+                        return _COMPLEX
+                    raw[lines[i]] = found[i] = names
+        found.reverse()
+        frames = memo[block] = tuple(chain.from_iterable(found))
+        return frames
+
+    def _line(self, line: bytes, is_java: bool) -> Any:
+        """The frames of one frame line, or _COMPLEX when the state machine must see it.
+
+        An indented line whose first word (the address) is all letters and
+        digits is also memoized without it: names do not depend on the address
+        unless --addrs/--inline/a resolver ask, and a function shows up at
+        many addresses.
+        """
+        tails = self.java_tails if is_java else self.tails
+        tail = None
+        if self.address_free and line[:1] in b" \t" and line:
+            token, sp, rest = line.lstrip(b" \t").partition(b" ")
+            if sp and token.isalnum():
+                tail = rest
+                names = tails.get(tail)
+                if names is not None:
+                    return names
+        if not line or line[:1] == b"#" or RX_HEAD.match(line):
+            return _COMPLEX
+        text = decode(line)
+        found = self.namer.line_frames(text, is_java)
+        if found is None:
+            return _COMPLEX
+        names = tuple(found)
+        if tail is not None:
+            m = RX_FRAME.match(text)
+            if m is not None and m.group(1) == decode(token):  # the regex took the whole word as address
+                if len(tails) >= LINE_CACHE_LIMIT:
+                    tails.clear()
+                tails[tail] = names
+        return names
 
     def _slow_group(self, data: bytes, pos: int, blank_lines: int, group: bytes, first_line: int) -> None:
         """A record the fast path cannot take, through the state machine with true line numbers."""
@@ -223,16 +301,10 @@ class PerfFolder:
         """Every stack counted so far, fast and slow paths merged."""
         out = dict(self.slow)
         names: dict[bytes, str] = {}
-        for (pname_b, body), w in self.fast.items():
+        for (pname_b, frames), w in self.fast.items():
             pname = names.get(pname_b)
             if pname is None:
                 pname = names[pname_b] = decode(pname_b).replace(" ", "_")
-            if pname.startswith("java"):
-                frames = self.java_bodies.get(body)
-                if frames is None:
-                    frames = self.java_bodies[body] = self._analyze(body, True) or ()
-            else:
-                frames = self.bodies[body] or ()
             key = (pname, *frames)
             out[key] = out.get(key, 0) + w
         return out

@@ -31,12 +31,15 @@ class Header(NamedTuple):
     printed_period: bool  # whether perf printed a period at all
 
 
+_new = tuple.__new__  # builds a Header without NamedTuple's argument parsing (hot path)
+
+
 def _finish(comm: bytes, pid: bytes, tid: bytes | None, period: bytes | None, event: bytes | None) -> Header:
     # Perl truthiness: an absent tid, or the string "0", is false
     if not tid or tid == b"0":
         tid, pid = pid, b"?"
     p = 1 if (not period or period == b"0") else int(period)
-    return Header(comm, pid, tid, p, event, period is not None)
+    return _new(Header, (comm, pid, tid, p, event, period is not None))  # type: ignore[no-any-return]
 
 
 def parse_header_slow(line: bytes) -> Header | None:
@@ -64,6 +67,13 @@ def parse_header(line: bytes) -> Header | None:
     if len(comm) < 2:
         return parse_header_slow(line)
     if ident.isdigit():
+        last = toks[-1]
+        if len(last) >= 2 and last[-1] == 58 and ident != b"0":
+            prev = toks[-2]
+            if prev[-1] == 58:
+                return _new(Header, (comm, b"?", ident, 1, last[:-1], False))  # type: ignore[no-any-return]
+            if len(toks) >= 4 and prev.isdigit() and toks[-3][-1] == 58 and prev != b"0":
+                return _new(Header, (comm, b"?", ident, int(prev), last[:-1], True))  # type: ignore[no-any-return]
         pid, tid = ident, None
     else:
         pid, sep, tid = ident.partition(b"/")

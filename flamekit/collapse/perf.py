@@ -21,7 +21,7 @@ from ._perf_frames import NamingOptions
 from ._perf_header import parse_header
 from .base import CollapseOptions
 
-BLOCK = 8 << 20
+BLOCK = 2 << 20
 #: plain files at least this large are folded by two processes
 PARALLEL_MIN_BYTES = 24 << 20
 
