@@ -65,16 +65,7 @@ class _Strings:
         return i
 
     def encode(self) -> bytes:
-        return b"".join([bytes_field(6, _utf8(s)) for s in self.index])
-
-
-def _utf8(s: str) -> bytes:
-    """Names decoded with surrogateescape go back to their bytes; any other lone
-    surrogate (a Profile built by hand) is written as UTF-8 would spell it."""
-    try:
-        return s.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return s.encode("utf-8", "surrogatepass")
+        return b"".join([bytes_field(6, s.encode("utf-8", "surrogateescape")) for s in self.index])
 
 
 def _label(key: int, text: int) -> bytes:
