@@ -34,7 +34,7 @@ JSON_HEAD_RX = re.compile(rb'\{"type": ?"(\w+)", ?"data"')
 ATTACH_RX = re.compile(rb"Attaching \d+ probes?\.\.\.")
 #: a complete entry: ``@name[...]: N`` on one line, or a map whose key opens a stack
 ENTRY_RX = re.compile(rb"(?m)^@\w*(?:\[[^\n]*\]: -?\d+$|: -?\d+$|\[\n(?:    |\t)\S)")
-NAME_RX = re.compile(rb"@\w*")
+WORD_RX = re.compile(rb"\w*")
 OFFSET_RX = re.compile(rb"\+\d+$")
 #: perf mode: ``ADDR sym+OFF (module)`` (kernel frames have no module)
 PERF_FRAME_RX = re.compile(rb"^[0-9a-f]{6,16} (.+?)(?: \((?:/|\[)[^()]*\))?$")
@@ -88,6 +88,8 @@ class _Reader:
         self.maps: dict[str, _Map] = {}
         self.keys: dict[bytes, tuple[Stack, bool]] = {}
         self.frames: dict[bytes, str] = {}
+        self.middles: dict[bytes, tuple[tuple[str, ...], Stack]] = {}
+        self.glue: dict[bytes, tuple[str, ...]] = {}
 
     # -- the chosen map ---------------------------------------------------------
     def result(self) -> Profile:
@@ -128,36 +130,40 @@ class _Reader:
         prev: _Map | None = None
         gap = False
         keys = self.keys
+        by_raw: dict[bytes, _Map] = {}
+        word = WORD_RX.match
         for piece, line in chunks(stream, b"\n@", cut=1):
             if piece[:1] == b"@":
                 piece = b"\n" + piece
                 line -= 1
             parts = piece.split(b"\n@")
             self._chatter(parts[0], line)
-            line += parts[0].count(b"\n") + 1
+            start = len(parts[0]) + 2  # offset of the current entry in piece (after "\n@")
             for entry in parts[1:]:
-                at = line
-                line += entry.count(b"\n") + 1
-                m_name = NAME_RX.match(b"@" + entry)
-                name_end = m_name.end() - 1 if m_name else 0
-                opener = entry[name_end:name_end + 1]
-                if opener == b"[":
+                at = start
+                start += len(entry) + 2
+                name_end = word(entry).end()  # type: ignore[union-attr]
+                if entry[name_end:name_end + 1] == b"[":
                     k = entry.find(b"]: ", name_end)
                     if k < 0:
-                        self._bad(at, "map entry without ']: value'")
+                        self._bad(line + piece.count(b"\n", 0, at), "map entry without ']: value'")
                         prev, gap = None, True
                         continue
-                    key = entry[name_end + 1:k]
-                    rest = entry[k + 3:]
-                elif entry[name_end:name_end + 2] == b": ":
+                    key: bytes | None = entry[name_end + 1:k]
+                    vstart = k + 3
+                elif entry.startswith(b": ", name_end):
                     key = None
-                    rest = entry[name_end + 2:]
+                    vstart = name_end + 2
                 else:
-                    self._bad(at, "not a bpftrace map entry")
+                    self._bad(line + piece.count(b"\n", 0, at), "not a bpftrace map entry")
                     prev, gap = None, True
                     continue
-                m = self._map(decode(b"@" + entry[:name_end]))
-                value_b, _, trailing = rest.partition(b"\n")
+                raw_name = entry[:name_end]
+                m = by_raw.get(raw_name)
+                if m is None:
+                    m = by_raw[raw_name] = self._map(decode(b"@" + raw_name))
+                nl = entry.find(b"\n", vstart)
+                value_b = entry[vstart:] if nl < 0 else entry[vstart:nl]
                 try:
                     value = int(value_b)
                 except ValueError:
@@ -172,17 +178,19 @@ class _Reader:
                     if got is None:
                         got = keys[key] = self._key(key)
                     stack, has_stack = got
-                if prev is not m or gap or (value < m.last_value and stack in m.stacks):
-                    m.stacks = {}
-                    m.printouts += 1
-                m.has_stack = m.has_stack or has_stack
-                m.last_value = value
                 stacks = m.stacks
+                if prev is not m or gap or (value < m.last_value and stack in stacks):
+                    stacks = m.stacks = {}
+                    m.printouts += 1
+                if has_stack:
+                    m.has_stack = True
+                m.last_value = value
                 stacks[stack] = stacks.get(stack, 0) + value
                 prev = m
-                gap = bool(trailing)  # a blank line (or anything) before the next entry
-                if trailing.strip():
-                    self._chatter(trailing, at + entry[:len(entry) - len(trailing)].count(b"\n"))
+                # a blank line (or anything) before the next entry ends a printout
+                gap = 0 <= nl < len(entry) - 1
+                if gap and entry[nl + 1:].strip():
+                    self._chatter(entry[nl + 1:], line + piece.count(b"\n", 0, at + nl + 1))
 
     def _chatter(self, text: bytes, line: int) -> None:
         """Lines outside map entries: tool chatter is fine, anything else is skipped."""
@@ -202,20 +210,51 @@ class _Reader:
         self.options.skips.skip(self.source, line, reason)
 
     def _key(self, key: bytes) -> tuple[Stack, bool]:
-        """Fold a map key: scalar fields first, then stacks in reverse key order, root first."""
-        scalars: list[str] = []
+        """Fold a map key: scalar fields first, then stacks in reverse key order, root first.
+
+        The lines between the first and last newline (the stacks) are memoized
+        apart from the scalars around them, which vary more (pids, comms).
+        """
+        first = key.find(b"\n")
+        if first < 0:
+            return self._scalars(key), False
+        last = key.rfind(b"\n")
+        middle = key[first:last + 1]
+        got = self.middles.get(middle)
+        if got is None:
+            got = self.middles[middle] = self._middle(middle)
+        mid_scalars, stack = got
+        pre = self._scalars(key[:first]) if first else ()
+        post = self._scalars(key[last + 1:]) if last + 1 < len(key) else ()
+        return pre + mid_scalars + post + stack, True
+
+    def _scalars(self, glue: bytes) -> tuple[str, ...]:
+        """The scalar fields in the text between stacks (``, comm, 42, ``)."""
+        got = self.glue.get(glue)
+        if got is not None:
+            return got
+        s = glue.strip(b", ")
+        if not s:
+            got = ()
+        elif b"," not in s:
+            got = (decode(s),)
+        else:
+            got = tuple(decode(x) for x in (p.strip() for p in s.split(b",")) if x)
+        if len(self.glue) < 65536:  # pids make many distinct; keep the memo bounded
+            self.glue[glue] = got
+        return got
+
+    def _middle(self, middle: bytes) -> tuple[tuple[str, ...], Stack]:
+        """Scalars and the folded stacks of a key's multi-line part."""
+        scalars: tuple[str, ...] = ()
         stacks: list[list[str]] = []
         current: list[str] = []
-        lines = key.split(b"\n")
-        for i, line in enumerate(lines):
-            if i == 0 or line[:1] in (b",", b""):
+        for line in middle.split(b"\n"):
+            if line[:1] in (b",", b""):
                 if current:
                     stacks.append(current)
                     current = []
-                for piece in line.split(b","):
-                    piece = piece.strip()
-                    if piece:
-                        scalars.append(decode(piece))
+                scalars += self._scalars(line)
             else:
                 name = self.frames.get(line)
                 if name is None:
@@ -224,10 +263,10 @@ class _Reader:
                     current.append(name)
         if current:
             stacks.append(current)
-        out = scalars
+        out: list[str] = []
         for st in reversed(stacks):
             out.extend(reversed(st))
-        return tuple(out), len(lines) > 1
+        return scalars, tuple(out)
 
     def _frame(self, line: bytes) -> str:
         s = line.strip()
@@ -241,13 +280,16 @@ class _Reader:
 
     # -- JSON -----------------------------------------------------------------------
     def read_json(self, stream: BinaryIO) -> None:
-        keys = self.keys
+        skeys: dict[str, tuple[Stack, bool]] = {}
         for lineno, raw in enumerate(stream, 1):
             raw = raw.strip()
             if not raw:
                 continue
             try:
-                obj = json.loads(decode(raw))
+                try:
+                    obj = json.loads(raw)
+                except UnicodeDecodeError:  # bytes that are not UTF-8 survive as surrogates
+                    obj = json.loads(decode(raw))
                 kind = obj["type"]
                 data = obj.get("data")
             except (ValueError, KeyError, TypeError):
@@ -271,15 +313,15 @@ class _Reader:
                     continue
                 stacks = m.stacks
                 for key, value in entries.items():
-                    if isinstance(value, bool) or not isinstance(value, int):
+                    if type(value) is not int:
                         m.foldable = False
                         break
-                    kb = str(key).encode("utf-8", "surrogateescape")
-                    got = keys.get(kb)
+                    got = skeys.get(key)
                     if got is None:
-                        got = keys[kb] = self._key(kb)
+                        got = skeys[key] = self._key(key.encode("utf-8", "surrogateescape"))
                     stack, has_stack = got
-                    m.has_stack = m.has_stack or has_stack
+                    if has_stack:
+                        m.has_stack = True
                     stacks[stack] = stacks.get(stack, 0) + value
 
 
