@@ -130,14 +130,19 @@ def test_no_labels_unless_every_root_is_a_task(tmp_path):
 
 
 def test_frame_modules_become_mappings(tmp_path):
-    p = Profile({("main", "memcpy"): 3})
-    p.extras["frame_modules"] = {"memcpy": "/usr/lib/x86_64-linux-gnu/libc.so.6"}
+    p = Profile({("main", "memcpy"): 3, ("main", "foo", "inflate"): 2})
+    modules = {"memcpy": "/lib/libc.so.6", "inflate": "/lib/libz.so.1", "main": "/bin/app"}
+    p.extras["frame_modules"] = modules
     f = tmp_path / "m.pb.gz"
     f.write_bytes(pprof.dumps(p))
     raw = go_pprof(tmp_path, "-raw", str(f))
-    assert "/usr/lib/x86_64-linux-gnu/libc.so.6" in raw.split("Mappings", 1)[1]
+    mappings = raw.split("Mappings\n", 1)[1].split("\n")
+    # one mapping per module (pprof lists them in its own order)
+    assert sorted(m.split()[-2] for m in mappings if m) == ["/bin/app", "/lib/libc.so.6", "/lib/libz.so.1"]
+    assert parse_traces(go_pprof(tmp_path, "-traces", str(f)))[0] == p.stacks
     back = load_profile(str(f))
-    assert back.extras["frame_modules"] == {"memcpy": "/usr/lib/x86_64-linux-gnu/libc.so.6"}
+    assert back.stacks == p.stacks
+    assert back.extras["frame_modules"] == modules  # "foo" had none
 
 
 # -- reading a profile Go made -------------------------------------------------------------
