@@ -214,6 +214,7 @@ def test_invalid_json_names_the_line(tmp_path):
 
 def test_detection():
     assert COLLAPSER.detect(speedscope.dumps(SPECIAL)[:8192]) is True
+    assert COLLAPSER.detect(b"\xef\xbb\xbf" + speedscope.dumps(SPECIAL)[:8189]) is True
     assert COLLAPSER.detect(b'{"traceEvents": []}') is False
     assert COLLAPSER.detect(b"main;a 1\n") is False
 

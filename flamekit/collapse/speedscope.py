@@ -164,10 +164,10 @@ class SpeedscopeCollapser:
     description: ClassVar[str] = "speedscope JSON files (sampled and evented profiles)"
 
     def detect(self, head: bytes) -> bool | None:
-        start = head.lstrip()[:1]
+        start = head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]  # a UTF-8 BOM is allowed
         if start != b"{":
             return False
-        return b"speedscope" in head and b'"profiles"' in head or (b"speedscope.app" in head) or False
+        return b"speedscope.app" in head or (b"speedscope" in head and b'"profiles"' in head)
 
     def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
         try:
