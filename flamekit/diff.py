@@ -23,6 +23,14 @@ HEX = re.compile(r"0x[0-9a-fA-F]+")
 
 MEASURES = ("total", "self")
 
+#: control characters would break a line of a report or message: shown as escapes instead
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(32), 127]}
+
+
+def printable(name: str) -> str:
+    """``name`` for one line of text: control characters escaped (other bytes kept as they are)."""
+    return name if name.isprintable() else name.translate(_CONTROL)
+
 
 def strip_hex(profile: Profile) -> Profile:
     """``profile`` with every ``0x<hex>`` in frame names replaced by ``0x...`` (stacks that meet are summed)."""
@@ -293,7 +301,7 @@ class Offender:
     def message(self) -> str:
         before, after = self.delta.shares(self.measure)
         what = "inclusive" if self.measure == "total" else "self"
-        return (f"{self.delta.name}: {what} share grew {self.grew:+.2f} points "
+        return (f"{printable(self.delta.name)}: {what} share grew {self.grew:+.2f} points "
                 f"({before:.2f}% -> {after:.2f}%), limit {self.rule.limit:g} for {self.rule.text}")
 
 

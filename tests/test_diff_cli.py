@@ -189,3 +189,16 @@ def test_captures_in_different_units_compare_only_shares(tmp_path):
     text = report(d, function_deltas(d))
     assert "note    the captures weigh stacks differently (samples / period); only shares compare\n" in text
     assert "change  " not in text
+
+
+def test_control_characters_in_names_cannot_break_report_lines(tmp_path):
+    from flamekit.diff import diff, function_deltas, check_gate, GateRule
+    from flamekit.profile import Profile
+    from flamekit.render.diffreport import report
+
+    d = diff(Profile({("m", "ok"): 1}), Profile({("m", "ok"): 1, ("m", "evil\nname\x1b[31m"): 3}))
+    deltas = function_deltas(d)
+    offenders = check_gate(deltas, [GateRule(0)])
+    text = report(d, deltas, offenders=offenders)
+    assert "evil\\x0aname\\x1b[31m" in text and "\x1b" not in text
+    assert offenders[0].message().startswith("evil\\x0aname\\x1b[31m: inclusive share grew +75.00 points")

@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from ..diff import DiffProfile, FunctionDelta, Offender
+from ..diff import DiffProfile, FunctionDelta, Offender, printable
 
 #: how many rows the text report shows unless told
 DEFAULT_TOP = 20
@@ -74,7 +74,7 @@ def report(
                 f"{d.total_delta:>+9.2f} {d.self_delta:>+9.2f}  "
                 f"{d.total_before_pct:>11.2f}% {d.total_after_pct:>7.2f}% {_fmt_rel(d.total_relative, d.total_after_pct):>6}  "
                 f"{d.self_before_pct:>10.2f}% {d.self_after_pct:>7.2f}% {_fmt_rel(d.self_relative, d.self_after_pct):>6}  "
-                f"{d.name}"
+                f"{printable(d.name)}"
             )
         hidden = len(deltas) - top if top > 0 else 0
         if hidden > 0:
