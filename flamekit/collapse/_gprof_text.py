@@ -20,7 +20,6 @@ ERR = "surrogateescape"
 
 _PRIMARY = re.compile(rb"\[(\d+)\]?\s*(\d+\.\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(?:(\d+)(?:\+(\d+))?\s+)?(\S.*)")
 _ARC = re.compile(rb"\s+(?:(\d+\.\d+)\s+(\d+\.\d+)\s+)?(?:(\d+)(?:/(\d+)|\+(\d+))?\s+)?(\S.*)")
-_INDEX_TAIL = re.compile(rb"\s*(?:\[(\d+)\]|\((\d+)\))$")
 _CYCLE_TAIL = re.compile(rb"\s<cycle (\d+)>$")
 _WHOLE = re.compile(rb"<cycle (\d+) as a whole>")
 _NUM = re.compile(rb"\d+(?:\.\d+)?")
@@ -56,10 +55,15 @@ def split_name(raw: bytes) -> _Name:
     """``even <cycle 1> [5]`` -> name, cycle 1, index 5 (also ``main (1)``)."""
     raw = raw.rstrip()
     index = None
-    m = _INDEX_TAIL.search(raw)
-    if m and m.start() > 0:
-        index = int(m.group(1) or m.group(2))
-        raw = raw[: m.start()]
+    last = raw[-1:]
+    if last == b"]" or last == b")":
+        j = raw.rfind(b"[" if last == b"]" else b"(")
+        tag = raw[j + 1: -1]
+        if j > 0 and tag.isdigit() and raw[j - 1: j].isspace():
+            index = int(tag)
+            raw = raw[:j].rstrip()
+    if raw[-1:] != b">":
+        return _Name(raw.decode(ENC, ERR), None, index)
     whole = _WHOLE.fullmatch(raw)
     if whole:
         return _Name(raw.decode(ENC, ERR), None, index, int(whole.group(1)))
@@ -105,7 +109,7 @@ class GprofParser:
         self._raw_arcs: dict[tuple[str, str], tuple[bytes | None, bytes | None, bytes | None]] = {}
         self._parent_arcs: list[tuple[str, str, bytes | None, bytes | None, bytes | None]] = []
         self._deferred: list[tuple[str, list[bytes]]] = []
-        self.printed: set[int] = set()  # indexes of the entries printed
+        self.printed: set[bytes] = set()  # indexes of the entries printed (as digits)
         self.annotated = False
 
     # -- names ----------------------------------------------------------------
@@ -299,7 +303,7 @@ class GprofParser:
         name = self.resolve(n)
         self.primaries.add(name)
         if n.index is not None:
-            self.printed.add(n.index)
+            self.printed.add(b"%d" % n.index)
         node = self.graph.node(name)
         node.self = self_sec
         node.total = total
@@ -331,23 +335,21 @@ class GprofParser:
         # parent lines set aside: read those whose caller has no entry of its
         # own after all (a damaged report), the others were read as child lines
         printed = self.printed
-        for callee, pending in self._deferred:
-            for line in pending:
-                tag = line[line.rfind(b"[") + 1: -1]
-                if tag.isdigit() and int(tag) in printed:
-                    continue
-                m = _ARC.match(line)
-                if m is None:
-                    continue
-                sa, sb, sc, _t, _r, tail = m.groups()
-                nm = self._name(tail)
-                if nm.index is not None:
-                    self._parent_arcs.append((self.resolve(nm), callee, sa, sb, sc))
+        unread = [(callee, line) for callee, pending in self._deferred for line in pending
+                  if line[line.rfind(b"[") + 1: -1] not in printed]
+        for callee, line in unread:
+            m = _ARC.match(line)
+            if m is None:
+                continue
+            sa, sb, sc, _t, _r, tail = m.groups()
+            nm = self._name(tail)
+            if nm.index is not None:
+                self._parent_arcs.append((self.resolve(nm), callee, sa, sb, sc))
         for caller, callee, sa, sb, sc in self._parent_arcs:
             if (caller, callee) not in raw:  # the caller's own entry was not printed
                 raw[(caller, callee)] = (sa, sb, sc)
-        for (a, b), (sa, sb, sc) in raw.items():
-            edges[(a, b)] = Edge(a, b, float(sa) + float(sb) if sa else None, int(sc) if sc else None)
+        edges.update({(a, b): Edge(a, b, float(sa) + float(sb or 0) if sa else None, int(sc) if sc else None)
+                      for (a, b), (sa, sb, sc) in raw.items()})
         if not self.saw_graph and not self.flat:
             if self.annotated:
                 raise InputError(self.source, None, "gprof -A annotated source has no flat profile or call graph; "
@@ -382,11 +384,11 @@ class GprofParser:
             node = g.nodes[name]
             if name not in in_arcs:
                 continue
-            row = self.flat.get(name)
-            if row is not None:
-                node.self = row.self
-                node.calls = row.calls if node.calls is None else node.calls
-                node.total = max(row.self, inbound.get(name, 0.0))
+            frow = self.flat.get(name)
+            if frow is not None:
+                node.self = frow.self
+                node.calls = frow.calls if node.calls is None else node.calls
+                node.total = max(frow.self, inbound.get(name, 0.0))
             else:
                 if node.calls is None and node.cycle is None:
                     node.calls = self.called_total.get(name)
@@ -403,8 +405,8 @@ class GprofParser:
         for num in sorted(self.whole):
             self_sec, tot, calls, rec, members = self.whole[num]
             g.cycles.append(Cycle(num, members, self_sec, tot, calls, rec))
-            for m in members:
-                g.nodes[m].cycle = num
+            for member in members:
+                g.nodes[member].cycle = num
         # cycles gprof did not print as a whole (-q with a filter): from the member marks
         known = {c.number for c in g.cycles}
         extra: dict[int, list[str]] = {}

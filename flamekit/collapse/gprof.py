@@ -52,9 +52,9 @@ def approximate_profile(graph: CallGraph) -> tuple[dict[Stack, int], str]:
     unit = "calls" if by_calls else "microseconds"
     own: dict[str, int] = {}
     for name, node in graph.nodes.items():
-        w = (node.all_calls or 0) if by_calls else int(round(node.self * 1e6))
-        if w > 0:
-            own[name] = w
+        amount = (node.all_calls or 0) if by_calls else int(round(node.self * 1e6))
+        if amount > 0:
+            own[name] = amount
     parents: dict[str, list[tuple[str, float]]] = {}
     for (caller, callee), e in sorted(graph.edges.items()):
         if caller != callee:
@@ -160,7 +160,8 @@ class GprofCollapser:
         graph = parse(data, options.source, options.skips)
         if options.get("callgraph_only", False):
             # the caller wants only the exact graph (flamekit callgraph on one input)
-            stacks, unit = {}, ("calls" if graph.metric == "calls" else "microseconds")
+            stacks: dict[Stack, int] = {}
+            unit = "calls" if graph.metric == "calls" else "microseconds"
         else:
             stacks, unit = approximate_profile(graph)
         profile = Profile(stacks, unit=unit, event="gprof", sources=[options.source])
