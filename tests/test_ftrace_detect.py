@@ -34,3 +34,25 @@ def test_detect_never_raises(parts):
     head = b"".join(parts)
     for name in OWN.values():
         assert get(name).detect(head) in (True, False, None)
+
+
+def test_cli_auto_detects_and_says_which_with_verbose():
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "flamekit", "collapse", "-v", "--per-task",
+                        str(FT / "stack_tracecmd_report.txt")], capture_output=True)
+    assert r.returncode == 0
+    assert r.stderr.endswith(b": format ftrace-stack\n")
+    assert r.stdout == (FT / "stack_tracecmd_report.per-task.folded").read_bytes()
+
+
+def test_cli_strict_error_is_one_line_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    bad = tmp_path / "t.txt"
+    bad.write_bytes(b"# tracer: function_graph\n 0)   1.000 us    |  a();\nnot a graph line\n")
+    r = subprocess.run([sys.executable, "-m", "flamekit", "collapse", "--strict", str(bad)], capture_output=True)
+    assert r.returncode == 2
+    assert r.stderr == f"flamekit: error: {bad}:3: not a function_graph line (--strict)\n".encode()
