@@ -1,0 +1,173 @@
+"""Time ``flamekit flamegraph`` on large inputs, and headless Chromium loading a big SVG.
+
+Inputs (made on first run, under benchmarks/data/, which is not committed):
+  flamegraph-50mb.folded   ~50 MB, 293k distinct stacks varied from real ones (gen_flamegraph_input.py)
+  flamegraph-real.folded   a system-wide `perf record -a -g` capture of this host, collapsed
+  flamegraph-real-1.3mb.folded  its first 1.3 MB of lines (a real profile of the issue's small size)
+Reported: CPU seconds (user+sys of the child, the stable figure on a shared
+host) and wall seconds, min and median of N runs, start-up included.  Peer
+figures for this machine type (../shared/reference/performance.md, issue 3):
+flamegraph.pl 5.3 s and inferno 0.40 s on the 50 MB file; 0.17 s and 0.02 s
+on a 1.3 MB real one.
+
+    python3 benchmarks/bench_flamegraph.py [--runs 5] [--skip-browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "data"
+BIG = DATA / "flamegraph-50mb.folded"
+REAL = DATA / "flamegraph-real.folded"
+REAL_SMALL = DATA / "flamegraph-real-1.3mb.folded"
+FLAMEKIT = [sys.executable, "-m", "flamekit"]
+
+
+def ensure_inputs(record_seconds: int) -> None:
+    DATA.mkdir(parents=True, exist_ok=True)
+    if not BIG.exists():
+        subprocess.run([sys.executable, str(HERE / "gen_flamegraph_input.py"), "--stacks", "293000", "--mb", "50",
+                        "-o", str(BIG)], check=True)
+    if not REAL.exists():
+        raw = DATA / "flamegraph-real.perf.txt"
+        with tempfile.TemporaryDirectory() as tmp:
+            pdata = Path(tmp) / "perf.data"
+            subprocess.run(["perf", "record", "-q", "-F", "1999", "-a", "-g", "-o", str(pdata), "--", "sleep",
+                            str(record_seconds)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            with open(raw, "wb") as out:
+                subprocess.run(["perf", "script", "-i", str(pdata)], check=True, stdout=out, stderr=subprocess.DEVNULL)
+        subprocess.run([*FLAMEKIT, "collapse", "-q", str(raw), "-o", str(REAL)], check=True)
+    if not REAL_SMALL.exists():
+        keep, size = [], 0
+        with open(REAL, "rb") as f:
+            for line in f:
+                if size + len(line) > 1_300_000:
+                    break
+                keep.append(line)
+                size += len(line)
+        REAL_SMALL.write_bytes(b"".join(keep))
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one run of ``cmd``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
+
+
+def bench(label: str, cmd: list[str], runs: int, size: int | None = None) -> dict[str, object]:
+    timed(cmd)  # warm the page cache and .pyc files
+    samples = [timed(cmd) for _ in range(runs)]
+    cpus = [c for c, _ in samples]
+    walls = [w for _, w in samples]
+    row: dict[str, object] = {"what": label, "cpu_min": min(cpus), "cpu_median": statistics.median(cpus),
+                              "wall_min": min(walls), "wall_median": statistics.median(walls)}
+    if size:
+        row["input_mb"] = size / 1e6
+        row["mb_per_cpu_s"] = size / 1e6 / min(cpus)
+    print(f"{label:58s} CPU {min(cpus):6.3f} / {statistics.median(cpus):6.3f} s   "
+          f"wall {min(walls):6.3f} / {statistics.median(walls):6.3f} s"
+          + (f"   {row['mb_per_cpu_s']:.1f} MB per CPU-s" if size else ""), flush=True)
+    return row
+
+
+def count_frames(svg: Path) -> int:
+    return svg.read_bytes().count(b"<g>\n<title>")
+
+
+def browser_load(svg: Path, runs: int) -> dict[str, object]:
+    """Headless Chromium: navigation to load event, then to the first frame painted after it."""
+    node = shutil.which("node")
+    driver = ROOT / "tests" / "browser" / "driver.js"
+    if not node or not (ROOT / "tests" / "browser" / "node_modules").is_dir():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=driver.parent, check=True,
+                       stdout=subprocess.DEVNULL)
+    job = {"file": str(svg), "timeout": 120000, "steps": [
+        {"eval": "async () => { await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0))); "
+                 "return performance.now(); }"},
+        {"eval": "document.querySelectorAll('#frames > g').length"},
+        {"eval": "async () => { const t = performance.now(); search('a'); "
+                 "await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0))); "
+                 "return performance.now() - t; }"},
+        {"eval": "async () => { const t = performance.now(); zoom(model().kids[0]); "
+                 "await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0))); "
+                 "return performance.now() - t; }"},
+    ]}
+    loads, painted, searches, zooms = [], [], [], []
+    frames = 0
+    for _ in range(runs):
+        out = subprocess.run([node or "node", str(driver)], input=json.dumps(job), capture_output=True, text=True,
+                             check=True)
+        res = json.loads(out.stdout)
+        if not res["ok"] or res["page_errors"]:
+            raise SystemExit(f"browser run failed: {res.get('error')} {res['page_errors']}")
+        loads.append(res["load_ms"] / 1000)
+        painted.append(res["results"][0] / 1000)
+        frames = res["results"][1]
+        searches.append(res["results"][2] / 1000)
+        zooms.append(res["results"][3] / 1000)
+    print(f"{'chromium: load ' + svg.name + f' ({frames} frames, {svg.stat().st_size / 1e6:.1f} MB)':58s} "
+          f"load {min(loads):6.3f} / {statistics.median(loads):6.3f} s   painted {min(painted):6.3f} s   "
+          f"search {min(searches):5.3f} s   zoom {min(zooms):5.3f} s", flush=True)
+    return {"what": "chromium load", "frames": frames, "svg_mb": svg.stat().st_size / 1e6,
+            "load_min": min(loads), "load_median": statistics.median(loads), "painted_min": min(painted),
+            "search_min": min(searches), "zoom_min": min(zooms)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--record-seconds", type=int, default=30, help="length of the system-wide capture")
+    ap.add_argument("--skip-browser", action="store_true")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    a = ap.parse_args()
+    ensure_inputs(a.record_seconds)
+    out_dir = Path(tempfile.mkdtemp(prefix="flamekit-bench-"))
+    rows = []
+    big, real, small = BIG.stat().st_size, REAL.stat().st_size, REAL_SMALL.stat().st_size
+    print(f"inputs: {BIG.name} {big / 1e6:.1f} MB, {sum(1 for _ in open(BIG, 'rb')):,} stacks; "
+          f"{REAL.name} {real / 1e6:.2f} MB, {sum(1 for _ in open(REAL, 'rb')):,} stacks; "
+          f"{REAL_SMALL.name} {small / 1e6:.2f} MB, {sum(1 for _ in open(REAL_SMALL, 'rb')):,} stacks")
+    rows.append(bench("start-up: flamekit --version", [*FLAMEKIT, "--version"], a.runs))
+    rows.append(bench("flamegraph 50 MB (default: 20k embedded frames)",
+                      [*FLAMEKIT, "flamegraph", str(BIG), "-o", str(out_dir / "big.svg")], a.runs, big))
+    rows.append(bench("flamegraph 50 MB --max-embedded-frames 0 (as the peers)",
+                      [*FLAMEKIT, "flamegraph", str(BIG), "--max-embedded-frames", "0", "-o",
+                       str(out_dir / "big0.svg")], a.runs, big))
+    rows.append(bench(f"flamegraph real {real / 1e6:.1f} MB (default)",
+                      [*FLAMEKIT, "flamegraph", str(REAL), "-o", str(out_dir / "real.svg")], a.runs, real))
+    rows.append(bench(f"flamegraph real {real / 1e6:.1f} MB --max-embedded-frames 0",
+                      [*FLAMEKIT, "flamegraph", str(REAL), "--max-embedded-frames", "0", "-o",
+                       str(out_dir / "real0.svg")], a.runs, real))
+    rows.append(bench(f"flamegraph real {small / 1e6:.1f} MB (default), end to end",
+                      [*FLAMEKIT, "flamegraph", str(REAL_SMALL), "-o", str(out_dir / "small.svg")], a.runs, small))
+    print(f"frames drawn: 50 MB {count_frames(out_dir / 'big.svg'):,}; real {count_frames(out_dir / 'real.svg'):,}")
+    if not a.skip_browser:
+        # a 50k-frame graph: the real capture with no width budget, or the big one with a small one
+        svg50k = out_dir / "50k.svg"
+        subprocess.run([*FLAMEKIT, "flamegraph", str(BIG), "--minwidth", "0.004", "-o", str(svg50k)], check=True)
+        rows.append(browser_load(svg50k, a.runs))
+    if a.json:
+        a.json.write_text(json.dumps(rows, indent=1) + "\n")
+    shutil.rmtree(out_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
