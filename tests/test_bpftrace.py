@@ -282,3 +282,35 @@ def test_generated_printouts_fold_back_exactly(entries, as_json):
     p = collapse(data)
     assert p.stacks == expected
     assert p.total == sum(e[3] for e in entries)
+
+
+# -- the command line ----------------------------------------------------------------
+
+def test_cli_map_and_offsets_options():
+    from click.testing import CliRunner
+
+    from flamekit.cli import main
+
+    runner = CliRunner()
+    r = runner.invoke(main, ["collapse", "--map", "by_comm", str(BT / "named_maps.txt")])
+    assert r.exit_code == 0 and r.stdout == "spin 198\n"
+    r = runner.invoke(main, ["collapse", "--map", "nope", str(BT / "named_maps.txt")])
+    assert r.exit_code == 2 and "no map @nope" in r.stderr
+    r = runner.invoke(main, ["collapse", "--offsets", str(BT / "named_maps.txt")])
+    assert r.exit_code == 0 and "inner_x+" in r.stdout
+
+
+def test_output_does_not_depend_on_hash_seed():
+    import os
+    import subprocess
+    import sys
+
+    inputs = [str(BT / "named_maps.txt"), str(BT / "json_maps_print_hist.json"),
+              str(GOLDEN / "bcc" / "stackcount_Pd.txt"), str(GOLDEN / "dtrace" / "kernel_user_cxx.txt")]
+    outs = []
+    for seed in ("1", "2"):
+        # one run merges them all: two interpreter start-ups, not eight
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        outs.append(subprocess.run([sys.executable, "-m", "flamekit", "collapse", *inputs], env=env,
+                                   capture_output=True, check=True).stdout)
+    assert outs[0] == outs[1] and outs[0].count(b"\n") > 10

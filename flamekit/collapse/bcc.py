@@ -22,7 +22,7 @@ from typing import BinaryIO, ClassVar
 
 from .. import folded
 from ..profile import Profile, Stack
-from ._chunks import chunks, decode, with_head
+from ._chunks import chunks, decode, no_gc, with_head
 from .base import CollapseOptions
 
 #: header line -> (unit, event) of the tool that printed it
@@ -78,7 +78,8 @@ class BccCollapser:
             profile = folded.read_profile(stream, options.source, options.skips)
             profile.meta["tool"] = "bcc"
             return profile
-        return _Reader(options).read(stream, head)
+        with no_gc():
+            return _Reader(options).read(stream, head)
 
 
 class _Reader:

@@ -25,7 +25,7 @@ from typing import BinaryIO, ClassVar
 
 from ..errors import InputError
 from ..profile import Profile, Stack
-from ._chunks import chunks, decode, with_head
+from ._chunks import chunks, decode, no_gc, with_head
 from .base import CollapseOptions
 
 JSON_TYPES = {b"attached_probes", b"map", b"hist", b"stats", b"printf", b"time", b"value",
@@ -73,10 +73,11 @@ class BpftraceCollapser:
     def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
         stream, head = with_head(stream, options.params)
         reader = _Reader(options)
-        if head.lstrip()[:1] == b"{":
-            reader.read_json(stream)
-        else:
-            reader.read_text(stream)
+        with no_gc():
+            if head.lstrip()[:1] == b"{":
+                reader.read_json(stream)
+            else:
+                reader.read_text(stream)
         return reader.result()
 
 
@@ -86,7 +87,6 @@ class _Reader:
         self.source = options.source
         self.offsets = bool(options.get("offsets"))
         self.maps: dict[str, _Map] = {}
-        self.keys: dict[bytes, tuple[Stack, bool]] = {}
         self.frames: dict[bytes, str] = {}
         self.middles: dict[bytes, tuple[tuple[str, ...], Stack]] = {}
         self.glue: dict[bytes, tuple[str, ...]] = {}
@@ -129,7 +129,7 @@ class _Reader:
     def read_text(self, stream: BinaryIO) -> None:
         prev: _Map | None = None
         gap = False
-        keys = self.keys
+        key_of = self._key
         by_raw: dict[bytes, _Map] = {}
         word = WORD_RX.match
         for piece, line in chunks(stream, b"\n@", cut=1):
@@ -174,10 +174,8 @@ class _Reader:
                     stack: Stack = ()
                     has_stack = False
                 else:
-                    got = keys.get(key)
-                    if got is None:
-                        got = keys[key] = self._key(key)
-                    stack, has_stack = got
+                    # no memo on the whole key: within a printout keys are distinct
+                    stack, has_stack = key_of(key)
                 stacks = m.stacks
                 if prev is not m or gap or (value < m.last_value and stack in stacks):
                     stacks = m.stacks = {}
@@ -237,9 +235,9 @@ class _Reader:
         if not s:
             got = ()
         elif b"," not in s:
-            got = (decode(s),)
+            got = (s.decode("utf-8", "surrogateescape"),)
         else:
-            got = tuple(decode(x) for x in (p.strip() for p in s.split(b",")) if x)
+            got = tuple([p.decode("utf-8", "surrogateescape") for p in [x.strip() for x in s.split(b",")] if p])
         if len(self.glue) < 65536:  # pids make many distinct; keep the memo bounded
             self.glue[glue] = got
         return got

@@ -18,7 +18,7 @@ import re
 from typing import BinaryIO, ClassVar
 
 from ..profile import Profile, Stack
-from ._chunks import chunks, decode
+from ._chunks import chunks, decode, no_gc
 from .base import CollapseOptions
 
 HEADER_RX = re.compile(rb"^\s*CPU\s+ID\s+FUNCTION:NAME\s*$")
@@ -49,6 +49,10 @@ class DtraceCollapser:
         return bool(RECORD_END_RX.search(head))
 
     def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
+        with no_gc():
+            return self._collapse(stream, options)
+
+    def _collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
         offsets = bool(options.get("offsets"))
         memo: dict[bytes, Segments] = {}
         frames: dict[bytes, str] = {}
