@@ -201,8 +201,8 @@ class _Writer:
                 e = stack.pop()
                 self.maxdelta = max(self.maxdelta, abs(e.self_delta))
                 stack.extend(e.kids)
-        self.fills: dict[str, int] = {}
-        self.names: dict[str, int] = {}
+        self._rows: dict[int, tuple[str, str, str]] = {}
+        self._names: dict[str, tuple[str, str]] = {}
 
     def fill(self, name: str, w: int, self_delta: int) -> str:
         o = self.o
@@ -236,25 +236,43 @@ class _Writer:
             return text[: chars - 2] + ".."
         return ".." + text[len(text) - chars + 2:]
 
-    def frame(self, f: Frame, geo: _Geometry, index: int, parts: list[str]) -> None:
+    def _row(self, geo: _Geometry, depth: int) -> tuple[str, str, str]:
+        """The y-dependent attribute values of a row of frames (rect y, height, label y), cached by depth."""
+        got = self._rows.get(depth)
+        if got is None:
+            y1, y2 = geo.y(depth)
+            got = self._rows[depth] = (f"{y1:.1f}", f"{y2 - y1:.1f}", f"{y1 + (y2 - y1) / 2 + self.o.fontsize / 3:.2f}")
+        return got
+
+    def _name(self, name: str) -> tuple[str, str]:
+        """(label without annotation, escaped) of a frame name, cached."""
+        got = self._names.get(name)
+        if got is None:
+            label = pal.strip_annotation(display(name))
+            got = self._names[name] = (label, escape(label))
+        return got
+
+    def frame(self, f: Frame, geo: _Geometry, parts: list[str]) -> None:
         o = self.o
-        raw = display(f.name) if f.depth else "all"
-        label = pal.strip_annotation(raw) if f.depth else "all"
+        label, esc_label = self._name(f.name) if f.depth else ("all", "all")
         x1 = XPAD + f.x * geo.wpt
         wpx = f.w * geo.wpt
-        y1, y2 = geo.y(f.depth)
+        y, height, ytext = self._row(geo, f.depth)
         attrs = o.nameattr.get(f.name, {}) if o.nameattr else {}
         title = escape(attrs["title"]) if "title" in attrs else escape(self.info(label, f.w, f.before, f.depth))
         fill = self.fill(f.name, f.w, f.self_delta)
-        g_attrs = "".join(f' {k}="{escape(display(attrs[k]))}"' for k in ("class", "id") if k in attrs)
-        parts.append(f"<g{g_attrs}>\n<title>{title}</title>")
-        if "href" in attrs:
-            target = escape(display(attrs.get("target", "_top")))
-            parts.append(f'<a xlink:href="{escape(display(attrs["href"]))}" target="{target}">')
-        parts.append(
-            f'<rect x="{x1:.1f}" y="{y1:.1f}" width="{wpx:.1f}" height="{y2 - y1:.1f}" fill="{fill}" '
-            f'rx="2" ry="2" fg:x="{f.x}" fg:w="{f.w}"/>\n'
-            f'<text x="{x1 + 3:.2f}" y="{y1 + (y2 - y1) / 2 + o.fontsize / 3:.2f}">{escape(self.label(label, wpx))}</text>')
+        text = self.label(label, wpx)
+        text = esc_label if text == label else escape(text)
+        if attrs:
+            g_attrs = "".join(f' {k}="{escape(display(attrs[k]))}"' for k in ("class", "id") if k in attrs)
+            parts.append(f"<g{g_attrs}>\n<title>{title}</title>")
+            if "href" in attrs:
+                target = escape(display(attrs.get("target", "_top")))
+                parts.append(f'<a xlink:href="{escape(display(attrs["href"]))}" target="{target}">')
+        else:
+            parts.append(f"<g>\n<title>{title}</title>")
+        parts.append(f'<rect x="{x1:.1f}" y="{y}" width="{wpx:.1f}" height="{height}" fill="{fill}" rx="2" ry="2" '
+                     f'fg:x="{f.x}" fg:w="{f.w}"/>\n<text x="{x1 + 3:.2f}" y="{ytext}">{text}</text>')
         if "href" in attrs:
             parts.append("</a>")
         parts.append("</g>\n")
@@ -409,8 +427,8 @@ def render(data: Profile | DiffProfile, options: FlameGraphOptions | None = None
                  f'<text id="ignorecase" class="ui" x="{o.width - XPAD - 16:.2f}" y="{fs * 2:g}">ic</text>\n'
                  f'<text id="matched" class="ui" x="{o.width - XPAD - 100:.2f}" y="{detail_y:.0f}"> </text>\n')
     parts.append('<g id="frames">\n')
-    for i, f in enumerate(lay.frames):
-        writer.frame(f, geo, i, parts)
+    for f in lay.frames:
+        writer.frame(f, geo, parts)
     parts.append("</g>\n</svg>\n")
     if o.cp:
         pal.write_palette_map(o.cp_path, {**writer.palette.fixed, **writer.palette.used})
