@@ -154,6 +154,10 @@ def test_print_midrun_last_printout_wins():
     assert p.meta["printouts"] == "3"
 
 
+def test_printouts_of_a_map_without_keys():
+    assert fold(collapse(b"@total: 5\n@total: 9\n")) == " 9\n"
+
+
 def test_duplicate_keys_in_one_printout_are_summed():
     data = b"@[\n    f+1\n]: 2\n@[\n    f+2\n]: 3\n"
     assert fold(collapse(data)) == "f 5\n"

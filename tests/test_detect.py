@@ -162,7 +162,8 @@ def test_unrecognized_input_lists_what_was_tried(data):
 
 def test_detectors_never_raise_on_arbitrary_heads():
     # truncated heads (a record cut at 8 KB) and odd bytes: True/False/None only
-    heads = [b"@[\n    f+1\n", b'{"type": "map", "data": {"@', b"Sampling at 49 Hertz", b"    -    x (1", b"\xff\xfe" * 40,
+    heads = [b"@[\n    f+1\n", b'{"type": "map", "data": {"@', b"Sampling at 49 Hertz", b"    -    x (1",
+             b"\xff\xfe" * 40,
              b"CPU     ID                    FUNCTION:NAME\n", b"  f\n    ", b"\r\n" * 10]
     for head in heads:
         for c in collapsers():

@@ -50,7 +50,8 @@ def test_offsets_stripped_and_counts_summed():
 
 
 def test_blank_line_between_kernel_and_user_frames_does_not_end_the_record():
-    data = HEADER + b"\n              unix`k+0x1\n\n              libc.so.1`u+0x2\n              a.out`main+0x3\n    2\n"
+    data = HEADER + (b"\n              unix`k+0x1\n\n"
+                     b"              libc.so.1`u+0x2\n              a.out`main+0x3\n    2\n")
     assert fold(collapse(data)) == "a.out`main;libc.so.1`u;unix`k 2\n"
 
 

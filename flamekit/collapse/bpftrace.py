@@ -10,9 +10,10 @@ One map is folded: ``--map NAME`` (``@`` is the unnamed map), else the first
 map printed whose keys hold a stack, else the first with integer values.
 ``print()`` prints a map mid-run and exit prints it again: the last printout
 wins.  Printouts follow each other without a separator, so a new one is
-recognised by another map or a blank line coming between, or by a key coming
+recognised by another map or a blank line coming between, by a key coming
 again with a smaller value (bpftrace prints a map in ascending order of value,
-so within one printout values never go down).
+so within one printout values never go down), or, for a map without keys, by
+its next line.
 Offsets (``+123``) are stripped so frames merge, unless ``offsets`` is set.
 """
 
@@ -177,7 +178,7 @@ class _Reader:
                     # no memo on the whole key: within a printout keys are distinct
                     stack, has_stack = key_of(key)
                 stacks = m.stacks
-                if prev is not m or gap or (value < m.last_value and stack in stacks):
+                if prev is not m or gap or (value < m.last_value and stack in stacks) or (key is None and stacks):
                     stacks = m.stacks = {}
                     m.printouts += 1
                 if has_stack:
