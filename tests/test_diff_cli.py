@@ -202,3 +202,21 @@ def test_control_characters_in_names_cannot_break_report_lines(tmp_path):
     text = report(d, deltas, offenders=offenders)
     assert "evil\\x0aname\\x1b[31m" in text and "\x1b" not in text
     assert offenders[0].message().startswith("evil\\x0aname\\x1b[31m: inclusive share grew +75.00 points")
+
+
+names_st = st.sampled_from(["main", "a", "b b", "c::d<int>", "0xdead", "é"])
+folded_st = st.dictionaries(st.lists(names_st, min_size=1, max_size=4).map(lambda s: ";".join(s)),
+                            st.integers(1, 1000), min_size=1, max_size=8)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(folded_st, st.integers(1, 9))
+def test_a_capture_against_a_multiple_of_itself_passes_every_gate(tmp_path, stacks, k):
+    a, b = tmp_path / "a.folded", tmp_path / "b.folded"
+    a.write_text("".join(f"{s} {w}\n" for s, w in stacks.items()))
+    b.write_text("".join(f"{s} {w * k}\n" for s, w in stacks.items()))
+    r = run("diff", str(a), str(b), "--fail-if-grown", "0", "--fail-if-grown-fn", ".:0", "--gate-on", "self")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.endswith("\nno function's share changed\n")
+    r = run("diff", str(a), str(b), "--output-format", "folded", "-n")
+    assert r.stdout == "".join(f"{s} {w * k} {w * k}\n" for s, w in sorted(stacks.items(), key=lambda x: x[0].encode()))
