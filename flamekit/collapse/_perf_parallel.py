@@ -75,7 +75,21 @@ def _first_event(path: str, limit: int) -> bytes | None:
     return None
 
 
-def _child(path: str, start: int, settings: PerfSettings, source: str, event: bytes | None, conn: Any) -> None:
+class _CountingReader:
+    """A file whose bytes read so far are published in a shared counter (for the progress bar)."""
+
+    def __init__(self, f: BinaryIO, counter: Any) -> None:
+        self.f = f
+        self.counter = counter
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.f.read(n)
+        self.counter.value += len(data)
+        return data
+
+
+def _child(path: str, start: int, settings: PerfSettings, source: str, event: bytes | None, conn: Any,
+           counter: Any) -> None:
     from .perf import fold_stream, summary
 
     try:
@@ -83,7 +97,8 @@ def _child(path: str, start: int, settings: PerfSettings, source: str, event: by
         opts = CollapseOptions(source=source, skips=skips)
         with open(path, "rb") as f:
             f.seek(start)
-            folder = fold_stream_with_event(f, settings, opts, event, None, True, fold_stream)
+            reader = _CountingReader(f, counter)
+            folder = fold_stream_with_event(reader, settings, opts, event, None, True, fold_stream)  # type: ignore[arg-type]
         conn.send(("ok", folder.stacks(), summary(folder), _skip_list(skips, source),
                    (folder.filtered, folder.filtered_first, folder.other_event)))
     except BaseException as e:  # report, never hang the parent
@@ -105,6 +120,14 @@ def fold_stream_with_event(stream: BinaryIO, settings: PerfSettings, options: Co
     return fold(stream, settings, options, limit, 1, final)  # type: ignore[no-any-return]
 
 
+def _progress_reader(stream: BinaryIO) -> Any:
+    """The ProgressReader drawing this input's bar, if io.open_input put one under ``stream``."""
+    from ..io import ProgressReader
+
+    raw = getattr(stream, "raw", None)
+    return raw if isinstance(raw, ProgressReader) else None
+
+
 def _skip_list(skips: Skips, source: str) -> list[tuple[int, int | None, str]]:
     if not skips.counts:
         return []
@@ -120,13 +143,23 @@ def fold_parallel(stream: BinaryIO, options: CollapseOptions, settings: PerfSett
     event = settings.event_filter or _first_event(path, split)
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(path, split, settings, options.source, event, sender), daemon=True)
+    counter = ctx.Value("q", 0, lock=False)
+    proc = ctx.Process(target=_child, args=(path, split, settings, options.source, event, sender, counter),
+                       daemon=True)
     proc.start()
     sender.close()
     try:
         folder = fold_stream_with_event(stream, settings, options, event, split, False, fold_stream)
         lines_before = folder.lines_seen
+        bar = _progress_reader(stream)
+        while not receiver.poll(0.2):
+            if bar is not None:
+                bar.done = split + counter.value
+                bar._draw(final=False)
         status, stacks2, meta2, skips2, filtered2 = receiver.recv()
+        if bar is not None:
+            bar.done = split + counter.value
+            bar._draw(final=True)
     finally:
         if proc.is_alive():
             proc.join(timeout=0.5)
