@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -247,8 +248,18 @@ def test_ftscope_bare_layout_counts_calls():
 
 
 def test_funcslower_exit_only_examples():
-    got = collapse(_corpus("public/perftools_funcslower_example.txt"))
+    data = _corpus("public/perftools_funcslower_example.txt")
+    got = collapse(data)
     assert set(got.stacks) == {("ext3_readpages",), ("sys_nanosleep",)}
+    # every exit is a call of its own: the total is the sum of all printed durations (µs → ns)
+    durations = re.findall(rb"([\d.]+) us +\|", data)
+    assert len(durations) == 18
+    assert got.total == sum(_ns(d) for d in durations)
+
+
+def _ns(us: bytes) -> int:
+    whole, _, frac = us.decode().partition(".")
+    return int(whole) * 1000 + int((frac + "000")[:3])
 
 
 @pytest.mark.parametrize("name", [

@@ -358,27 +358,47 @@ class _Rebuilder:
         rooted = self.per_cpu or self.per_task
         per_cpu, per_task = self.per_cpu, self.per_task
 
-        out: defaultdict[tuple[str, ...], int] = defaultdict(int)
+        # call paths live in a trie: node 0 is the empty path; a frame holds its
+        # node id, so pushing a call is one dict lookup on (parent node, name) and
+        # weights add up per node, without building or hashing whole stacks
+        trie: dict[tuple[int, str], int] = {}
+        trie_get = trie.get
+        node_parent: list[int] = [-1]
+        node_name: list[str] = [""]
+        acc: list[int] = [0]  # weight per node (unrooted)
+        racc: defaultdict[tuple[tuple[str, ...], int], int] = defaultdict(int)  # (root frames, node) -> weight
+
         cache: dict[bytes, Record] = {}
         cache_get = cache.get
-        stacks: dict[Any, list[list[Any]]] = {}  # task key -> frames [path, child ns, child count]
+        stacks: dict[Any, list[list[int]]] = {}  # task key -> frames [node, child ns, child count]
         current: dict[int, Any] = {}  # CPU -> key of the task it runs
         comms: dict[Any, bytes] = {}
         pids: dict[Any, bytes] = {}
         roots_cache: dict[tuple[Any, Any], tuple[str, ...]] = {}
         pad_names: dict[str, str | None] = {}
         unknown_task_root: dict[int, str] = {}  # CPU -> root placeholder of its untold task
-        counters = {"records": 0, "clamped": 0, "lost": 0, "events": 0, "unclosed": 0, "mismatched": 0}
+        counters = {"clamped": 0, "lost": 0, "events": 0, "unclosed": 0, "mismatched": 0}
+        records = 0
         recognized = 0
         first_bad: tuple[int, str] | None = None
-        bad_count = 0
 
-        def pad(st: list[list[Any]], depth: int) -> None:
-            base = st[-1][0] if st else ()
+        def node(parent: int, name: str) -> int:
+            nid = len(node_name)
+            trie[(parent, name)] = nid
+            node_parent.append(parent)
+            node_name.append(name)
+            acc.append(0)
+            return nid
+
+        def placeholder() -> str:
+            ph = f"{_PAD}{len(pad_names)}"
+            pad_names[ph] = None
+            return ph
+
+        def pad(st: list[list[int]], depth: int) -> None:
+            base = st[-1][0] if st else 0
             while len(st) < depth:
-                ph = f"{_PAD}{len(pad_names)}"
-                pad_names[ph] = None
-                base = base + (ph,)
+                base = node(base, placeholder())
                 st.append([base, 0, 0])
 
         def roots(cpu: int | None, key: Any) -> tuple[str, ...]:
@@ -392,8 +412,7 @@ class _Rebuilder:
                         # task not told yet: a later banner may name it (see BANNER)
                         ph = unknown_task_root.get(key[1])
                         if ph is None:
-                            ph = unknown_task_root[key[1]] = f"{_PAD}{len(pad_names)}"
-                            pad_names[ph] = None
+                            ph = unknown_task_root[key[1]] = placeholder()
                         parts.append(ph)
                     else:
                         parts.append(task_frame(comms.get(key), pids.get(key)))
@@ -404,29 +423,28 @@ class _Rebuilder:
         last_key: Any = _NO_CPU
         last_cpu: Any = _NO_CPU
         key: Any = None
-        st: list[list[Any]] = []
+        st: list[list[int]] = []
         for lineno0, lines in iter_chunks(stream, transform=_strip_abstime):
             for i, line in enumerate(lines):
                 r = cache_get(line)
                 if r is None:
                     r = classify(line)
-                kind = r[0]
+                kind, cpu, pid, comm, depth, name, dur = r
                 if kind == IGNORE:
                     continue
                 if kind >= BANNER:
                     if kind == BAD:
-                        bad_count += 1
                         if first_bad is None:
-                            first_bad = (lineno0 + i, r[5])
-                        skips.skip(source, lineno0 + i, r[5])
+                            first_bad = (lineno0 + i, name)
+                        skips.skip(source, lineno0 + i, name)
                     elif kind == EVENT:
                         counters["events"] += 1
                     elif kind == BANNER:
                         recognized += 1
-                        bcpu = cast(int, r[1])  # banners and LOST lines always name their CPU
-                        ppid, pcomm = r[5]
+                        bcpu = cast(int, cpu)  # banners and LOST lines always name their CPU
+                        ppid, pcomm = name
                         pkey = ppid if ppid != b"0" else (b"idle", bcpu)
-                        nkey = r[2] if r[2] != b"0" else (b"idle", bcpu)
+                        nkey = pid if pid != b"0" else (b"idle", bcpu)
                         unknown = ("cpu", bcpu)
                         if current.get(bcpu) is None:
                             if unknown in stacks and pkey not in stacks:
@@ -436,14 +454,14 @@ class _Rebuilder:
                                 pad_names[ph] = task_frame(pcomm, ppid)
                         comms.setdefault(pkey, pcomm)
                         pids.setdefault(pkey, ppid)
-                        comms.setdefault(nkey, r[3] or b"")
-                        pids.setdefault(nkey, r[2] or b"")
+                        comms.setdefault(nkey, comm or b"")
+                        pids.setdefault(nkey, pid or b"")
                         current[bcpu] = nkey
                         last_key = last_cpu = _NO_CPU
                     else:  # LOST
                         recognized += 1
-                        bcpu = cast(int, r[1])
-                        counters["lost"] += r[6]
+                        bcpu = cast(int, cpu)
+                        counters["lost"] += dur
                         last_key = last_cpu = _NO_CPU
                         for k in (current.get(bcpu), ("cpu", bcpu)):
                             lost_stack = stacks.get(k)
@@ -452,13 +470,11 @@ class _Rebuilder:
                                 lost_stack.clear()
                     continue
                 # a call record: find its task's stack
-                cpu = r[1]
-                pid = r[2]
                 if pid is not None:
                     last_cpu = _NO_CPU
                     key = pid if pid != b"0" else (b"idle", cpu)
                     if key not in comms:
-                        comms[key] = r[3] or b""
+                        comms[key] = comm or b""
                         pids[key] = pid
                     if cpu is not None:
                         current[cpu] = key
@@ -480,7 +496,6 @@ class _Rebuilder:
                         st = stacks[key] = []
                     last_key = key
                 recognized += 1
-                depth = r[4]
                 n = len(st)
                 if kind == ENTRY:
                     if n > depth:
@@ -488,12 +503,15 @@ class _Rebuilder:
                         del st[depth:]
                     elif n < depth:
                         pad(st, depth)
-                    st.append([(st[-1][0] if st else ()) + (r[5],), 0, 0])
+                    parent_node = st[-1][0] if st else 0
+                    nid = trie_get((parent_node, name))
+                    if nid is None:
+                        nid = node(parent_node, name)
+                    st.append([nid, 0, 0])
                     continue
-                dur = r[6]
                 if dur < 0:  # a layout without durations (bare, nofuncgraph-duration)
                     dur = 0
-                    if auto and not counters["records"]:
+                    if auto and not records:
                         calls_mode, self_mode, mode = True, False, "calls"
                 if kind == LEAF:
                     if n > depth:
@@ -501,7 +519,10 @@ class _Rebuilder:
                         del st[depth:]
                     elif n < depth:
                         pad(st, depth)
-                    path = (st[-1][0] if st else ()) + (r[5],)
+                    parent_node = st[-1][0] if st else 0
+                    nid = trie_get((parent_node, name))
+                    if nid is None:
+                        nid = node(parent_node, name)
                     w = 1 if calls_mode else dur
                 else:  # EXIT
                     if n > depth + 1:
@@ -510,13 +531,13 @@ class _Rebuilder:
                         n = depth + 1
                     if n == depth + 1:
                         frame = st.pop()
-                        path = frame[0]
-                        tail = r[5]
-                        if tail is not None:
-                            if path[-1] in pad_names:
-                                pad_names[path[-1]] = tail
-                            elif path[-1].split(" ", 1)[0] != tail:
-                                counters["mismatched"] += 1  # the exit names another function
+                        nid = frame[0]
+                        if name is not None:  # the exit names its function
+                            own = node_name[nid]
+                            if own in pad_names:
+                                pad_names[own] = name
+                            elif own.split(" ", 1)[0] != name:
+                                counters["mismatched"] += 1
                         if calls_mode:
                             w = 1
                         elif self_mode:
@@ -528,29 +549,31 @@ class _Rebuilder:
                             w = dur if frame[2] == 0 else 0
                     else:  # nothing to close: an orphan exit is a call of its own
                         pad(st, depth)
-                        tail = r[5]
-                        if tail is None:
-                            tail = f"{_PAD}{len(pad_names)}"
-                            pad_names[tail] = None
-                        path = (st[-1][0] if st else ()) + (tail,)
+                        parent_node = st[-1][0] if st else 0
+                        own = name if name is not None else placeholder()
+                        nid = trie_get((parent_node, own))
+                        if nid is None:
+                            nid = node(parent_node, own)
                         w = 1 if calls_mode else dur
                 if st:
                     parent = st[-1]
                     parent[1] += dur
                     parent[2] += 1
-                counters["records"] += 1
+                records += 1
                 if w:
                     if rooted:
-                        path = roots(cpu, key) + path
-                    out[path] += w
+                        racc[(roots(cpu, key), nid)] += w
+                    else:
+                        acc[nid] += w
 
         if recognized == 0 and first_bad is not None:
             raise InputError(source, first_bad[0], f"no function_graph records found ({first_bad[1]})")
         for st in stacks.values():
             counters["unclosed"] += len(st)
-        profile = Profile(dict(out), unit="calls" if calls_mode else "nanoseconds", event="function_graph")
+        profile = Profile(self._materialize(acc, racc, node_parent, node_name),
+                          unit="calls" if calls_mode else "nanoseconds", event="function_graph")
         if pad_names:
-            names = {ph: (name or "[unknown]") for ph, name in pad_names.items()}
+            names = {ph: (nm or "[unknown]") for ph, nm in pad_names.items()}
             profile = profile.map_frames(lambda f: names.get(f, f))
         profile.meta["tracer"] = "function_graph"
         profile.meta["weight"] = mode
@@ -558,6 +581,22 @@ class _Rebuilder:
             if counters[k]:
                 profile.meta["lost_events" if k == "lost" else k] = str(counters[k])
         return profile
+
+    @staticmethod
+    def _materialize(acc: list[int], racc: dict[tuple[tuple[str, ...], int], int], node_parent: list[int],
+                     node_name: list[str]) -> dict[tuple[str, ...], int]:
+        """Stacks (root first) and weights from the trie's per-node sums."""
+        paths: list[tuple[str, ...]] = [()]
+        for nid in range(1, len(node_name)):  # a parent is always created before its children
+            paths.append(paths[node_parent[nid]] + (node_name[nid],))
+        out: dict[tuple[str, ...], int] = {}
+        for nid, w in enumerate(acc):
+            if w:
+                out[paths[nid]] = w
+        for (roots, nid), w in racc.items():
+            path = roots + paths[nid]
+            out[path] = out.get(path, 0) + w
+        return out
 
 
 COLLAPSER = FtraceGraphCollapser()
