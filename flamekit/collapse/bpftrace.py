@@ -130,7 +130,8 @@ class _Reader:
     def read_text(self, stream: BinaryIO) -> None:
         prev: _Map | None = None
         gap = False
-        key_of = self._key
+        scalars = self._scalars
+        middles = self.middles
         by_raw: dict[bytes, _Map] = {}
         word = WORD_RX.match
         for piece, line in chunks(stream, b"\n@", cut=1):
@@ -150,10 +151,10 @@ class _Reader:
                         self._bad(line + piece.count(b"\n", 0, at), "map entry without ']: value'")
                         prev, gap = None, True
                         continue
-                    key: bytes | None = entry[name_end + 1:k]
+                    keyed = True
                     vstart = k + 3
                 elif entry.startswith(b": ", name_end):
-                    key = None
+                    keyed = False
                     vstart = name_end + 2
                 else:
                     self._bad(line + piece.count(b"\n", 0, at), "not a bpftrace map entry")
@@ -171,14 +172,31 @@ class _Reader:
                     m.foldable = False  # hist(), lhist(), stats(): their bucket lines follow
                     prev, gap = m, True
                     continue
-                if key is None:
+                has_stack = False
+                if not keyed:
                     stack: Stack = ()
-                    has_stack = False
                 else:
-                    # no memo on the whole key: within a printout keys are distinct
-                    stack, has_stack = key_of(key)
+                    # the key's stack part is memoized apart from the scalars around it
+                    # (pids, comms); no memo on the whole key: a printout's keys are distinct
+                    first = entry.find(b"\n", name_end, k)
+                    if first < 0:
+                        stack = scalars(entry[name_end + 1:k])
+                    else:
+                        has_stack = True
+                        last = entry.rfind(b"\n", first, k)
+                        middle = entry[first:last + 1]
+                        got = middles.get(middle)
+                        if got is None:
+                            got = middles[middle] = self._middle(middle)
+                        stack = got[1]
+                        if got[0]:
+                            stack = got[0] + stack
+                        if last + 1 < k:
+                            stack = scalars(entry[last + 1:k]) + stack
+                        if first > name_end + 1:
+                            stack = scalars(entry[name_end + 1:first]) + stack
                 stacks = m.stacks
-                if prev is not m or gap or (value < m.last_value and stack in stacks) or (key is None and stacks):
+                if prev is not m or gap or (value < m.last_value and stack in stacks) or (not keyed and stacks):
                     stacks = m.stacks = {}
                     m.printouts += 1
                 if has_stack:
