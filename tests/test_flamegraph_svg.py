@@ -338,3 +338,14 @@ def test_library_errors_are_flamekit_errors() -> None:
         fg.render(Profile({("a",): 1}), fg.FlameGraphOptions(sort="sideways"))
     with pytest.raises(InputError):
         fg.render(Profile())
+
+
+def test_a_real_gprof_report_is_drawn_with_an_approximate_subtitle() -> None:
+    report = HERE / "golden" / "gprof" / "calls_b.txt"
+    if not report.exists():
+        pytest.skip("gprof capture not present")
+    code, out, err = run_cli("flamegraph", str(report))
+    assert code == 0, err
+    root = parse(out)
+    assert root.findtext(f"{SVG}text[@id='subtitle']") == "Approximate: gprof arcs"
+    assert "samples" not in root.find(f"{SVG}g[@id='frames']")[0].findtext(f"{SVG}title")
