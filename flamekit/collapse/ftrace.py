@@ -91,7 +91,9 @@ _LOOKS_BARE = re.compile(rb"^ *(?:[A-Za-z_.$0-9]+\(\)\s*[{;]|\})\s*$")
 
 _PAD = "[unknown]\x00pad"
 _NO_CPU = object()  # "no line seen yet" for the per-line task memo
-_MAX_CACHE = 1 << 18
+#: bound on each memo (whole lines, shapes, durations): memory stays small on traces
+#: whose lines never repeat
+_MAX_CACHE = 1 << 16
 
 
 _ABSTIME_ALL = re.compile(rb"^[ \t]*\d+\.\d+ +\|(?=[ \t]+\d+\))", re.M)
