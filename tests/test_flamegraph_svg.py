@@ -249,12 +249,13 @@ def test_nameattr_links_and_titles(tmp_path: Path) -> None:
     assert g.find(f"{SVG}a").get("{http://www.w3.org/1999/xlink}href") == "https://example.com/?a=1&b=2"
 
 
-def test_nameattr_rejects_garbage(tmp_path: Path) -> None:
+@pytest.mark.parametrize("line", [b"f\tnot a pair\n", b"f\tg_extra=onclick=\"x()\"\n"])
+def test_nameattr_rejects_garbage_and_raw_markup(tmp_path: Path, line: bytes) -> None:
     attrs = tmp_path / "attrs.txt"
-    attrs.write_bytes(b"f\tnot a pair\n")
+    attrs.write_bytes(b"ok\ttitle=fine\n" + line)
     with pytest.raises(InputError) as e:
         fg.read_nameattr(str(attrs))
-    assert e.value.line == 1
+    assert e.value.line == 2
 
 
 def test_consistent_palette_file_is_read_and_written(tmp_path: Path) -> None:

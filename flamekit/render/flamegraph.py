@@ -127,6 +127,10 @@ def parse_minwidth(spec: str) -> tuple[float, bool]:
     return value, pct
 
 
+#: what a --nameattr line may set (flamegraph.pl's raw g_extra/a_extra are refused: they could inject markup)
+NAMEATTR_KEYS = ("title", "href", "target", "class", "id")
+
+
 def read_nameattr(path: str) -> dict[str, dict[str, str]]:
     """flamegraph.pl's ``--nameattr`` file: ``function<TAB>key=value<TAB>...`` per line."""
     try:
@@ -144,6 +148,8 @@ def read_nameattr(path: str) -> dict[str, dict[str, str]]:
             key, eq, value = pair.partition("=")
             if not eq or not re.fullmatch(r"[A-Za-z_][\w.-]*", key):
                 raise InputError(path, lineno, f"expected key=value, got {pair!r}")
+            if key not in NAMEATTR_KEYS:
+                raise InputError(path, lineno, f"unsupported attribute {key!r} (supported: {', '.join(NAMEATTR_KEYS)})")
             attrs[key] = value
     return out
 
