@@ -99,9 +99,16 @@ _MAX_CACHE = 1 << 16
 _ABSTIME_ALL = re.compile(rb"^[ \t]*\d+\.\d+ +\|(?=[ \t]+\d+\))", re.M)
 
 
+_DMESG_ALL = re.compile(rb"^\[\s*\d+\.\d+\]\s?", re.M)
+
+
 def _strip_abstime(chunk: bytes) -> bytes:
-    """Cut the abstime column (``6.077379 |  0) ...``) off every line of a chunk,
-    in one C pass, so lines differing only by time share a cache entry."""
+    """Cut the abstime column (``6.077379 |  0) ...``) and console timestamps
+    (``[  210.283454] ``) off every line of a chunk, in one C pass each, so
+    lines differing only by time share a cache entry."""
+    if chunk[:1] == b"[" or b"\n[" in chunk[:4096]:
+        if _DMESG_ALL.search(chunk, 0, 4096):
+            chunk = _DMESG_ALL.sub(b"", chunk)
     if b" |   " in chunk[:4096] and _ABSTIME_ALL.search(chunk, 0, 4096):
         return _ABSTIME_ALL.sub(b"", chunk)
     return chunk
