@@ -170,6 +170,7 @@ class ChartSource:
             while common < limit and prev[common] == stack[common]:
                 common += 1
             del path[common + 1:]
+            node: list[Any]
             for depth in range(common, len(stack)):
                 node = [stack[depth], x, 0, 0, 0, []]
                 path[-1][5].append(node)
