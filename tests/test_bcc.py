@@ -255,14 +255,26 @@ def test_corpus_stackcount_pid_bytes_repr():
     assert not any(r.startswith("b'") for r in roots)
 
 
-def test_corpus_upstream_examples_keep_every_record():
-    # bcc's own example files: prose around real reports; prose is skipped, records kept
-    text = corpus_path("formats", "bcc", "bcc_offwaketime_example.txt").read_bytes()
+@pytest.mark.parametrize(("tool", "unit", "indent"), [
+    ("profile", "samples", 8), ("offcputime", "microseconds", 8), ("offwaketime", "microseconds", 8),
+    ("wakeuptime", "microseconds", 8), ("stackcount", "count", 4)])
+def test_corpus_upstream_examples_keep_every_record(tool, unit, indent):
+    # bcc's own example files: prose around real reports (one record even runs into a "[...]"
+    # line); prose is skipped and reported, every record is kept
+    text = corpus_path("formats", "bcc", f"bcc_{tool}_example.txt").read_bytes()
     skips = Skips()
     p = COLLAPSER.collapse(io.BytesIO(text), CollapseOptions(source="t", skips=skips))
-    assert p.unit == "microseconds"
-    assert p.total == sum(int(x) for x in re.findall(rb"(?m)^        (\d+)$", text))
+    assert p.unit == unit
+    assert p.total == sum(int(x) for x in re.findall(rb"(?m)^ {%d}(\d+)$" % indent, text))
     assert skips.total > 0
+
+
+def test_records_not_parted_by_blank_lines():
+    data = PROFILE_D.replace(b"        2\n\n", b"        2\n[...]\n")
+    skips = Skips()
+    p = COLLAPSER.collapse(io.BytesIO(data), CollapseOptions(source="t", skips=skips))
+    assert fold(p) == fold(collapse(PROFILE_D))
+    assert skips.total == 0  # "[...]" is the examples' own elision mark
 
 
 def test_corpus_empty_capture():

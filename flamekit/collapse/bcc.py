@@ -53,6 +53,11 @@ NOISE = (b"^C", b"Detaching...", b"[...]", b"[...truncated...]", b"WARNING:", b"
 TIME_RX = re.compile(rb"^\d\d:\d\d:\d\d$")
 
 
+def _inner_count(body: bytes, indent: int) -> bool:
+    """Whether ``body`` holds a count line indented like the record's own (no blank line between records)."""
+    return re.search(rb"(?m)^ {%d}\d+$" % indent, body) is not None
+
+
 class BccCollapser:
     """BCC's multi-line stack reports (and their ``-f`` folded twins)."""
 
@@ -111,19 +116,45 @@ class _Reader:
                     block = stripped
                 if block:
                     body, _, last = block.rstrip(b"\n").rpartition(b"\n")
+                    rec = None
                     if last[:1] == b" " and last.strip().isdigit():
+                        rec = records.get(body)
+                        if rec is None and not _inner_count(body, len(last) - len(last.lstrip(b" "))):
+                            rec = records[body] = self._record(body)
+                    if rec is not None:
+                        parts = [(body, last, 0)]
+                    else:  # rare: records not parted by blank lines, chatter after a count, prose
+                        parts, rest, rest_at = self._split(block)
+                        self._skip(line + rest_at, self._noise(rest, 0))
+                    for body, last, off in parts:
                         rec = records.get(body)
                         if rec is None:
                             rec = records[body] = self._record(body)
                         stack, bad = rec
                         if bad:
-                            self._skip(line, bad)
+                            self._skip(line + off, bad)
                         stacks[stack] = stacks.get(stack, 0) + int(last)
-                    else:
-                        self._skip(line, self._noise(block.split(b"\n"), 0))
                 line += block.count(b"\n") + 2
         meta = {"tool": "bcc"}
         return Profile(stacks, unit=unit, event=event, sources=[self.source], meta=meta)
+
+    @staticmethod
+    def _split(block: bytes) -> tuple[list[tuple[bytes, bytes, int]], list[bytes], int]:
+        """Records ended by count lines inside a block, and the lines after the last one."""
+        lines = block.split(b"\n")
+        parts = []
+        start = 0
+        indent = None  # counts are indented alike (8 by profile, 4 by stackcount); frames less
+        for i, raw in enumerate(lines):
+            if raw[:1] == b" " and raw.strip().isdigit():
+                here = len(raw) - len(raw.lstrip(b" "))
+                if indent is None:
+                    indent = here
+                elif here != indent:
+                    continue
+                parts.append((b"\n".join(lines[start:i]), raw, start))
+                start = i + 1
+        return parts, lines[start:], start
 
     def _skip(self, line: int, bad: list[tuple[int, str]]) -> None:
         if bad:
