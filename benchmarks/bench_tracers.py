@@ -11,6 +11,8 @@ and perf/large for the perf reference):
 * ``bcc-stackcount``: stackcount -P reports;
 * ``bpftrace``: one ``@[kstack, ustack, comm, pid]`` printout (entries in
   ascending value order, as bpftrace prints; pids keep most keys distinct);
+* ``bpftrace-prints``: the same keys printed again and again (``print(@)``
+  every interval; the last printout wins);
 * ``bpftrace-json``: such maps as ``-f json`` lines of ~1 MB (4,000 distinct keys each);
 * ``dtrace``: FlameGraph's DTrace sample's records;
 * ``perf``: FlameGraph's example perf script (the reference collapser, one process).
@@ -113,6 +115,17 @@ def gen_bpftrace(mb: int) -> Path:
     return _repeat(DATA / "bpftrace.txt", mb, b"Attaching 2 probes...\n\n\n", make)
 
 
+def gen_bpftrace_prints(mb: int) -> Path:
+    keys = _bpftrace_keys()
+
+    def make(r: random.Random) -> bytes:
+        # one print(@) of the whole map: keys repeat from one printout to the next
+        values = sorted(r.randint(1, 1000) for _ in keys)
+        return b"".join(b"@[%s]: %d\n" % (k, v) for k, v in zip(keys, values))
+
+    return _repeat(DATA / "bpftrace-prints.txt", mb, b"Attaching 2 probes...\n\n\n", make)
+
+
 def gen_bpftrace_json(mb: int) -> Path:
     keys = [k.decode("utf-8", "surrogateescape").replace(", ", ",") for k in _bpftrace_keys()]
     state = {"n": 0}
@@ -144,6 +157,7 @@ GENERATORS: dict[str, tuple[str, Callable[[int], Path], dict]] = {
     "bcc-profile": ("bcc", gen_bcc_profile, {}),
     "bcc-stackcount": ("bcc", gen_bcc_stackcount, {}),
     "bpftrace": ("bpftrace", gen_bpftrace, {}),
+    "bpftrace-prints": ("bpftrace", gen_bpftrace_prints, {}),
     "bpftrace-json": ("bpftrace", gen_bpftrace_json, {}),
     "dtrace": ("dtrace", gen_dtrace, {}),
     "perf": ("perf", gen_perf, {"jobs": 1}),
