@@ -23,7 +23,7 @@ _ARC = re.compile(rb"\s+(?:(\d+\.\d+)\s+(\d+\.\d+)\s+)?(?:(\d+)(?:/(\d+)|\+(\d+)
 _CYCLE_TAIL = re.compile(rb"\s<cycle (\d+)>$")
 _WHOLE = re.compile(rb"<cycle (\d+) as a whole>")
 _NUM = re.compile(rb"\d+(?:\.\d+)?")
-_FLAT_ROW = re.compile(rb"(\d+\.\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(?:(\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+)?(\S.*)")
+_FLAT_ROW = re.compile(rb"\s*(\d+\.\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(?:(\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+)?(\S.*)")
 _GRAN_TOTAL = re.compile(rb"of ([\d.]+) seconds")
 _PER_CALL = {b"s": 1.0, b"ms": 1e-3, b"us": 1e-6, b"ns": 1e-9}
 
@@ -106,7 +106,8 @@ class GprofParser:
         self.primaries: set[str] = set()
         self.called_total: dict[str, int] = {}
         self._arcs: dict[bytes, tuple[_Name, str | None]] = {}
-        self._raw_arcs: dict[tuple[str, str], tuple[bytes | None, bytes | None, bytes | None]] = {}
+        # arcs read: the regex match of the child line, or the parent line's numbers
+        self._raw_arcs: dict[tuple[str, str], re.Match[bytes] | tuple[bytes | None, bytes | None, bytes | None]] = {}
         self._parent_arcs: list[tuple[str, str, bytes | None, bytes | None, bytes | None]] = []
         self._deferred: list[tuple[str, list[bytes]]] = []
         self.printed: set[bytes] = set()  # indexes of the entries printed (as digits)
@@ -139,13 +140,6 @@ class GprofParser:
             self._end_section()
             line = line.lstrip(b"\f")
         stripped = line.strip()
-        if self.section == FLAT:
-            if not stripped:
-                if self.flat_order:
-                    self.section = 0
-                return
-            self._flat_line(lineno, stripped)
-            return
         self._header_line(stripped)
 
     def _header_line(self, s: bytes) -> None:
@@ -173,24 +167,45 @@ class GprofParser:
         elif s.startswith(b"*** File "):
             self.annotated = True
 
-    def _flat_line(self, lineno: int, s: bytes) -> None:
-        m = _FLAT_ROW.match(s)
-        if m is None:
-            self.skips.skip(self.source, lineno, "not a gprof flat-profile row")
-            return
-        _pct, _cum, self_s, calls_s, _per, total_per, rest = m.groups()
-        self_sec = float(self_s)
-        calls = int(calls_s) if calls_s else None
-        per_call = float(total_per) * self.per_call_scale if total_per else None
-        name = self._name(rest).name
-        row = self.flat.get(name)
-        if row is None:
-            self.flat[name] = FlatRow(name, self_sec, calls, per_call)
-            self.flat_order.append(name)
-        else:  # -l prints a function once per line; sum them
-            row.self += self_sec
-            if calls is not None:
-                row.calls = (row.calls or 0) + calls
+    def flat_rows(self, lines: list[bytes], i: int) -> int:
+        """Read flat-profile rows from ``lines[i]`` on until the blank line (or
+        form feed) that ends them; returns the index of that line."""
+        match = _FLAT_ROW.match
+        flat = self.flat
+        order = self.flat_order
+        name_of = self._name
+        scale = self.per_call_scale
+        n = len(lines)
+        while i < n:
+            line = lines[i]
+            m = match(line)
+            if m is None:
+                s = line.strip()
+                if not s:
+                    if order:
+                        self.section = 0
+                        return i
+                    i += 1
+                    continue
+                if s[:1] == b"\f" or line[:1] == b"\f":
+                    return i
+                self.skips.skip(self.source, i + 1, "not a gprof flat-profile row")
+                i += 1
+                continue
+            i += 1
+            _pct, _cum, self_s, calls_s, _per, total_per, rest = m.groups()
+            name = name_of(rest).name
+            self_sec = float(self_s)
+            calls = int(calls_s) if calls_s else None
+            row = flat.get(name)
+            if row is None:
+                flat[name] = FlatRow(name, self_sec, calls, float(total_per) * scale if total_per else None)
+                order.append(name)
+            else:  # -l prints a function once per line; sum them
+                row.self += self_sec
+                if calls is not None:
+                    row.calls = (row.calls or 0) + calls
+        return i
 
     def table(self, lines: list[bytes], i: int) -> int:
         """Read call-graph table lines from ``lines[i]`` on (the hot path, kept
@@ -205,6 +220,7 @@ class GprofParser:
         primary_match = _PRIMARY.match
         cache = self._arcs
         arcs = self._raw_arcs
+        called_total = self.called_total
         skip = self.skips.skip
         source = self.source
         pending: list[bytes] = []
@@ -227,21 +243,21 @@ class GprofParser:
                     if line.strip():
                         skip(source, i, "malformed gprof call-graph arc line")
                     continue
-                self_s, child_s, calls, called_total, _r, tail = m.groups()
+                tail = m.group(6)
                 hit = cache.get(tail)
                 if hit is None:
                     nm = self._name(tail)
                     if nm.index is None and tail != b"<spontaneous>":
                         if tail.startswith(b"called/total"):  # -T's header around "index"
                             continue
-                        if not parents and not pending and not seen_primary and not self_s and not calls:
+                        if not parents and not pending and not seen_primary and not m.group(1) and not m.group(3):
                             i -= 1  # prose after the table (the blurb without -b)
                             break
                         skip(source, i, "gprof call-graph arc without an [index]")
                         continue
                     hit = cache[tail] = (nm, None if nm.index is None else self.resolve(nm))
                 if not seen_primary:
-                    parents.append((hit, self_s, child_s, calls))
+                    parents.append((hit, m.group(1), m.group(2), m.group(3)))
                 elif name is not None:
                     cname = hit[1]
                     if cname is None:
@@ -249,10 +265,11 @@ class GprofParser:
                         continue
                     key = (name, cname)
                     if key not in arcs:
-                        arcs[key] = (self_s, child_s, calls)
-                    if called_total and cname not in self.called_total:
-                        # N/T: T is every call into the child (or into its cycle)
-                        self.called_total[cname] = int(called_total)
+                        arcs[key] = m  # its numbers are read in finish
+                    if cname not in called_total:
+                        t = m.group(4)
+                        if t:  # N/T: T is every call into the child (or into its cycle)
+                            called_total[cname] = int(t)
                 elif members is not None and hit[1] is not None:
                     members.append(hit[1])
             elif first == b"[":
@@ -348,8 +365,17 @@ class GprofParser:
         for caller, callee, sa, sb, sc in self._parent_arcs:
             if (caller, callee) not in raw:  # the caller's own entry was not printed
                 raw[(caller, callee)] = (sa, sb, sc)
-        edges.update({(a, b): Edge(a, b, float(sa) + float(sb or 0) if sa else None, int(sc) if sc else None)
-                      for (a, b), (sa, sb, sc) in raw.items()})
+        times: dict[bytes | None, float | None] = {None: None}  # few distinct values: convert each once
+        tget = times.get
+        for (a, b), m in raw.items():
+            sa, sb, sc = m if isinstance(m, tuple) else m.group(1, 2, 3)
+            wa = tget(sa, 0.0)
+            if wa == 0.0 and sa not in times:
+                wa = times[sa] = float(sa)  # type: ignore[arg-type]
+            wb = tget(sb, 0.0)
+            if wb == 0.0 and sb not in times:
+                wb = times[sb] = float(sb)  # type: ignore[arg-type]
+            edges[(a, b)] = Edge(a, b, None if wa is None else wa + (wb or 0.0), int(sc) if sc else None)
         if not self.saw_graph and not self.flat:
             if self.annotated:
                 raise InputError(self.source, None, "gprof -A annotated source has no flat profile or call graph; "
@@ -430,6 +456,10 @@ def parse(data: bytes, source: str = "<input>", skips: Skips | None = None) -> C
     while i < n:
         if p.section == GRAPH:
             i = p.table(lines, i)
+            if i >= n:
+                break
+        elif p.section == FLAT:
+            i = p.flat_rows(lines, i)
             if i >= n:
                 break
         p.feed(i + 1, lines[i])
