@@ -367,8 +367,8 @@ class GprofParser:
                 raw[(caller, callee)] = (sa, sb, sc)
         times: dict[bytes | None, float | None] = {None: None}  # few distinct values: convert each once
         tget = times.get
-        for (a, b), m in raw.items():
-            sa, sb, sc = m if isinstance(m, tuple) else m.group(1, 2, 3)
+        for (a, b), arc in raw.items():
+            sa, sb, sc = arc if isinstance(arc, tuple) else arc.group(1, 2, 3)
             wa = tget(sa, 0.0)
             if wa == 0.0 and sa not in times:
                 wa = times[sa] = float(sa)  # type: ignore[arg-type]
