@@ -100,6 +100,12 @@ def test_perf_and_raw_stack_modes():
     assert fold(collapse(perf)) == (
         "__libc_start_call_main;inner_x;asm_common_interrupt;__rseq_handle_notify_resume 3\n"
     )
+    # perf mode tells kernel from user by address: kernel frames go on top whatever the key order
+    swapped = perf.replace(b"@[\n\tffffffff81587475 __rseq_handle_notify_resume+5\n"
+                           b"\tffffffff81000d62 asm_common_interrupt+34\n, \n", b"@[\n")
+    swapped = swapped.replace(b"]: 3", b", \n\tffffffff81587475 __rseq_handle_notify_resume+5\n"
+                                       b"\tffffffff81000d62 asm_common_interrupt+34\n]: 3")
+    assert swapped != perf and fold(collapse(swapped)) == fold(collapse(perf))
     raw = b"@[\n7f9ea78df24a\n564a3d7361cc\n]: 2\n@[\n\t7f9ea78df24a\n]: 1\n"
     assert fold(collapse(raw)) == "564a3d7361cc;7f9ea78df24a 2\n7f9ea78df24a 1\n"
 

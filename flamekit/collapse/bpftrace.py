@@ -262,26 +262,37 @@ class _Reader:
         return got
 
     def _middle(self, middle: bytes) -> tuple[tuple[str, ...], Stack]:
-        """Scalars and the folded stacks of a key's multi-line part."""
+        """Scalars and the folded stacks of a key's multi-line part.
+
+        Stacks go in reverse key order (``kstack, ustack`` gives user then
+        kernel); a perf-mode stack whose addresses are kernel ones
+        (``ffff...``) always goes after the others, whatever the key order.
+        """
         scalars: tuple[str, ...] = ()
-        stacks: list[list[str]] = []
+        stacks: list[tuple[bool, list[str]]] = []
         current: list[str] = []
+        kernel = False
         for line in middle.split(b"\n"):
             if line[:1] in (b",", b""):
                 if current:
-                    stacks.append(current)
+                    stacks.append((kernel, current))
                     current = []
+                kernel = False
                 scalars += self._scalars(line)
             else:
+                if line.startswith(b"\tffff"):
+                    kernel = True
                 name = self.frames.get(line)
                 if name is None:
                     name = self.frames[line] = self._frame(line)
                 if name:
                     current.append(name)
         if current:
-            stacks.append(current)
+            stacks.append((kernel, current))
+        stacks.reverse()
+        stacks.sort(key=lambda ks: ks[0])  # stable: user stacks first, in reverse key order
         out: list[str] = []
-        for st in reversed(stacks):
+        for _, st in stacks:
             out.extend(reversed(st))
         return scalars, tuple(out)
 
