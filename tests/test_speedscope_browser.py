@@ -98,3 +98,25 @@ def test_speedscope_app_shows_one_profile_per_thread(browser, server):
     assert "bash-17/17" in toolbar  # the first (active) profile's name, with a profile selector
     assert len(exported["shared"]["frames"]) == len(THREADS.frame_names())
     assert parse(exported).stacks == THREADS.stacks
+
+
+def test_sandwich_view_shows_the_weights(browser, server):
+    """What the user sees: one sandwich row per frame, with flamekit's self and total weights."""
+    p = Profile({("main", "a", "b"): 3, ("main", "a"): 2, ("main", "c"): 5, ("main", "with space;semi"): 4})
+    base, folder = server
+    (folder / "small.speedscope.json").write_bytes(speedscope.dumps(p, name="small"))
+    url = (f"{base}/index.html#profileURL=" + urllib.parse.quote(f"{base}/profiles/small.speedscope.json", safe="")
+           + "&view=sandwich")
+    run = browser.run(url, [
+        {"waitFor": "document.querySelectorAll('table tr').length > 1"},
+        {"eval": "Array.from(document.querySelectorAll('table tr')).slice(1).map(r => r.innerText)"},
+        {"eval": "document.body.innerText"},
+    ], timeout_ms=60000).check()
+    rows = {}
+    for text in run.results[1]:
+        total, self_, name = (cell.strip() for cell in text.split("\n\t"))
+        rows[name] = (int(total.split()[0]), int(self_.split()[0]))
+    selfs = p.self_weights()
+    assert rows == {name: (w, selfs.get(name, 0)) for name, w in p.total_weights().items()}
+    assert rows["main"][0] == p.total
+    assert "\nsmall\n" in run.results[2]  # the profile name in the toolbar
