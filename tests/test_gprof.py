@@ -284,25 +284,36 @@ def test_annotated_source_is_refused_with_advice() -> None:
 
 # -- robustness -------------------------------------------------------------------
 
-@given(st.binary(max_size=600))
-@settings(max_examples=300, deadline=None)
-def test_arbitrary_bytes_only_raise_input_error(data: bytes) -> None:
+PREFIXES = [
+    b"",
+    b"Flat profile:\n\n  %   cumulative   self              self     total\n"
+    b" time   seconds   seconds    calls   s/call   s/call  name\n",
+    b"\t\t\tCall graph\n\nindex % time    self  children    called     name\n",
+    b"\xff\xfe",
+]
+
+
+@given(st.sampled_from(PREFIXES), st.binary(max_size=600))
+@settings(max_examples=400, deadline=None)
+def test_arbitrary_bytes_only_raise_input_error(prefix: bytes, data: bytes) -> None:
     for strict in (False, True):
         try:
-            g = parse(b"Flat profile:\n" + data, "fuzz", Skips(strict=strict))
+            g = parse(prefix + data, "fuzz", Skips(strict=strict))
         except InputError:
             continue
         approximate_profile(g)
 
 
-REAL_LINES = (G / "calls_b.txt").read_bytes().split(b"\n")
+REAL = {name: (G / name).read_bytes().split(b"\n") for name in ("calls.txt", "calls_b.txt", "calls_bT.txt",
+                                                                    "calls_bq_Qmix.txt", "shapes_b.txt")}
 
 
-@given(st.lists(st.tuples(st.integers(0, len(REAL_LINES) - 1), st.sampled_from(["drop", "dup", "junk", "cut"])),
-                max_size=6), st.binary(max_size=40))
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_mangled_real_reports_only_raise_input_error(edits: list[tuple[int, str]], junk: bytes) -> None:
-    lines = list(REAL_LINES)
+@given(st.sampled_from(sorted(REAL)),
+       st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["drop", "dup", "junk", "cut"])), max_size=6),
+       st.binary(max_size=40))
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_mangled_real_reports_only_raise_input_error(name: str, edits: list[tuple[int, str]], junk: bytes) -> None:
+    lines = list(REAL[name])
     for i, op in edits:
         i %= len(lines)
         if op == "drop":
@@ -315,12 +326,15 @@ def test_mangled_real_reports_only_raise_input_error(edits: list[tuple[int, str]
             lines[i] = lines[i][: len(lines[i]) // 2]
         if not lines:
             lines = [b""]
+    skips = Skips()
     try:
-        g = parse(b"\n".join(lines), "fuzz", Skips())
+        g = parse(b"\n".join(lines), "fuzz", skips)
     except InputError:
         return
     stacks, _ = approximate_profile(g)
     assert all(w > 0 for w in stacks.values())
+    if not edits:
+        assert skips.total == 0
 
 
 def test_empty_and_unrelated_input() -> None:
