@@ -20,6 +20,7 @@ from ._perf_frames import RX_FRAME, FrameNamer, NamingOptions
 from ._perf_header import RX_HEAD, Header, is_exited_task, parse_exited, parse_header
 
 ENC, ERR = "utf-8", "surrogateescape"
+_WS_OR_HASH = frozenset(b" \t\n\r\x0b\x0c#")
 _COMPLEX: Any = object()  # memo value: these lines need the line-by-line state machine
 #: entries per memo table before it is emptied (keeps memory bounded on any input)
 CACHE_LIMIT = 25_000
@@ -51,7 +52,8 @@ class PerfFolder:
         self.source = source
         self.skips = skips
         self.namer = FrameNamer(settings.naming, resolver)
-        self.fast: dict[tuple[bytes, tuple[str, ...]], int] = {}  # (process name, frames) -> weight
+        # (process name, caller frames, leaf frames) -> weight
+        self.fast: dict[tuple[bytes, tuple[str, ...], tuple[str, ...]], int] = {}
         self.slow: dict[tuple[str, ...], int] = {}  # stacks recorded by the state machine
         # bounded memo tables: raw leaf line or caller lines -> frames; frame line sans address -> names
         self.memo: dict[bytes, Any] = {}
@@ -113,12 +115,20 @@ class PerfFolder:
         ``first_line`` is the line number of data's first line (for messages).
         A record's frames are memoized on the raw text of its leaf line and,
         separately, of its caller lines: the leaf address changes from sample
-        to sample, the callers much less.
+        to sample, the callers much less.  The commonest header shape
+        (``COMM TID [CPU] TIME: PERIOD EVENT:``) is read inline; any other goes
+        through :func:`parse_header`.
         """
         fast = self.fast
         parse = parse_header
         exited = self.s.exited_as is not None
         tid_mode, pid_mode, by_samples = self.s.tid, self.s.pid, self.s.weight == "samples"
+        memo, java_memo = self.memo, self.java_memo
+        frames_of = self._frames
+        want = None if self.event_filter is None else self.event_filter + b":"
+        periods: dict[bytes, int] = {}
+        printed_any = False
+        samples = 0
         pos = 0
         for group in data.split(b"\n\n"):
             glen = len(group)
@@ -126,48 +136,82 @@ class PerfFolder:
                 group = group.lstrip(b"\n")
             nl = group.find(b"\n")
             header = group if nl < 0 else group[:nl]
-            if header[:1] == b"#":
+            toks = header.split()
+            # the commonest header, read inline; same answer as parse_header's shortcut
+            if (len(toks) >= 4 and toks[1].isdigit() and toks[-2].isdigit() and toks[-3][-1:] == b":"
+                    and toks[-1][-1:] == b":" and len(toks[-1]) >= 2 and len(toks[0]) >= 2
+                    and toks[1] != b"0" and toks[-2] != b"0" and header[:1] not in _WS_OR_HASH
+                    and not (exited and header[:3] == b":-1")):
+                comm = toks[0]
                 h = None
-            elif exited and header[:3] == b":-1" and is_exited_task(header):
-                h = parse_exited(header, self.s.exited_as)  # type: ignore[arg-type]
+                ptok = toks[-2]
+                period = periods.get(ptok)
+                if period is None:
+                    period = periods[ptok] = int(ptok)
+                printed_any = True
             else:
-                h = parse(header)
-            frames: Any = ()
-            if h is not None and nl >= 0:
-                java = h[0][:4] == b"java"
-                memo = self.java_memo if java else self.memo
-                nl2 = group.find(b"\n", nl + 1)
-                leaf = group[nl + 1:] if nl2 < 0 else group[nl + 1:nl2]
-                lf = memo.get(leaf)
-                if lf is None:
-                    lf = self._frames(leaf, java)
-                if nl2 < 0 or lf is _COMPLEX:
-                    frames = lf
+                if header[:1] == b"#":
+                    h = None
+                elif exited and header[:3] == b":-1" and is_exited_task(header):
+                    h = parse_exited(header, self.s.exited_as)  # type: ignore[arg-type]
                 else:
-                    rest = group[nl2 + 1:]
-                    cf = memo.get(rest)
-                    if cf is None:
-                        cf = self._frames(rest, java)
-                    frames = _COMPLEX if cf is _COMPLEX else cf + lf
-            if h is None or frames is _COMPLEX:
-                self._slow_group(data, pos, glen - len(group), group, first_line)
-                pos += glen + 2
-                continue
-            pos += glen + 2
-            comm, pid, tid, period, event, printed = h
-            if event is not None and event != self.event_filter and not self._event_ok(event, None):
-                continue
-            if tid_mode:
-                key = (b"%s-%s/%s" % (comm, pid, tid), frames)
-            elif pid_mode:
-                key = (b"%s-%s" % (comm, pid), frames)
+                    h = parse(header)
+                if h is None:
+                    self._slow_group(data, pos, glen - len(group), group, first_line)
+                    pos += glen + 2
+                    continue
+                comm = h[0]
+            if nl < 0:
+                lf: Any = ()
+                cf: Any = ()
             else:
-                key = (comm, frames)
-            if printed:
-                self.periods = True
-            w = 1 if by_samples else period
-            fast[key] = fast.get(key, 0) + w
-            self.samples += 1
+                m = java_memo if comm[:4] == b"java" else memo
+                nl2 = group.find(b"\n", nl + 1)
+                if nl2 < 0:
+                    leaf = group[nl + 1:]
+                    cf = ()
+                else:
+                    leaf = group[nl + 1:nl2]
+                    rest = group[nl2 + 1:]
+                    cf = m.get(rest)
+                    if cf is None:
+                        cf = frames_of(rest, m is java_memo)
+                lf = m.get(leaf)
+                if lf is None:
+                    lf = frames_of(leaf, m is java_memo)
+                if lf is _COMPLEX or cf is _COMPLEX:
+                    self._slow_group(data, pos, glen - len(group), group, first_line)
+                    pos += glen + 2
+                    continue
+            pos += glen + 2
+            if h is None:
+                last = toks[-1]
+                if last != want:
+                    if not self._event_ok(last[:-1], None):
+                        continue
+                    want = self.event_filter + b":"  # type: ignore[operator]
+                if tid_mode:
+                    comm = b"%s-?/%s" % (comm, toks[1])
+                elif pid_mode:
+                    comm = b"%s-?" % comm
+            else:
+                comm, pid, tid, period, event, printed = h
+                if event is not None and event != self.event_filter and not self._event_ok(event, None):
+                    continue
+                if printed:
+                    printed_any = True
+                if want is None and self.event_filter is not None:
+                    want = self.event_filter + b":"
+                if tid_mode:
+                    comm = b"%s-%s/%s" % (comm, pid, tid)
+                elif pid_mode:
+                    comm = b"%s-%s" % (comm, pid)
+            key = (comm, cf, lf)
+            fast[key] = fast.get(key, 0) + (1 if by_samples else period)
+            samples += 1
+        self.samples += samples
+        if printed_any:
+            self.periods = True
 
     def _frames(self, block: bytes, is_java: bool) -> Any:
         """Frames (root first) of frame lines (a record's leaf or its callers), memoized on the text.
@@ -301,11 +345,11 @@ class PerfFolder:
         """Every stack counted so far, fast and slow paths merged."""
         out = dict(self.slow)
         names: dict[bytes, str] = {}
-        for (pname_b, frames), w in self.fast.items():
+        for (pname_b, callers, leaf), w in self.fast.items():
             pname = names.get(pname_b)
             if pname is None:
                 pname = names[pname_b] = decode(pname_b).replace(" ", "_")
-            key = (pname, *frames)
+            key = (pname, *callers, *leaf)
             out[key] = out.get(key, 0) + w
         return out
 
