@@ -147,10 +147,11 @@ def test_zoom_reveals_frames_the_budget_hid_and_search_counts_them(browser: Any,
     assert count_after == 4  # revealed frames go away again on Reset Zoom
 
 
-def test_revealed_frames_have_the_same_tooltips_as_drawn_ones(browser: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("negate", [False, True])
+def test_revealed_frames_have_the_same_tooltips_as_drawn_ones(browser: Any, tmp_path: Path, negate: bool) -> None:
     d = folded.read(open(DATA / "diff.folded", "rb"))
-    pruned = write(tmp_path, d, "pruned.svg", minwidth="300")
-    full = fg.render(d, fg.FlameGraphOptions(minwidth="0"))
+    pruned = write(tmp_path, d, "pruned.svg", minwidth="300", negate=negate)
+    full = fg.render(d, fg.FlameGraphOptions(minwidth="0", negate=negate))
     find = "const find = (n, name) => n.name === name ? n : n.kids.map(k => find(k, name)).find(Boolean);"
     run = browser.run(pruned, [{"eval": FRAMES_JS},
                                {"eval": f"() => {{ {find} zoom(find(model(), 'compress')); return 0; }}"},
@@ -160,7 +161,8 @@ def test_revealed_frames_have_the_same_tooltips_as_drawn_ones(browser: Any, tmp_
     assert {f["title"].split(" (")[0] for f in run.results[0]} == {"all", "main", "hash", "parse"}
     titles = {f["title"] for f in run.results[2] + run.results[4]}
     assert {t.split(" (")[0] for t in titles} >= {"compress", "deflate", "lex", "tokenize"}
-    assert "deflate (12 samples, 11.54%; before 25, after 12, delta -13, -12.50%)" in titles
+    assert ("deflate (12 samples, 11.54%; before 12, after 25, delta +13, +12.50%)" if negate else
+            "deflate (12 samples, 11.54%; before 25, after 12, delta -13, -12.50%)") in titles
     for t in titles:
         assert f"<title>{t}</title>".encode() in full
 

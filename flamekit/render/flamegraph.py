@@ -225,8 +225,11 @@ class _Writer:
         shown = label if depth else "all"
         text = f"{shown} ({_count(w * o.factor)} {self.countname}, {_pct(w, self.timemax)}%"
         if self.diff:
-            delta = (w - before) * (-1 if o.negate else 1)
-            text += (f"; before {_count(before * o.factor)}, after {_count(w * o.factor)}, "
+            # --negate is for columns given as AFTER BEFORE (difffolded.pl after before):
+            # the widths are then the user's BEFORE, and the labels follow the user's sense
+            first, second = (w, before) if o.negate else (before, w)
+            delta = second - first
+            text += (f"; before {_count(first * o.factor)}, after {_count(second * o.factor)}, "
                      f"delta {'+' if delta > 0 else ''}{_count(delta * o.factor)}, "
                      f"{'+' if delta > 0 else ''}{_pct(delta, self.timemax)}%")
         return text + ")"

@@ -146,8 +146,10 @@ function pct(part, whole) {
 function title_of(n) {
 	var t = n.name + " (" + fmt_count(n.w * cfg.factor) + " " + cfg.countname + ", " + pct(n.w, cfg.total) + "%";
 	if (cfg.diff && n.b !== null) {
-		var delta = (n.w - n.b) * (cfg.negate ? -1 : 1), sign = delta > 0 ? "+" : "";
-		t += "; before " + fmt_count(n.b * cfg.factor) + ", after " + fmt_count(n.w * cfg.factor) +
+		// with --negate the columns are AFTER BEFORE: label them in the user's sense
+		var first = cfg.negate ? n.w : n.b, second = cfg.negate ? n.b : n.w;
+		var delta = second - first, sign = delta > 0 ? "+" : "";
+		t += "; before " + fmt_count(first * cfg.factor) + ", after " + fmt_count(second * cfg.factor) +
 			", delta " + sign + fmt_count(delta * cfg.factor) + ", " + sign + pct(delta, cfg.total) + "%";
 	}
 	return t + ")";
