@@ -1,8 +1,10 @@
 """DWARF file:line and inline chains, decoded lazily per compile unit.
 
-Only the CUs that contain a looked-up address are decoded (found through
-``.debug_aranges``, else the CUs' own ranges), and each CU's line table and
-function/inline tree is cached.  Frames come innermost first, outermost last
+Only the CUs that contain a looked-up address are decoded (found through the
+CUs' own ranges), and each CU's line table and function/inline tree is
+cached.  Decoding is done by :mod:`.dwarf_info` and :mod:`.dwarf_lines`,
+which read the section bytes directly (pyelftools' object-per-DIE and
+object-per-row decoding was 20-50x slower on glibc).  Frames come innermost first, outermost last
 (pprof ``Line[]`` order, llvm-symbolizer's order): the innermost frame's
 file:line is the line-table row, each outer frame's file:line is the call site
 (``DW_AT_call_file``/``DW_AT_call_line``) of the frame inside it.
@@ -16,59 +18,26 @@ IFUNC resolver names agree with it.
 
 from __future__ import annotations
 
-import os
+import struct
 from array import array
 from bisect import bisect_right
-from dataclasses import dataclass, field
-from typing import Any
-
-from elftools.common.exceptions import DWARFError, ELFError
+from typing import NamedTuple
 
 from ..errors import InputError
 from .demangle import demangle
+from .dwarf_info import DebugInfo, Scope, Unit
+from .dwarf_lines import LineTable, cstr, decode_line_program
 from .elf import ElfFile
 
-_DATA_FORMS = frozenset({"DW_FORM_data1", "DW_FORM_data2", "DW_FORM_data4", "DW_FORM_data8", "DW_FORM_udata",
-                         "DW_FORM_sdata", "DW_FORM_implicit_const"})
+_ERRORS = (IndexError, ValueError, struct.error, KeyError)
 
 
-@dataclass(frozen=True)
-class Frame:
+class Frame(NamedTuple):
     """One (possibly inlined) function at an address, with its source position."""
 
     function: str
     file: str | None = None
     line: int = 0
-
-
-@dataclass
-class _Scope:
-    ranges: list[tuple[int, int]]
-    die: Any
-    call_file: int = 0
-    call_line: int = 0
-    children: list[_Scope] = field(default_factory=list)
-
-    def contains(self, addr: int) -> bool:
-        return any(lo <= addr < hi for lo, hi in self.ranges)
-
-
-class _LineTable:
-    """Rows of one CU's line program, sorted by address (sequence ends marked)."""
-
-    def __init__(self, addrs: array, files: array, lines: array, ends: bytearray, file_names: list[str]) -> None:
-        self.addrs, self.files, self.lines, self.ends, self.file_names = addrs, files, lines, ends, file_names
-
-    def lookup(self, addr: int) -> tuple[str | None, int] | None:
-        i = bisect_right(self.addrs, addr) - 1
-        if i < 0 or self.ends[i]:
-            return None
-        return self.file_name(self.files[i]), self.lines[i]
-
-    def file_name(self, index: int) -> str | None:
-        if 0 <= index < len(self.file_names):
-            return self.file_names[index]
-        return None
 
 
 class Dwarf:
@@ -78,250 +47,125 @@ class Dwarf:
         self.elf = elf
         self.demangle_names = demangle_names
         try:
-            self.info = elf.elf.get_dwarf_info(relocate_dwarf_sections=False)
-        except (ELFError, DWARFError, ValueError, KeyError, AssertionError) as e:
+            self.info = DebugInfo(elf.section_bytes, elf.little)
+            self.debug_line = elf.section_bytes(".debug_line") or b""
+        except _ERRORS as e:
             raise InputError(elf.path, None, f"cannot read DWARF: {e}") from None
-        self._cu_index: tuple[array, array, list[int]] | None = None
-        self._lines: dict[int, _LineTable | None] = {}
-        self._scopes: dict[int, list[_Scope]] = {}
+        spans = sorted((lo, hi, i) for i, u in enumerate(self.info.units) for lo, hi in u.ranges)
+        self._los = array("Q", [s[0] for s in spans])
+        self._his = array("Q", [s[1] for s in spans])
+        self._idx = [s[2] for s in spans]
+        self._lines: dict[int, LineTable | None] = {}
+        self._scopes: dict[int, tuple[list[int], list[tuple[int, Scope]]]] = {}
         self._names: dict[int, str] = {}
-        self._cus: dict[int, Any] = {}
 
-    # -- finding the CU ------------------------------------------------------------
-    def _build_cu_index(self) -> tuple[array, array, list[int]]:
-        spans: list[tuple[int, int, int]] = []
-        covered: set[int] = set()
-        try:
-            ar = self.info.get_aranges()
-        except (DWARFError, ValueError, KeyError, AssertionError):
-            ar = None
-        if ar is not None:
-            for e in ar.entries:
-                if e.length:
-                    spans.append((e.begin_addr, e.begin_addr + e.length, e.info_offset))
-                    covered.add(e.info_offset)
-        for cu in self.info.iter_CUs():
-            self._cus[cu.cu_offset] = cu
-            if cu.cu_offset in covered:
-                continue
-            top = cu.get_top_DIE()
-            for lo, hi in self._die_ranges(top, cu):
-                spans.append((lo, hi, cu.cu_offset))
-        spans.sort()
-        return array("Q", [s[0] for s in spans]), array("Q", [s[1] for s in spans]), [s[2] for s in spans]
-
-    def cu_offset_for(self, addr: int) -> int | None:
-        if self._cu_index is None:
-            self._cu_index = self._build_cu_index()
-        los, his, offs = self._cu_index
-        i = bisect_right(los, addr) - 1
+    def unit_for(self, addr: int) -> Unit | None:
+        i = bisect_right(self._los, addr) - 1
         # spans of different CUs can nest (rare); look back a little
         for j in range(i, max(i - 8, -1), -1):
-            if los[j] <= addr < his[j]:
-                return offs[j]
+            if self._los[j] <= addr < self._his[j]:
+                return self.info.units[self._idx[j]]
         return None
 
-    def _cu(self, offset: int) -> Any:
-        cu = self._cus.get(offset)
-        if cu is None:
-            cu = self._cus[offset] = self.info.get_CU_at(offset)
-        return cu
-
-    # -- ranges -------------------------------------------------------------------------
-    def _die_ranges(self, die: Any, cu: Any) -> list[tuple[int, int]]:
-        attrs = die.attributes
-        if "DW_AT_low_pc" in attrs and "DW_AT_high_pc" in attrs:
-            lo = attrs["DW_AT_low_pc"].value
-            hi_attr = attrs["DW_AT_high_pc"]
-            hi = lo + hi_attr.value if hi_attr.form in _DATA_FORMS else hi_attr.value
-            return [(lo, hi)] if hi > lo else []
-        if "DW_AT_ranges" in attrs:
-            base = 0
-            top = cu.get_top_DIE()
-            if "DW_AT_low_pc" in top.attributes:
-                base = top.attributes["DW_AT_low_pc"].value
-            try:
-                entries = self.info.range_lists().get_range_list_at_offset(attrs["DW_AT_ranges"].value, cu=cu)
-            except (DWARFError, ValueError, KeyError, AttributeError, AssertionError):
-                return []
-            out = []
-            for e in entries:
-                if hasattr(e, "base_address"):
-                    base = e.base_address
-                    continue
-                lo, hi = (e.begin_offset, e.end_offset) if e.is_absolute else (base + e.begin_offset,
-                                                                                 base + e.end_offset)
-                if hi > lo:
-                    out.append((lo, hi))
-            return out
-        if "DW_AT_low_pc" in attrs and die.tag != "DW_TAG_compile_unit":
-            lo = attrs["DW_AT_low_pc"].value
-            return [(lo, lo + 1)]
-        return []
-
-    # -- line tables -------------------------------------------------------------------
-    def _line_table(self, offset: int) -> _LineTable | None:
-        if offset in self._lines:
-            return self._lines[offset]
-        cu = self._cu(offset)
+    def _line_table(self, u: Unit) -> LineTable | None:
+        if u.offset in self._lines:
+            return self._lines[u.offset]
         table = None
-        try:
-            lp = self.info.line_program_for_CU(cu)
-        except (DWARFError, ValueError, KeyError, AssertionError):
-            lp = None
-        if lp is not None:
-            table = self._decode_lines(lp, cu)
-        self._lines[offset] = table
+        if u.stmt_list is not None:
+            try:
+                table = decode_line_program(self.debug_line, u.stmt_list, u.comp_dir, self.elf.little,
+                                            self._line_string)
+            except _ERRORS:
+                table = None
+        self._lines[u.offset] = table
         return table
 
-    def _decode_lines(self, lp: Any, cu: Any) -> _LineTable:
-        top = cu.get_top_DIE()
-        comp_dir = _attr_str(top, "DW_AT_comp_dir") or ""
-        hdr = lp.header
-        v5 = hdr["version"] >= 5
-        dirs = [_s(d) for d in hdr["include_directory"]]
-        names: list[str] = []
-        if not v5:
-            names.append("")  # DWARF <= 4 file indexes start at 1
-        for fe in hdr["file_entry"]:
-            fname = _s(fe.name)
-            di = fe.dir_index
-            if v5:
-                d = dirs[di] if di < len(dirs) else ""
+    def _line_string(self, form: int, value: int) -> bytes:
+        data = self.info.line_str if form == 0x1F else self.info.str
+        return cstr(data, value)[0]
+
+    def _scopes_of(self, u: Unit) -> tuple[list[int], list[tuple[int, Scope]]]:
+        """Top-level scopes of ``u`` indexed by range start: (starts, [(end, scope)])."""
+        got = self._scopes.get(u.offset)
+        if got is None:
+            try:
+                scopes = self.info.scopes(u)
+            except _ERRORS:
+                scopes = []
+            spans = sorted(((lo, hi, i) for i, sc in enumerate(scopes) for lo, hi in sc.ranges))
+            got = self._scopes[u.offset] = ([s[0] for s in spans], [(s[1], scopes[s[2]]) for s in spans])
+        return got
+
+    def _name(self, offset: int) -> str:
+        name = self._names.get(offset)
+        if name is None:
+            try:
+                raw, linkage = self.info.function_name(offset)
+            except _ERRORS:
+                raw, linkage = None, False
+            if raw is None:
+                name = "??"
             else:
-                d = comp_dir if di == 0 else (dirs[di - 1] if di - 1 < len(dirs) else "")
-            if not os.path.isabs(fname):
-                if d and not os.path.isabs(d):
-                    d = os.path.join(comp_dir, d)
-                fname = os.path.join(d or comp_dir, fname)
-            names.append(fname)
-        seqs: list[tuple[int, list[tuple[int, int, int, int]]]] = []
-        rows: list[tuple[int, int, int, int]] = []
-        for entry in lp.get_entries():
-            st = entry.state
-            if st is None:
-                continue
-            rows.append((st.address, st.file, st.line, 1 if st.end_sequence else 0))
-            if st.end_sequence:
-                if rows[0][0] != 0:
-                    seqs.append((rows[0][0], rows))
-                rows = []
-        # sequences of discarded (garbage-collected) functions start at 0; keep real ones
-        seqs.sort(key=lambda s: s[0])
-        addrs, files, lines, ends = array("Q"), array("l"), array("l"), bytearray()
-        for _, seq in seqs:
-            for a, f, ln, e in seq:
-                addrs.append(a)
-                files.append(f)
-                lines.append(ln)
-                ends.append(e)
-        return _LineTable(addrs, files, lines, ends, names)
+                name = demangle(raw) if linkage and self.demangle_names else raw
+            self._names[offset] = name
+        return name
 
     def line_for(self, addr: int) -> tuple[str | None, int] | None:
-        off = self.cu_offset_for(addr)
-        if off is None:
+        u = self.unit_for(addr)
+        if u is None:
             return None
-        table = self._line_table(off)
+        table = self._line_table(u)
         return table.lookup(addr) if table is not None else None
-
-    # -- functions and inlines -------------------------------------------------------
-    def _scopes_of(self, offset: int) -> list[_Scope]:
-        got = self._scopes.get(offset)
-        if got is not None:
-            return got
-        cu = self._cu(offset)
-        out: list[_Scope] = []
-        try:
-            self._collect(cu.get_top_DIE(), cu, out)
-        except (DWARFError, ValueError, KeyError, AssertionError, IndexError):
-            pass
-        self._scopes[offset] = out
-        return out
-
-    def _collect(self, die: Any, cu: Any, out: list[_Scope]) -> None:
-        for child in die.iter_children():
-            tag = child.tag
-            if tag == "DW_TAG_subprogram" or tag == "DW_TAG_inlined_subroutine":
-                ranges = self._die_ranges(child, cu)
-                if not ranges:
-                    if tag == "DW_TAG_subprogram":
-                        continue
-                a = child.attributes
-                scope = _Scope(ranges, child,
-                               a["DW_AT_call_file"].value if "DW_AT_call_file" in a else 0,
-                               a["DW_AT_call_line"].value if "DW_AT_call_line" in a else 0)
-                out.append(scope)
-                self._collect(child, cu, scope.children)
-            elif tag in ("DW_TAG_lexical_block", "DW_TAG_namespace", "DW_TAG_class_type",
-                         "DW_TAG_structure_type", "DW_TAG_union_type", "DW_TAG_try_block",
-                         "DW_TAG_catch_block", "DW_TAG_module"):
-                self._collect(child, cu, out)
-
-    def _name(self, die: Any) -> str:
-        name = self._names.get(die.offset)
-        if name is None:
-            name = self._names[die.offset] = _function_name(die, self.demangle_names)
-        return name
 
     def frames(self, addr: int) -> list[Frame]:
         """The inline chain at ``addr``, innermost first; [] when DWARF does not cover it."""
-        off = self.cu_offset_for(addr)
-        if off is None:
+        u = self.unit_for(addr)
+        if u is None:
             return []
-        table = self._line_table(off)
-        row = table.lookup(addr) if table is not None else None
-        chain: list[_Scope] = []
-        level = self._scopes_of(off)
-        while True:
-            hit = next((s for s in level if s.contains(addr)), None)
-            if hit is None:
+        table = self._lines.get(u.offset, False)
+        if table is False:
+            table = self._line_table(u)
+        row = None
+        if table is not None:
+            i = bisect_right(table.addrs, addr) - 1
+            if i >= 0 and not table.ends[i]:
+                row = (table.file_name(table.files[i]), table.lines[i])
+        chain: list[Scope] = []
+        got = self._scopes.get(u.offset)
+        starts, ends = got if got is not None else self._scopes_of(u)
+        i = bisect_right(starts, addr) - 1
+        for j in range(i, max(i - 4, -1), -1):
+            if addr < ends[j][0]:
+                chain.append(ends[j][1])
                 break
-            chain.append(hit)
-            level = hit.children
+        scope = chain[0] if chain else None
+        while scope is not None and scope.children:
+            idx = scope.index
+            if idx is None:
+                spans = sorted((lo, hi, k) for k, c in enumerate(scope.children) for lo, hi in c.ranges)
+                idx = scope.index = ([sp[0] for sp in spans], [(sp[1], scope.children[sp[2]]) for sp in spans])
+            cstarts, cends = idx
+            i = bisect_right(cstarts, addr) - 1
+            scope = None
+            for j in range(i, max(i - 4, -1), -1):
+                if addr < cends[j][0]:
+                    scope = cends[j][1]
+                    chain.append(scope)
+                    break
         if row is not None:
             file, line = row
         else:
             # no line row (e.g. crtstuff.c): llvm-symbolizer names the CU's file, line 0
-            file, line = _attr_str(self._cu(off).get_top_DIE(), "DW_AT_name"), 0
+            file, line = u.name, 0
         if not chain:
             return [Frame("??", file, line)] if row is not None else []
         out: list[Frame] = []
+        names = self._names
         for k in range(len(chain) - 1, -1, -1):
-            out.append(Frame(self._name(chain[k].die), file, line))
+            sc = chain[k]
+            name = names.get(sc.offset)
+            out.append(Frame(name if name is not None else self._name(sc.offset), file, line))
             if table is not None:
-                file = table.file_name(chain[k].call_file)
-            line = chain[k].call_line
+                file = table.file_name(sc.call_file)
+            line = sc.call_line
         return out
-
-
-def _s(v: Any) -> str:
-    return v.decode("utf-8", "surrogateescape") if isinstance(v, bytes) else str(v)
-
-
-def _attr_str(die: Any, name: str) -> str | None:
-    a = die.attributes.get(name)
-    return _s(a.value) if a is not None else None
-
-
-def _function_name(die: Any, demangle_names: bool = True) -> str:
-    """Linkage name (demangled) else plain name, following origin/specification links."""
-    seen = 0
-    plain = None
-    while die is not None and seen < 8:
-        seen += 1
-        for key in ("DW_AT_linkage_name", "DW_AT_MIPS_linkage_name"):
-            v = _attr_str(die, key)
-            if v:
-                return demangle(v) if demangle_names else v
-        if plain is None:
-            plain = _attr_str(die, "DW_AT_name")
-        nxt = None
-        for key in ("DW_AT_abstract_origin", "DW_AT_specification"):
-            if key in die.attributes:
-                try:
-                    nxt = die.get_DIE_from_attribute(key)
-                except (DWARFError, ValueError, KeyError, AssertionError):
-                    nxt = None
-                break
-        die = nxt
-    return plain or "??"
