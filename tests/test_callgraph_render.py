@@ -219,3 +219,13 @@ def test_cli_options_reach_the_renderer(tmp_path) -> None:  # type: ignore[no-un
     assert 'label="Scale::operator()\\n' in text and 'label="churn\\n' in text
     assert "(anonymous namespace)::fold" in text
     assert "(97.44%)" not in text  # only the total percentage was asked for
+
+
+def test_several_gprof_inputs_merge_through_the_approximate_stacks() -> None:
+    code, out, _ = run_cli("callgraph", str(G / "calls_b.txt"), str(G / "calls.txt"), "-n", "0", "-e", "0")
+    assert code == 0
+    text = out.decode()
+    assert 'label="approximate: gprof arcs"' in text  # the approximation is said on the graph
+    assert 'label="mix\\n' in text and 'label="walk\\n' in text
+    # no call counts: merged stacks carry weights only
+    assert "149000×" not in text

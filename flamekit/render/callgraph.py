@@ -363,7 +363,8 @@ def to_dot(graph: CallGraph, opts: CallGraphOptions | None = None, node_thres: f
     skew = opts.skew
     white = hex_color(hsl_rgb(0.0, 0.0, 1.0, theme.gamma))
     out = ["digraph {", '\ttooltip=" "']
-    title = graph.meta.get("approximate") or graph.meta.get("no_time")
+    approx = graph.meta.get("approximate")
+    title = f"approximate: {approx}" if approx else graph.meta.get("no_time")
     if title:
         out.append(f"\tlabel={quote(title)}")
     out.append("\tgraph [" + _attrs(fontname="Arial", nodesep="0.125", ranksep="0.25") + "];")
