@@ -133,3 +133,38 @@ def roots_for(task: Task | None, per_cpu: bool, per_task: bool) -> tuple[str, ..
     if per_task:
         out.append(task_frame(task[0], task[1]) if task else "[unknown]")
     return tuple(out)
+
+
+_FUNC_OFFSET = re.compile(rb"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+")
+_FUNC_SYMBOL = re.compile(rb"^[^\s:<>]+$")
+
+NOT_A_CALL: tuple[str, ...] = ()  # marker: the record is another event, not a call
+
+
+def function_call(rest: bytes) -> tuple[str, ...] | None:
+    """A function-tracer record's text after the timestamp: ``func <-parent``
+    (trace-cmd: ``function: func <-- parent``) → (parent, func), (func,) without
+    a parent; NOT_A_CALL for another event; None if malformed."""
+    s = rest.strip()
+    if s.startswith(b"function:"):
+        s = s[9:].strip()
+    elif s.startswith(b"<"):  # <stack trace> and the like
+        return NOT_A_CALL
+    first = s.split(None, 1)[0] if s else b""
+    if first.endswith(b":"):  # another event: 'sched_switch: prev_comm=...'
+        return NOT_A_CALL
+    func, arrow, parent = s.partition(b" <-")
+    if arrow and parent.startswith(b"-"):  # trace-cmd prints '<--'
+        parent = parent[1:]
+    func, parent = func.strip(), parent.strip()
+    if b"+0x" in func:
+        func = _FUNC_OFFSET.sub(b"", func, count=1)
+    if b"+0x" in parent:
+        parent = _FUNC_OFFSET.sub(b"", parent, count=1)
+    if not _FUNC_SYMBOL.match(func):
+        return None
+    if not arrow:
+        return (decode(func),)
+    if not parent or not _FUNC_SYMBOL.match(parent):
+        return None
+    return (decode(parent), decode(func))

@@ -18,42 +18,11 @@ from typing import BinaryIO, ClassVar
 
 from ..errors import InputError
 from ..profile import Profile
-from ._ftrace_common import PrefixParser, Task, decode, iter_chunks, roots_for
+from ._ftrace_common import NOT_A_CALL, PrefixParser, Task, function_call, iter_chunks, roots_for
 from .base import CollapseOptions
 
-_OFFSET = re.compile(rb"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+")
-_SYMBOL = re.compile(rb"^[^\s:<>]+$")
 # headerless detection: ``comm-pid [cpu] ... ts: func <-parent``
 _LOOKS_FUNCTION = re.compile(rb"^\s*\S.*-\d+\s+(?:\(\s*[\d-]+\)\s+)?\[\d+\]\s.*\d: (?:function:\s+)?[^\s:]+ <-")
-
-_EVENT = ()  # marker: the record is another event, not a call
-
-
-def _stack(rest: bytes) -> tuple[str, ...] | None:
-    """``func <-parent`` → (parent, func); ``()`` for another event; None if malformed."""
-    s = rest.strip()
-    if s.startswith(b"function:"):
-        s = s[9:].strip()
-    elif s.startswith(b"<"):  # <stack trace> and the like
-        return _EVENT
-    first = s.split(None, 1)[0] if s else b""
-    if first.endswith(b":"):  # another event: 'sched_switch: prev_comm=...'
-        return _EVENT
-    func, arrow, parent = s.partition(b" <-")
-    if arrow and parent.startswith(b"-"):  # trace-cmd prints '<--'
-        parent = parent[1:]
-    func, parent = func.strip(), parent.strip()
-    if b"+0x" in func:
-        func = _OFFSET.sub(b"", func, count=1)
-    if b"+0x" in parent:
-        parent = _OFFSET.sub(b"", parent, count=1)
-    if not _SYMBOL.match(func):
-        return None
-    if not arrow:
-        return (decode(func),)
-    if not parent or not _SYMBOL.match(parent):
-        return None
-    return (decode(parent), decode(func))
 
 
 class FtraceFunctionCollapser:
@@ -105,9 +74,9 @@ class FtraceFunctionCollapser:
                     skips.skip(source, lineno0 + i, reason)
                     continue
                 task, rest = rec
-                stack = stacks.get(rest, _EVENT)
-                if stack is _EVENT and rest not in stacks:
-                    stack = _stack(rest)
+                stack = stacks.get(rest, NOT_A_CALL)
+                if stack is NOT_A_CALL and rest not in stacks:
+                    stack = function_call(rest)
                     if len(stacks) < 1 << 18:
                         stacks[rest] = stack
                 if not stack:

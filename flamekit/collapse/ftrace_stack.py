@@ -10,6 +10,9 @@ same task on the same CPU belongs to the same event: the two become one stack,
 user frames (root first) above kernel frames.  Frame names drop the
 ``+0x1f/0x80`` offset (sym-offset) and trace-cmd's ``(ffffffff81...)``
 address; unsymbolized user frames ``<00007f...>`` become ``0x7f...``.
+A kernel stack right after a function-tracer record of the same task
+(``func_stack_trace``, trace-cmd ``--func-stack``) gets the traced function on
+top, since the printed stack starts at its caller.
 ``params['per_cpu']`` / ``params['per_task']`` add ``CPU n`` / ``comm-pid``
 root frames.  Other events in the trace are counted (``meta['events']``).
 """
@@ -21,7 +24,7 @@ from typing import BinaryIO, ClassVar
 
 from ..errors import InputError
 from ..profile import Profile
-from ._ftrace_common import PrefixParser, Task, decode, iter_chunks, roots_for
+from ._ftrace_common import NOT_A_CALL, PrefixParser, Task, decode, function_call, iter_chunks, roots_for
 from .base import CollapseOptions
 
 _OFFSET = re.compile(rb"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+")
@@ -99,6 +102,7 @@ class _StackReader:
         self.per_task = bool(options.get("per_task", False))
         self.out: dict[tuple[str, ...], int] = {}
         self.pending: dict[int, tuple[Task, tuple[str, ...]]] = {}  # CPU -> kernel stack awaiting its user part
+        self.traced: dict[int, tuple[tuple[bytes, bytes], str]] = {}  # CPU -> (task, function) just traced
         self.roots: dict[Task, tuple[str, ...]] = {}
         self.records = 0
         self.empty = 0
@@ -117,9 +121,14 @@ class _StackReader:
         out[stack] = out.get(stack, 0) + 1
 
     def finish(self, task: Task, kind: int, frames: list[str]) -> None:
-        """A block ended: pair a user stack with the kernel stack just before it."""
+        """A block ended: pair a user stack with the kernel stack just before it,
+        and put the traced function on top of a kernel stack that follows its
+        function-tracer record."""
         cpu = task[2]
         stack = tuple(reversed(frames))
+        traced = self.traced.pop(cpu, None)
+        if kind == _KERNEL and traced is not None and traced[0] == task[:2] and stack[-1:] != (traced[1],):
+            stack = stack + (traced[1],)
         prev = self.pending.pop(cpu, None)
         if kind == _USER:
             if prev is not None and prev[0][:2] == task[:2]:
@@ -143,6 +152,7 @@ class _StackReader:
         source, skips = options.source, options.skips
         parser = PrefixParser()
         names: dict[bytes, str] = {}
+        calls: dict[bytes, tuple[str, ...] | None] = {}
         events = 0
         block: tuple[Task, int, list[str]] | None = None
         first_bad: tuple[int, str] | None = None
@@ -183,6 +193,14 @@ class _StackReader:
                 else:
                     events += 1
                     self.flush_cpu(task[2])
+                    # a function-tracer record (func_stack_trace): its stack leaves the function out
+                    call = calls.get(rest, NOT_A_CALL)
+                    if call is NOT_A_CALL and rest not in calls:
+                        call = calls[rest] = function_call(rest) if len(calls) < 1 << 16 else None
+                    if call:
+                        self.traced[task[2]] = (task[:2], call[-1])
+                    else:
+                        self.traced.pop(task[2], None)
                     continue
                 raw = raw_array_frames(rest) if b"caller=ARRAY[" in rest else None
                 if raw is not None:
