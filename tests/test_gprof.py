@@ -20,7 +20,7 @@ from flamekit.callgraph import CallGraph
 from flamekit.collapse import detect, load
 from flamekit.collapse.base import CollapseOptions
 from flamekit.collapse._gprof_text import parse
-from flamekit.collapse.gprof import approximate_profile
+from flamekit.collapse.gprof import COLLAPSER, approximate_profile
 from flamekit.errors import InputError, Skips
 
 from conftest import GOLDEN, corpus_path
@@ -196,6 +196,16 @@ def test_crlf_and_utf16(encode) -> None:  # type: ignore[no-untyped-def]
     data = encode(text)
     assert detect(data[:8192]).name == "gprof"
     assert _summary(parse(data, "x", Skips(strict=True))) == _summary(graph("shapes_b.txt"))
+
+
+@pytest.mark.parametrize("cut", [8191, 8190, 4097, 3])
+def test_utf16_head_cut_anywhere_is_still_detected(cut: int) -> None:
+    data = (G / "shapes_b.txt").read_text().encode("utf-16")
+    head = data[:cut]
+    if cut > 100:
+        assert detect(head).name == "gprof"
+    else:
+        assert COLLAPSER.detect(head) is False
 
 
 def test_every_variant_is_detected() -> None:

@@ -19,7 +19,7 @@ from ..callgraph import CallGraph
 from ..errors import InputError
 from ..profile import Profile, Stack
 from .base import CollapseOptions
-from ._gprof_text import normalize, parse
+from ._gprof_text import parse
 
 #: below this share of the total a path stops splitting and follows its
 #: busiest caller only, so the number of stacks stays bounded on huge graphs
@@ -31,7 +31,8 @@ _MARKERS = (b"Flat profile:", b"flat profile:", b"Call graph (explanation follow
 def looks_gprof(head: bytes) -> bool:
     """True when ``head`` (possibly UTF-16) shows gprof's section headers."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = normalize(head[: len(head) & ~1], "<head>") if len(head) > 2 else b""
+        # the head may end inside a character: decode what is whole
+        head = head[: len(head) & ~1].decode("utf-16", "ignore").encode("utf-8", "surrogateescape")
     if any(m in head for m in _MARKERS):
         return True
     if head.startswith(b"*** File ") and b" -> " in head:
