@@ -17,6 +17,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from symbolize_bins import CXX_SOURCE, Built, build, c_source, run, text_range
 
 from conftest import require_tool
@@ -253,3 +255,59 @@ def test_glibc_with_debug_file_every_disagreement_has_a_documented_rule():
             assert dynsym.lookup(a) is None and theirs[-1][0] == ms.dwarf.frames(a)[-1].function, hex(a)
             counts["dwarf name"] += 1
     assert counts["agree"] > len(addrs) * 0.7, counts
+
+
+def _small_elf() -> bytes:
+    """A small real ELF with DWARF: this test's own compiled helper, built once."""
+    global _SMALL
+    if _SMALL is None:
+        import tempfile
+
+        require_tool("gcc")
+        with tempfile.TemporaryDirectory() as d:
+            src = Path(d) / "s.c"
+            src.write_text("static int f(int x) { return x * 3; }\nint g(int y) { return f(y) + 1; }\n"
+                           "int main(int c, char **v) { return g(c); }\n")
+            subprocess.run(["gcc", "-O2", "-g", "-o", f"{d}/s", str(src)], check=True, capture_output=True)
+            _SMALL = (Path(d) / "s").read_bytes()
+    return _SMALL
+
+
+_SMALL: bytes | None = None
+
+
+def _exercise(data: bytes) -> None:
+    from flamekit.symbolize.dwarf import Dwarf
+
+    e = ElfFile("fuzz", data=data)
+    table = SymbolTable(e.raw_symbols(".dynsym") + e.raw_symbols(".symtab"), e.exec_ranges())
+    e.minidebuginfo()
+    for seg in e.segments:
+        e.file_offset_to_vaddr(seg.offset)
+    if e.has_dwarf:
+        dw = Dwarf(e)
+        for a in list(table.starts)[:20]:
+            dw.frames(a + 1)
+            dw.line_for(a)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_only_raise_input_error(data):
+    try:
+        _exercise(b"\x7fELF" + data)
+    except InputError:
+        pass
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.integers(0, 63), st.integers(0, 1 << 20), st.integers(-2500, -1)),
+                          st.integers(0, 255)), min_size=1, max_size=12))
+def test_corrupted_real_elf_only_raises_input_error(flips):
+    data = bytearray(_small_elf())
+    for pos, val in flips:
+        data[pos % len(data)] = val
+    try:
+        _exercise(bytes(data))
+    except InputError:
+        pass

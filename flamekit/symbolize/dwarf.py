@@ -29,7 +29,7 @@ from .dwarf_info import DebugInfo, Scope, Unit
 from .dwarf_lines import LineTable, cstr, decode_line_program
 from .elf import ElfFile
 
-_ERRORS = (IndexError, ValueError, struct.error, KeyError)
+_ERRORS = (IndexError, ValueError, struct.error, KeyError, OverflowError)
 
 
 class Frame(NamedTuple):

@@ -212,7 +212,7 @@ class ElfFile:
             raise InputError(path, None, "not an ELF file")
         try:
             self._parse_headers()
-        except (struct.error, ValueError, IndexError, UnicodeDecodeError) as e:
+        except (struct.error, ValueError, IndexError, OverflowError, UnicodeDecodeError) as e:
             raise InputError(path, None, f"malformed ELF file: {e}") from None
         self.build_id = self._read_build_id()
 
@@ -286,12 +286,15 @@ class ElfFile:
         data = bytes(self._map[sec.offset:sec.offset + sec.size])
         if sec.flags & SHF_COMPRESSED:
             e = "<" if self.little else ">"
-            if self.elfclass == 64:
-                ctype, _res, _size, _align = struct.unpack_from(e + "IIQQ", data, 0)
-                hdr = 24
-            else:
-                ctype, _size, _align = struct.unpack_from(e + "III", data, 0)
-                hdr = 12
+            try:
+                if self.elfclass == 64:
+                    ctype, _res, _size, _align = struct.unpack_from(e + "IIQQ", data, 0)
+                    hdr = 24
+                else:
+                    ctype, _size, _align = struct.unpack_from(e + "III", data, 0)
+                    hdr = 12
+            except struct.error:
+                raise InputError(self.path, None, f"section {sec.name}: truncated compression header") from None
             if ctype == ELFCOMPRESS_ZSTD:
                 raise InputError(self.path, None, f"section {sec.name} is zstd-compressed, which is not supported")
             if ctype != ELFCOMPRESS_ZLIB:
