@@ -311,3 +311,23 @@ def test_corrupted_real_elf_only_raises_input_error(flips):
         _exercise(bytes(data))
     except InputError:
         pass
+
+
+def test_lines_without_inlines_agree_with_llvm_symbolizer_no_inlines(bins):
+    """One frame: the symbol's function at the line-table position (what addr2line without -i prints)."""
+    exe = require_tool("llvm-symbolizer", "llvm")
+    path = bins["cxx"].full
+    lo, hi = text_range(path)
+    addrs = list(range(lo, hi, 2))
+    out = subprocess.run([exe, f"--obj={path}", "--output-style=JSON", "--no-demangle", "--no-inlines"],
+                         input="".join(f"0x{a:x}\n" for a in addrs), capture_output=True, text=True,
+                         check=True).stdout
+    ms = ModuleSymbolizer.open(str(path), [], demangle_names=False)
+    bad = []
+    for a, line in zip(addrs, out.splitlines(), strict=True):
+        s = json.loads(line)["Symbol"][0]
+        r = ms.resolve_vaddr(a, lines=True, inlines=False)
+        mine = (r.name or "", r.frames[0].file or "", r.frames[0].line) if r.frames else ("", "", 0)
+        if mine != (s["FunctionName"], s["FileName"], s["Line"]):
+            bad.append(hex(a))
+    assert len(addrs) > 2000 and bad == []

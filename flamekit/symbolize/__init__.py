@@ -128,8 +128,8 @@ class ModuleSymbolizer:
             return []
         frames = dw.frames(vaddr)
         if not inlines and frames:
-            outer = frames[-1]
-            return [outer]
+            # one frame: the function, at the line-table position (as llvm-symbolizer/addr2line without -i)
+            return [Frame(frames[-1].function, frames[0].file, frames[0].line)]
         return frames
 
     def resolve_vaddr(self, vaddr: int, lines: bool = False, inlines: bool = False) -> Resolution:
@@ -340,13 +340,19 @@ class Symbolizer:
         return Resolution(mod or "[kernel.kallsyms]", address, name, address - start, (Frame(name),))
 
     def names(self, module: str | None, address: int, kind: str = "absolute") -> list[str] | None:
-        """Frame names root first (inlined callees after their callers), None when unresolved."""
+        """Frame names root first (inlined callees after their callers), None when unresolved.
+
+        With ``lines`` each name is ``NAME:FILE:LINE`` (stackcollapse-perf ``--context`` style).
+        """
         r = self.resolve(module, address, kind)
         if not r.ok:
             return None
-        if self.inlines and len(r.frames) > 1:
-            return [f.function for f in reversed(r.frames)]
-        return [r.name]  # type: ignore[list-item]
+        frames = list(reversed(r.frames)) if self.inlines else [r.frames[-1] if r.frames else Frame(r.name or "??")]
+        frames[0] = Frame(r.name or "??", frames[0].file, frames[0].line)
+        if self.lines:
+            # stackcollapse-perf --context style: NAME:FILE:LINE
+            return [f"{f.function}:{f.file or '??'}:{f.line}" if f.file else f.function for f in frames]
+        return [f.function for f in frames]
 
     def prefetch(self, module: str, vaddrs: Iterable[int]) -> None:
         ms = self.module(module)
