@@ -107,7 +107,7 @@ class GprofParser:
         self.called_total: dict[str, int] = {}
         self._arcs: dict[bytes, tuple[_Name, str | None]] = {}
         # arcs read: the regex match of the child line, or the parent line's numbers
-        self._raw_arcs: dict[tuple[str, str], re.Match[bytes] | tuple[bytes | None, bytes | None, bytes | None]] = {}
+        self._raw_arcs: dict[tuple[str, str], re.Match[bytes] | tuple[None, bytes | None, bytes | None, bytes | None]] = {}
         self._parent_arcs: list[tuple[str, str, bytes | None, bytes | None, bytes | None]] = []
         self._deferred: list[tuple[str, list[bytes]]] = []
         self.printed: set[bytes] = set()  # indexes of the entries printed (as digits)
@@ -364,18 +364,10 @@ class GprofParser:
                 self._parent_arcs.append((self.resolve(nm), callee, sa, sb, sc))
         for caller, callee, sa, sb, sc in self._parent_arcs:
             if (caller, callee) not in raw:  # the caller's own entry was not printed
-                raw[(caller, callee)] = (sa, sb, sc)
-        times: dict[bytes | None, float | None] = {None: None}  # few distinct values: convert each once
-        tget = times.get
-        for (a, b), arc in raw.items():
-            sa, sb, sc = arc if isinstance(arc, tuple) else arc.group(1, 2, 3)
-            wa = tget(sa, 0.0)
-            if wa == 0.0 and sa not in times:
-                wa = times[sa] = float(sa)  # type: ignore[arg-type]
-            wb = tget(sb, 0.0)
-            if wb == 0.0 and sb not in times:
-                wb = times[sb] = float(sb)  # type: ignore[arg-type]
-            edges[(a, b)] = Edge(a, b, None if wa is None else wa + (wb or 0.0), int(sc) if sc else None)
+                raw[(caller, callee)] = (None, sa, sb, sc)
+        # an arc is the child line's match, or (None, self, children, calls): [1], [2], [3] either way
+        edges.update({key: Edge(key[0], key[1], float(arc[1]) + float(arc[2] or 0) if arc[1] else None,
+                                int(arc[3]) if arc[3] else None) for key, arc in raw.items()})
         if not self.saw_graph and not self.flat:
             if self.annotated:
                 raise InputError(self.source, None, "gprof -A annotated source has no flat profile or call graph; "
