@@ -22,7 +22,6 @@ _PRIMARY = re.compile(rb"\[(\d+)\]?\s*(\d+\.\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(?:
 _ARC = re.compile(rb"\s+(?:(\d+\.\d+)\s+(\d+\.\d+)\s+)?(?:(\d+)(?:/(\d+)|\+(\d+))?\s+)?(\S.*)")
 _CYCLE_TAIL = re.compile(rb"\s<cycle (\d+)>$")
 _WHOLE = re.compile(rb"<cycle (\d+) as a whole>")
-_NUM = re.compile(rb"\d+(?:\.\d+)?")
 _FLAT_ROW = re.compile(rb"\s*(\d+\.\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(?:(\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+)?(\S.*)")
 _GRAN_TOTAL = re.compile(rb"of ([\d.]+) seconds")
 _PER_CALL = {b"s": 1.0, b"ms": 1e-3, b"us": 1e-6, b"ns": 1e-9}
@@ -31,7 +30,7 @@ FLAT, GRAPH = 1, 2
 
 
 def normalize(data: bytes, source: str) -> bytes:
-    """UTF-16 (with BOM) re-encoded as UTF-8; CRLF is handled per line."""
+    """UTF-16 (with BOM) re-encoded as UTF-8 (CRLF is undone by :func:`parse`)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
@@ -43,7 +42,7 @@ def normalize(data: bytes, source: str) -> bytes:
 
 @dataclass
 class _Name:
-    """A function reference as printed: name, cycle, index, excluded index."""
+    """A function reference as printed: name, ``<cycle N>``, ``[idx]``/``(idx)``, or a whole cycle."""
 
     name: str
     cycle: int | None
@@ -77,6 +76,8 @@ def split_name(raw: bytes) -> _Name:
 
 @dataclass
 class FlatRow:
+    """One function of the flat profile (rows of ``-l`` output summed)."""
+
     name: str
     self: float
     calls: int | None
@@ -84,7 +85,8 @@ class FlatRow:
 
 
 class GprofParser:
-    """One pass over the lines; call :meth:`feed` per line, then :meth:`finish`."""
+    """One pass over the lines (driven by :func:`parse`): headers through
+    :meth:`feed`, sections through :meth:`flat_rows` and :meth:`table`, then :meth:`finish`."""
 
     def __init__(self, source: str, skips: Skips) -> None:
         self.source = source
@@ -100,7 +102,6 @@ class GprofParser:
         self.saw_graph = False
         self.names_by_index: dict[int, str] = {}
         self.index_by_name: dict[str, int] = {}
-        self.spontaneous: set[str] = set()
         self.whole: dict[int, tuple[float, float, int | None, int | None, list[str]]] = {}
         self._names: dict[bytes, _Name] = {}
         self.primaries: set[str] = set()
