@@ -229,3 +229,8 @@ def test_several_gprof_inputs_merge_through_the_approximate_stacks() -> None:
     assert 'label="mix\\n' in text and 'label="walk\\n' in text
     # no call counts: merged stacks carry weights only
     assert "149000×" not in text
+
+
+def test_strip_handles_names_of_20000_characters() -> None:
+    name = "ns::f" * 4000 + "<std::pair<int, long> >(int, std::vector<int> const&) const"
+    assert strip_name(name) == "ns::f" * 4000

@@ -116,35 +116,34 @@ def color(theme: Theme, weight: float, skew: float = 1.0) -> str:
 
 # -- names --------------------------------------------------------------------
 
-_OPERATOR_TAIL = re.compile(r"operator\s*(?:\(\)|[^\w\s(]{0,3})?$")
-
-
 def strip_name(name: str) -> str:
     """Drop C++ parameter lists, template arguments and a trailing ``const``,
     keeping ``operator()``, ``operator<`` and ``(anonymous namespace)`` intact."""
     out: list[str] = []
+    recent = ""  # the last few characters kept, to spot "operator"
     depth_paren = depth_angle = 0
     i = 0
     n = len(name)
+    anon = "(anonymous namespace)"
     while i < n:
         ch = name[i]
         if depth_paren == 0 and depth_angle == 0:
-            if name.startswith("(anonymous namespace)", i):
-                out.append("(anonymous namespace)")
-                i += len("(anonymous namespace)")
-                continue
-            head = "".join(out)
-            if ch in "(<" and _OPERATOR_TAIL.search(head) and head.rstrip().endswith("operator"):
+            piece = None
+            if ch == "(" and name.startswith(anon, i):
+                piece = anon
+            elif ch in "(<" and recent.rstrip().endswith("operator"):
                 # operator() / operator< / operator<< / operator<=: the symbol, not a list
                 if name.startswith("()", i):
-                    out.append("()")
-                    i += 2
-                    continue
-                j = i
-                while j < n and name[j] in "<=>":
-                    j += 1
-                out.append(name[i:j])
-                i = j
+                    piece = "()"
+                else:
+                    j = i
+                    while j < n and name[j] in "<=>":
+                        j += 1
+                    piece = name[i:j]
+            if piece is not None:
+                out.append(piece)
+                recent = (recent + piece)[-16:]
+                i += len(piece)
                 continue
         if ch == "(":
             depth_paren += 1
@@ -156,6 +155,7 @@ def strip_name(name: str) -> str:
             depth_angle -= 1
         elif depth_paren == 0 and depth_angle == 0:
             out.append(ch)
+            recent = (recent + ch)[-16:]
         i += 1
     s = "".join(out).rstrip()
     while s.endswith(" const"):
