@@ -152,19 +152,21 @@ class _StackReader:
         source, skips = options.source, options.skips
         parser = PrefixParser()
         names: dict[bytes, str] = {}
+        names_get = names.get
         calls: dict[bytes, tuple[str, ...] | None] = {}
         events = 0
         block: tuple[Task, int, list[str]] | None = None
         first_bad: tuple[int, str] | None = None
         for lineno0, lines in iter_chunks(stream):
             for i, line in enumerate(lines):
-                s = line.lstrip()
-                if s[:2] == b"=>":
-                    name = names.get(s)
-                    if name is None:
+                name = names_get(line)  # frame lines repeat verbatim: one lookup each
+                if name is None:
+                    s = line.lstrip()
+                    if s[:2] == b"=>":
                         name = frame_name(s[2:])
-                        if len(names) < 1 << 18:
-                            names[s] = name
+                        if len(names) < 1 << 16:
+                            names[line] = name
+                if name is not None:
                     if block is None:
                         # frames of a record cut off by the start of the trace
                         skips.skip(source, lineno0 + i, "stack frame outside a stack trace record")
