@@ -151,6 +151,31 @@ def test_offwaketime_waker_on_top_in_microseconds():
     assert p.unit == "microseconds"
 
 
+def test_offwaketime_026_layout_with_pids_and_delimiters():
+    # bcc 0.26 -d: waker user then kernel stack (root first), "--  --", target kernel then user (leaf first)
+    data = b"""Tracing blocked time (us) by user + kernel off-CPU and waker stack... Hit Ctrl-C to end.
+
+    waker:           sshd 812
+    main
+    write
+    -
+    entry_SYSCALL_64
+    pipe_write
+    --               --
+    schedule
+    pipe_read
+    -
+    read
+    main
+    target:          cat 900
+        77
+
+"""
+    expected = "cat;main;read;-;pipe_read;schedule;--;pipe_write;entry_SYSCALL_64;-;write;main;sshd 77\n"
+    assert fold(collapse(data)) == expected
+    assert fold(collapse(data, pid=True)) == expected.replace("cat;", "cat-900;").replace(";sshd", ";sshd-812")
+
+
 def test_wakeuptime_and_old_offcputime_shapes():
     wake = b"""Tracing blocked time (us) by kernel stack... Hit Ctrl-C to end.
 

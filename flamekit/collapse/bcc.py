@@ -195,18 +195,23 @@ class _Reader:
 
     def _line(self, s: bytes, meta_indent: bool) -> str:
         """One record line (leaf-first order) as a frame name."""
-        if s == b"--":
-            return "-"  # kernel/user delimiter (-d)
-        if s[:2] == b"- " or s == b"-":
-            rest = s[1:].strip()
-            if rest in (b"-", b""):
-                return "--"  # offwaketime's waker/target delimiter
+        if s == b"--" or s == b"-":
+            return "-"  # kernel/user delimiter (-d): "--" from profile, "-" from offwaketime
+        if s[:1] == b"-":
+            head, _, rest = s.partition(b" ")
+            rest = rest.strip()
+            if rest.strip(b"-") == b"" and head.strip(b"-") == b"":
+                return "--"  # offwaketime's waker/target delimiter ("-  -" old, "--  --" 0.26)
             comm, _, pid = rest.rpartition(b" (")
-            if comm and pid.endswith(b")") and pid[:-1].isdigit():
+            if head == b"-" and comm and pid.endswith(b")") and pid[:-1].isdigit():
                 return self._comm(comm, pid[:-1])
-            return decode(rest)
         if s.startswith((b"waker:", b"target:")):
-            return decode(s.partition(b":")[2].strip())
+            # "waker:  NAME" (old) or "waker:  NAME PID" (bcc 0.26), as -f's bare NAME
+            name = s.partition(b":")[2].strip()
+            comm, _, pid = name.rpartition(b" ")
+            if comm and pid.isdigit():
+                return self._comm(comm, pid)
+            return decode(name)
         m = PID_META_RX.match(s)
         if m and (meta_indent or s[:2] in (b"b'", b'b"')):
             comm = m.group(1)
