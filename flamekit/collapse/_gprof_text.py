@@ -105,7 +105,6 @@ class GprofParser:
         self.whole: dict[int, tuple[float, float, int | None, int | None, list[str]]] = {}
         self._names: dict[bytes, _Name] = {}
         self.primaries: set[str] = set()
-        self.called_total: dict[str, int] = {}
         self._arcs: dict[bytes, tuple[_Name, str | None]] = {}
         # arcs read: the regex match of the child line, or the parent line's numbers
         self._raw_arcs: dict[tuple[str, str], re.Match[bytes] | tuple[None, bytes | None, bytes | None, bytes | None]] = {}
@@ -221,7 +220,6 @@ class GprofParser:
         primary_match = _PRIMARY.match
         cache = self._arcs
         arcs = self._raw_arcs
-        called_total = self.called_total
         skip = self.skips.skip
         source = self.source
         pending: list[bytes] = []
@@ -267,10 +265,6 @@ class GprofParser:
                     key = (name, cname)
                     if key not in arcs:
                         arcs[key] = m  # its numbers are read in finish
-                    if cname not in called_total:
-                        t = m.group(4)
-                        if t:  # N/T: T is every call into the child (or into its cycle)
-                            called_total[cname] = int(t)
                 elif members is not None and hit[1] is not None:
                     members.append(hit[1])
             elif first == b"[":
@@ -399,6 +393,7 @@ class GprofParser:
                 if e.weight is not None and a != b:
                     inbound[b] = inbound.get(b, 0.0) + e.weight
                     outbound[a] = outbound.get(a, 0.0) + e.weight
+        called_total: dict[str, int] | None = None
         for name in orphans:
             node = g.nodes[name]
             if name not in in_arcs:
@@ -410,7 +405,11 @@ class GprofParser:
                 node.total = max(frow.self, inbound.get(name, 0.0))
             else:
                 if node.calls is None and node.cycle is None:
-                    node.calls = self.called_total.get(name)
+                    if called_total is None:
+                        # N/T on a child line: T is every call into the child
+                        called_total = {b: int(arc[4]) for (_a, b), arc in raw.items()
+                                        if isinstance(arc, re.Match) and arc[4]}
+                    node.calls = called_total.get(name)
                 node.total = inbound.get(name, 0.0)
                 node.self = max(0.0, round(node.total - outbound.get(name, 0.0), 2))
         selfs = sum(n.self for n in g.nodes.values())
