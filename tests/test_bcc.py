@@ -126,6 +126,13 @@ Detaching...
     assert fold(collapse(data, pid=True)).splitlines()[1] == "python3-1583;[unknown];-;schedule;__schedule 3"
 
 
+def test_stackcount_verbose_addresses_and_offsets():
+    # stackcount -v: "%-16x " address, then sym+0xOFF (user addresses are shorter, so padded)
+    data = b"  ffffffff81234567 submit_bio+0x5\n  7f1234567890     main+0x1c\n    3\n\n"
+    assert fold(collapse(data)) == "main;submit_bio 3\n"
+    assert fold(collapse(data, offsets=True)) == "main+0x1c;submit_bio+0x5 3\n"
+
+
 def test_stackcount_without_process_has_no_comm_frame():
     data = b"  submit_bio\n  ext4_io_submit\n    36\n\n  submit_bio\n    2\n"
     assert fold(collapse(data)) == "ext4_io_submit;submit_bio 36\nsubmit_bio 2\n"

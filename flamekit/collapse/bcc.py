@@ -45,7 +45,10 @@ OFFCPU_RX = re.compile(rb"(?m)(?:^    [^ \n][^\n]*\n)+        \d+\n(?:\n|$)")
 #: a multi-line record's count line
 COUNT_LINE_RX = re.compile(rb"(?m)^ +\d+$")
 
-ADDR_PREFIX_RX = re.compile(rb"^(?:0x)?[0-9a-fA-F]{8,16} (?=\S)")
+#: -v/-A/old offwaketime print the address first, padded: ``ffffffff8137897c blk_mq_complete_request``
+ADDR_PREFIX_RX = re.compile(rb"^(?:0x)?[0-9a-fA-F]{8,16} +(?=\S)")
+#: stackcount -v prints ``sym+0xOFF`` without a module
+OFFSET_RX = re.compile(rb"\+0x[0-9a-fA-F]+$")
 #: bcc >= 0.31 frames: ``sym+0xOFF [module]`` (module names hold no spaces)
 MODULE_RX = re.compile(rb"^(.*?)(\+0x[0-9a-fA-F]+)? \[([^\[\]\s]+)\]$")
 PID_META_RX = re.compile(rb"^(b'(?:[^'\\]|\\.)*'|b\"(?:[^\"\\]|\\.)*\"|\S.*?) \[(\d+)\]$")
@@ -231,7 +234,7 @@ class _Reader:
         s = ADDR_PREFIX_RX.sub(b"", s, count=1)
         m = MODULE_RX.match(s)
         if m is None:
-            return decode(s)
+            return decode(s if self.offsets else OFFSET_RX.sub(b"", s))
         sym, off, module = m.group(1), m.group(2) or b"", m.group(3)
         if sym == b"[unknown]":
             return decode(b"[" + module + b"]")
