@@ -93,6 +93,18 @@ def test_tracecmd_latency_layout_and_instance_prefix():
     assert fold(got) == "CPU 1;bash-4242;sys_read 1750\nCPU 1;bash-4242;sys_read;vfs_read 2250\n"
 
 
+def test_nofuncgraph_duration_layout_counts_calls_per_cpu():
+    data = b"# tracer: function_graph\n 1) do_sys_open() {\n 1)   getname();\n 0) vfs_read() {\n 1) }\n 0) }\n"
+    got = collapse(data, strict=True, per_cpu=True)
+    assert got.unit == "calls"
+    assert fold(got) == "CPU 0;vfs_read 1\nCPU 1;do_sys_open 1\nCPU 1;do_sys_open;getname 1\n"
+
+
+def test_nofuncgraph_cpu_layout():
+    data = b"  0.541 us    |  foo();\n              |  bar() {\n  1.000 us    |    baz();\n  3.000 us    |  }\n"
+    assert fold(collapse(data, strict=True)) == "bar 2000\nbar;baz 1000\nfoo 541\n"
+
+
 def test_exit_naming_another_function_is_counted():
     got = collapse(b" 0)               |  a() {\n 0)   1.000 us    |  } /* b */\n")
     assert got.stacks == {("a",): 1000}
