@@ -4,7 +4,10 @@ An entry is ``@name[key]: value``; a stack field prints as a newline, one
 frame per line (leaf first; 4 spaces, or a TAB and an address in ``perf``
 mode) and a newline, so the ``, `` between key fields starts a line.  A key
 folds as ``scalars;stacks`` with the stacks in reverse key order, each root
-first: ``@[kstack, ustack, comm]`` gives ``comm;user...;kernel...``.
+first: ``@[kstack, ustack, comm]`` gives ``comm;user...;kernel...`` (in perf
+mode kernel stacks, told by their addresses, go on top whatever the order).
+Raw mode frames (bare addresses) are kept as printed.  The unit is ``count``:
+the text does not say whether the map counted samples, events or summed time.
 
 One map is folded: ``--map NAME`` (``@`` is the unnamed map), else the first
 map printed whose keys hold a stack, else the first with integer values.
