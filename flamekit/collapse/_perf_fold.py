@@ -23,8 +23,8 @@ ENC, ERR = "utf-8", "surrogateescape"
 _WS_OR_HASH = frozenset(b" \t\n\r\x0b\x0c#")
 _COMPLEX: Any = object()  # memo value: these lines need the line-by-line state machine
 #: entries per memo table before it is emptied (keeps memory bounded on any input)
-CACHE_LIMIT = 25_000
-LINE_CACHE_LIMIT = 80_000
+CACHE_LIMIT = 20_000
+LINE_CACHE_LIMIT = 70_000
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,8 @@ class PerfFolder:
         tid_mode, pid_mode, by_samples = self.s.tid, self.s.pid, self.s.weight == "samples"
         memo, java_memo = self.memo, self.java_memo
         frames_of = self._frames
+        leaf_of = self._leaf
+        raw, java_raw = self.raw, self.java_raw
         want = None if self.event_filter is None else self.event_filter + b":"
         periods: dict[bytes, int] = {}
         printed_any = False
@@ -176,9 +178,9 @@ class PerfFolder:
                     cf = m.get(rest)
                     if cf is None:
                         cf = frames_of(rest, m is java_memo)
-                lf = m.get(leaf)
+                lf = (java_raw if m is java_memo else raw).get(leaf)
                 if lf is None:
-                    lf = frames_of(leaf, m is java_memo)
+                    lf = leaf_of(leaf, m is java_memo)
                 if lf is _COMPLEX or cf is _COMPLEX:
                     self._slow_group(data, pos, glen - len(group), group, first_line)
                     pos += glen + 2
@@ -238,6 +240,16 @@ class PerfFolder:
         found.reverse()
         frames = memo[block] = tuple(chain.from_iterable(found))
         return frames
+
+    def _leaf(self, line: bytes, is_java: bool) -> Any:
+        """The frames of a leaf line, memoized on its raw text (or _COMPLEX)."""
+        raw = self.java_raw if is_java else self.raw
+        names = self._line(line, is_java)
+        if names is not _COMPLEX:
+            if len(raw) >= LINE_CACHE_LIMIT:
+                raw.clear()
+            raw[line] = names
+        return names
 
     def _line(self, line: bytes, is_java: bool) -> Any:
         """The frames of one frame line, or _COMPLEX when the state machine must see it.
