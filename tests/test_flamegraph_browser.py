@@ -259,3 +259,17 @@ def test_a_big_graph_loads_without_errors(browser: Any, tmp_path: Path) -> None:
     assert run.results[0] == 1 + 50 + len({s[:2] for s in stacks}) + len(stacks)
     assert run.results[1] == matched_pct(Profile(stacks), lambda f: f.startswith("h1"))
     assert json.dumps(run.errors) == "[]"
+
+
+def test_a_deep_hidden_recursion_can_be_explored(browser: Any, tmp_path: Path) -> None:
+    deep = ("main",) + ("recurse",) * 3000
+    svg = write(tmp_path, Profile({("main", "big"): 10**7, deep: 1}), max_embedded_frames=4000)
+    # the URL zooms straight into a frame the budget hid, 1,500 levels down
+    run = browser.run(svg.as_uri() + "?x=10000000&y=1500", [
+        {"eval": "[zoomed.name, zoomed.d, zoomed.w]"},
+        {"eval": "document.querySelectorAll('#frames > g:not(.hide)').length"},
+        {"eval": "search('^recurse$'), document.getElementById('matched').textContent"},
+    ]).check()
+    assert run.results[0] == ["recurse", 1500, 1]
+    assert run.results[1] == 1500 + 1 + 1501  # callers (depths 0-1499, dimmed), the frame, its 1,501 callees
+    assert run.results[2] == "Matched: 0.0%"

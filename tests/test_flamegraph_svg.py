@@ -134,9 +134,20 @@ def test_pruned_frames_are_embedded_as_data() -> None:
     svg = fg.render(p, fg.FlameGraphOptions(minwidth="5"))
     root = parse(svg)
     hidden = root.find(f"{SVG}script[@id='fk-hidden']").text
-    # frame 1 ("m") holds tiny (offset 1000, width 1) which holds leaf
-    assert hidden == ('{"names":["tiny","leaf"],"fills":["%s","%s"],"frames":[[1,[[0,1000,1,0,[[1,0,1,1,[]]]]]]]}'
+    # tiny hangs under drawn frame 1 ("m") at offset 1000, width 1; leaf under embedded frame 0
+    assert hidden == ('{"names":["tiny","leaf"],"fills":["%s","%s"],"nodes":[[1,0,1000,1,0],[-1,1,0,1,1]]}'
                       % (fg.pal.Palette().fill("tiny"), fg.pal.Palette().fill("leaf")))
+
+
+def test_deep_recursion_hidden_by_the_budget_needs_no_recursion_to_embed() -> None:
+    deep = ("main",) + ("recurse",) * 5000
+    p = Profile({("main", "big"): 10**7, deep: 1})
+    svg = fg.render(p, fg.FlameGraphOptions(max_embedded_frames=6000))
+    hidden = parse(svg).find(f"{SVG}script[@id='fk-hidden']").text
+    assert hidden.count("],[") == 5000 - 1  # every level of the recursion, flat
+    assert [t for t, *_ in frames(svg)][:3] == ["all (10,000,001 samples, 100.00%)",
+                                                "main (10,000,001 samples, 100.00%)",
+                                                "big (10,000,000 samples, 100.00%)"]
 
 
 def test_minwidth_percent_of_total() -> None:
@@ -331,7 +342,7 @@ def test_output_is_identical_whatever_the_hash_seed(tmp_path: Path) -> None:
                         "--minwidth", "40", "-o", str(target)], check=True, env=env)
         outs.append(target.read_bytes())
     assert outs[0] == outs[1] == outs[2]
-    assert b"fk-hidden" in outs[0] and b'"frames":[]' not in outs[0]  # embedded data is covered too
+    assert b"fk-hidden" in outs[0] and b'"nodes":[]' not in outs[0]  # embedded data is covered too
 
 
 def test_library_errors_are_flamekit_errors() -> None:

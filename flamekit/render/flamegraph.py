@@ -287,22 +287,22 @@ class _Writer:
         parts.append("</g>\n")
 
     def hidden_data(self) -> dict[str, Any]:
-        """Embedded frames: interned names and fills, nested ``[name, dx, w, fill, kids(, before)]``."""
+        """Embedded frames, flat and callers first: ``[parent, name, dx, w, fill(, before)]``.
+
+        ``parent`` >= 0 is a drawn frame (its index in ``#frames``), -1-k the k-th embedded
+        frame; names and fills are interned.  Flat, so any depth costs no recursion.
+        """
         names: dict[str, int] = {}
         fills: dict[str, int] = {}
-
-        def node(e: Embedded) -> list[Any]:
-            label = display(e.name)
-            n = names.setdefault(label, len(names))
-            fl = self.fill(e.name, e.w, e.self_delta)
-            c = fills.setdefault(fl, len(fills))
-            out: list[Any] = [n, e.dx, e.w, c, [node(k) for k in e.kids]]
+        nodes: list[list[Any]] = []
+        for e in self.lay.hidden:
+            n = names.setdefault(display(e.name), len(names))
+            c = fills.setdefault(self.fill(e.name, e.w, e.self_delta), len(fills))
+            row = [e.parent, n, e.dx, e.w, c]
             if self.diff:
-                out.append(e.before)
-            return out
-
-        frames = [[i, [node(e) for e in f.hidden]] for i, f in enumerate(self.lay.frames) if f.hidden]
-        return {"names": list(names), "fills": list(fills), "frames": frames}
+                row.append(e.before)
+            nodes.append(row)
+        return {"names": list(names), "fills": list(fills), "nodes": nodes}
 
 
 def _title(o: FlameGraphOptions) -> str:

@@ -56,6 +56,8 @@ class Embedded:
     before: int
     self_delta: int
     kids: list[Embedded] = field(default_factory=list)
+    #: where it hangs: an index into ``Layout.frames`` (>= 0), or -1 - index into ``Layout.hidden``
+    parent: int = 0
 
 
 @dataclass
@@ -63,6 +65,8 @@ class Layout:
     """Drawn frames in depth-first order (parents first) and what was embedded."""
 
     frames: list[Frame]
+    #: embedded frames, callers before callees (the order they were chosen in)
+    hidden: list[Embedded]
     total: int
     total_before: int
     max_depth: int
@@ -256,10 +260,19 @@ def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, in
         heap = [c for c in heap if -c[0] >= cut]
     heapq.heapify(heap)
     embedded = 0
+    hidden: list[Embedded] = []
+    hidden_index: dict[int, int] = {}
+    parent_index = {id(f): i for i, f in enumerate(frames)}
     while heap and embedded < max_embedded:
         negw, _, depth, parent, kid, dx = heapq.heappop(heap)
-        e = Embedded(kid[0], dx, kid[2], kid[3], kid[4])
-        (parent.hidden if isinstance(parent, Frame) else parent.kids).append(e)
+        if isinstance(parent, Frame):
+            e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], parent=parent_index[id(parent)])
+            parent.hidden.append(e)
+        else:
+            e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], parent=-1 - hidden_index[id(parent)])
+            parent.kids.append(e)
+        hidden_index[id(e)] = len(hidden)
+        hidden.append(e)
         embedded += 1
         if depth > max_depth:
             max_depth = depth
@@ -269,4 +282,4 @@ def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, in
             if gk[2] >= floor and gk[2] > 0:
                 seq += 1
                 heapq.heappush(heap, (-gk[2], seq, depth + 1, e, gk, gdx))
-    return Layout(frames, total, total_before, max_depth, embedded)
+    return Layout(frames, hidden, total, total_before, max_depth, embedded)

@@ -110,24 +110,22 @@ function model() {
 		g.__fk = n;
 		drawn.push(n);
 	}
+	// embedded frames: flat, callers first; [parent, name, dx, w, fill(, before)] where
+	// parent >= 0 is a drawn frame and -1-k the k-th embedded one
 	var hidden = JSON.parse(document.getElementById("fk-hidden").textContent);
-	for (var j = 0; j < hidden.frames.length; j++) {
-		var parent = drawn[hidden.frames[j][0]];
-		var list = hidden.frames[j][1];
-		for (var k = 0; k < list.length; k++) attach(parent, list[k], hidden);
+	var made = [];
+	for (var j = 0; j < hidden.nodes.length; j++) {
+		var row = hidden.nodes[j];
+		var parent = row[0] >= 0 ? drawn[row[0]] : made[-1 - row[0]];
+		var e = {
+			name: strip_annotation(hidden.names[row[1]]), x: parent.x + row[2], w: row[3], d: parent.d + 1,
+			b: row.length > 5 ? row[5] : null, el: null, rect: null, text: null, fill: hidden.fills[row[4]],
+			kids: [], parent: parent, hit: false, embedded: true
+		};
+		parent.kids.push(e);
+		made.push(e);
 	}
 	return root;
-}
-
-function attach(parent, data, hidden) {
-	// data: [name index, dx, w, fill index, kids(, before)]
-	var n = {
-		name: strip_annotation(hidden.names[data[0]]), x: parent.x + data[1], w: data[2], d: parent.d + 1,
-		b: data.length > 5 ? data[5] : null, el: null, rect: null, text: null, fill: hidden.fills[data[3]],
-		kids: [], parent: parent, hit: false, embedded: true
-	};
-	parent.kids.push(n);
-	for (var i = 0; i < data[4].length; i++) attach(n, data[4][i], hidden);
 }
 
 // -- text --------------------------------------------------------------------
