@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Re-record the BCC captures in tests/golden/bcc/ (needs root, bcc tools and
 # BCC_KERNEL_SOURCE pointing at Debian's 6.1 headers unpacked into one tree).
-# The workload is tests/golden/bpftrace/src/spin.c.
+# The workload is tests/golden/bpftrace/src/spin.c.  The header tree, e.g.:
+#   apt-get download linux-headers-6.1.0-50-common linux-headers-6.1.0-50-amd64
+#   for d in *.deb; do dpkg-deb -x "$d" tree; done; mkdir ksrc
+#   cp -a tree/usr/src/linux-headers-6.1.0-50-common/. ksrc/
+#   cp -a tree/usr/src/linux-headers-6.1.0-50-amd64/{.config,Module.symvers,arch,include} ksrc/
+#   export BCC_KERNEL_SOURCE=$PWD/ksrc
+# Afterwards review each NAME.txt and write NAME.folded with `flamekit collapse --strict`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); out=$(dirname "$here"); tmp=$(mktemp -d)
 gcc -O0 -fno-omit-frame-pointer -g -o "$tmp/spin" "$here/../../bpftrace/src/spin.c"
