@@ -14,7 +14,7 @@
 //                {"key": "Escape"} | {"key": "f", "modifiers": ["Control"]},
 //                {"type": "text"}, {"prompt": "next answer"},
 //                {"wait": 100} | {"waitFor": "js expression"},
-//                {"goto": "url"} ] }
+//                {"goto": "url"}, {"metrics": true} ] }
 // Result: { "ok": bool, "load_ms": n, "results": [value per step],
 //           "console_errors": [...], "page_errors": [...], "dialogs": [...], "error": "..." }
 "use strict";
@@ -86,6 +86,10 @@ async function runStep(page, step, out) {
   if ("waitFor" in step) {
     await page.waitForFunction(step.waitFor, { timeout: out.timeout });
     return true;
+  }
+  if ("metrics" in step) {
+    // main-thread busy time (TaskDuration, LayoutDuration, ... in seconds): robust on a shared host
+    return await page.metrics();
   }
   if ("goto" in step) {
     const t0 = Date.now();
