@@ -151,3 +151,21 @@ def test_symbolize_is_deterministic_across_hash_seeds(prog, tmp_path):
     folded.write_text("\n".join(lines) + "\n")
     outs = {fk("symbolize", "-q", str(folded), env={"PYTHONHASHSEED": seed}).stdout for seed in ("0", "1", "77")}
     assert len(outs) == 1 and b"work_" in outs.pop()
+
+
+def test_symbolize_absolute_addresses_through_maps_and_pid(tmp_path):
+    """``0xADDR`` frames of a live process: through a saved /proc/PID/maps, or --pid itself."""
+    import ctypes
+
+    libc = ctypes.CDLL("libc.so.6")
+    addr = ctypes.cast(libc.getpid, ctypes.c_void_p).value + 1
+    maps = tmp_path / "maps"
+    maps.write_bytes(Path(f"/proc/{os.getpid()}/maps").read_bytes())
+    folded = tmp_path / "in.folded"
+    folded.write_text(f"main;0x{addr:x} 4\n")
+    for args in (("--maps", str(maps)), ("--pid", str(os.getpid()))):
+        r = fk("symbolize", "-q", *args, str(folded))
+        assert r.returncode == 0, r.stderr
+        assert r.stdout in (b"main;getpid 4\n", b"main;__getpid 4\n")
+    r = fk("symbolize", "-q", "--maps", str(maps), "--pid", "1", str(folded))
+    assert r.returncode == 2 and r.stderr == b"flamekit: error: give --pid or --maps, not both\n"

@@ -17,6 +17,8 @@ from . import Frame, Resolution
 from .elf import SymbolTable
 
 BATCH = 4096
+#: the llvm backend answers a batch per process start: fewer, larger batches
+LLVM_BATCH = 1 << 17
 
 
 def parse_address(text: str, source: str = "<stdin>", line: int | None = None) -> int:
@@ -71,7 +73,8 @@ def names_only(addresses: Iterable[int], table: SymbolTable, show: Callable[[str
 
 
 def run(addresses: Iterable[int], resolve: Callable[[int], Resolution],
-        prefetch: Callable[[list[int]], None] | None, lines: bool, inlines: bool) -> Iterator[str]:
+        prefetch: Callable[[list[int]], None] | None, lines: bool, inlines: bool,
+        batch_size: int = BATCH) -> Iterator[str]:
     """Yield output text batch by batch."""
     batch: list[int] = []
 
@@ -84,7 +87,7 @@ def run(addresses: Iterable[int], resolve: Callable[[int], Resolution],
 
     for a in addresses:
         batch.append(a)
-        if len(batch) >= BATCH:
+        if len(batch) >= batch_size:
             yield flush()
     if batch:
         yield flush()
@@ -126,4 +129,4 @@ def stream(addresses: Iterable[int], elf: str | None, kallsyms: str | None, debu
         mod = load_module(elf, [*debug_dirs, *DEFAULT_DEBUG_DIRS])
         return names_only(addresses, mod.symbols, display_name)
     resolve, prefetch = resolver_for(elf, kallsyms, debug_dirs, backend, lines, inlines)
-    return run(addresses, resolve, prefetch, lines, inlines)
+    return run(addresses, resolve, prefetch, lines, inlines, LLVM_BATCH if backend == "llvm" else BATCH)

@@ -19,7 +19,6 @@ IFUNC resolver names agree with it.
 from __future__ import annotations
 
 import struct
-from array import array
 from bisect import bisect_right
 from typing import NamedTuple
 
@@ -52,8 +51,8 @@ class Dwarf:
         except _ERRORS as e:
             raise InputError(elf.path, None, f"cannot read DWARF: {e}") from None
         spans = sorted((lo, hi, i) for i, u in enumerate(self.info.units) for lo, hi in u.ranges)
-        self._los = array("Q", [s[0] for s in spans])
-        self._his = array("Q", [s[1] for s in spans])
+        self._los = [s[0] for s in spans]
+        self._his = [s[1] for s in spans]
         self._idx = [s[2] for s in spans]
         self._lines: dict[int, LineTable | None] = {}
         self._scopes: dict[int, tuple[list[int], list[tuple[int, Scope]]]] = {}

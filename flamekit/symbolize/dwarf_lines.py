@@ -56,7 +56,7 @@ class LineTable:
 
     __slots__ = ("addrs", "files", "lines", "ends", "file_names")
 
-    def __init__(self, addrs: array, files: array, lines: array, ends: bytearray, file_names: list[str]) -> None:
+    def __init__(self, addrs: list[int], files: array, lines: array, ends: bytearray, file_names: list[str]) -> None:
         self.addrs, self.files, self.lines, self.ends, self.file_names = addrs, files, lines, ends, file_names
 
     def lookup(self, addr: int) -> tuple[str | None, int] | None:
@@ -236,11 +236,10 @@ def _run(data: bytes, pos: int, end: int, min_inst: int, line_base: int, line_ra
             for _ in range(std_lengths[op - 1]):
                 _, pos = uleb(data, pos)
     seqs.sort(key=lambda s: s[0])
-    addrs, files, lines, ends = array("Q"), array("l"), array("l"), bytearray()
-    for _, seq in seqs:
-        for a, f, ln, en in seq:
-            addrs.append(a)
-            files.append(f)
-            lines.append(ln)
-            ends.append(en)
+    rows = [r for _, seq in seqs for r in seq]
+    # plain lists: bisect over a list does not box every probed element as array('Q') does
+    addrs = [r[0] for r in rows]
+    files = array("l", [r[1] for r in rows])
+    lines = array("l", [r[2] for r in rows])
+    ends = bytearray(r[3] for r in rows)
     return LineTable(addrs, files, lines, ends, names)
