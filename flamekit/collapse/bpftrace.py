@@ -134,6 +134,7 @@ class _Reader:
         prev: _Map | None = None
         gap = False
         scalars = self._scalars
+        glue_memo = self.glue
         middles = self.middles
         by_raw: dict[bytes, _Map] = {}
         word = WORD_RX.match
@@ -195,9 +196,13 @@ class _Reader:
                         if got[0]:
                             stack = got[0] + stack
                         if last + 1 < k:
-                            stack = scalars(entry[last + 1:k]) + stack
+                            glue = entry[last + 1:k]
+                            fields = glue_memo.get(glue)
+                            stack = (scalars(glue) if fields is None else fields) + stack
                         if first > name_end + 1:
-                            stack = scalars(entry[name_end + 1:first]) + stack
+                            glue = entry[name_end + 1:first]
+                            fields = glue_memo.get(glue)
+                            stack = (scalars(glue) if fields is None else fields) + stack
                 stacks = m.stacks
                 if prev is not m or gap or (value < m.last_value and stack in stacks) or (not keyed and stacks):
                     stacks = m.stacks = {}
