@@ -124,13 +124,13 @@ def open_input(path: str | os.PathLike[str], progress: bool = False) -> tuple[Bi
             size = os.fstat(raw.fileno()).st_size
     stream: BinaryIO = raw
     if progress and sys.stderr.isatty() and (size is None or size >= PROGRESS_MIN_BYTES):
-        stream = io.BufferedReader(ProgressReader(raw, size, name), 1 << 20)  # type: ignore[arg-type]
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream, 1 << 20)  # type: ignore[arg-type]
+        stream = io.BufferedReader(ProgressReader(raw, size, name), 1 << 20)  # type: ignore[arg-type,type-var]
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream, 1 << 20)  # type: ignore[arg-type,type-var]
     try:
         magic = buffered.peek(6)[:6]
         inner = _decompressor(buffered, magic, name)
         if inner is not buffered:
-            inner = io.BufferedReader(inner, 1 << 20)  # type: ignore[arg-type]
+            inner = io.BufferedReader(inner, 1 << 20)  # type: ignore[arg-type,type-var]
         head = inner.peek(HEAD_SIZE)[:HEAD_SIZE]  # type: ignore[attr-defined]
         while len(head) < HEAD_SIZE:
             # peek may return less than asked for: fill from a second look

@@ -60,7 +60,7 @@ class _ScriptOutput(io.RawIOBase):
             b[:n] = self.prefix[:n]
             self.prefix = self.prefix[n:]
             return n
-        n = self.proc.stdout.readinto(b)
+        n = self.proc.stdout.readinto(b)  # type: ignore[attr-defined]
         if n == 0:
             self._check()
         return n

@@ -209,7 +209,7 @@ class PerfFolder:
                 elif pid_mode:
                     comm = b"%s-%s" % (comm, pid)
             key = (comm, cf, lf)
-            fast[key] = fast.get(key, 0) + (1 if by_samples else period)
+            fast[key] = fast.get(key, 0) + (1 if by_samples else period)  # type: ignore[operator]
             samples += 1
         self.samples += samples
         if printed_any:
@@ -238,7 +238,7 @@ class PerfFolder:
                         return _COMPLEX
                     raw[lines[i]] = found[i] = names
         found.reverse()
-        frames = memo[block] = tuple(chain.from_iterable(found))
+        frames = memo[block] = tuple(chain.from_iterable(found))  # type: ignore[arg-type]
         return frames
 
     def _leaf(self, line: bytes, is_java: bool) -> Any:

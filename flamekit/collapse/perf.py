@@ -25,7 +25,7 @@ BLOCK = 2 << 20
 #: plain files at least this large are folded by two processes
 PARALLEL_MIN_BYTES = 24 << 20
 
-_RX_DETECT_FRAME = re.compile(rb"^\s*[0-9a-f]+ .+ \(.*\)\s*$", re.M)
+_RX_DETECT_FRAME = re.compile(rb"^\s*[0-9a-f]+ .+ \(.*\)\s*$|^\s+[0-9a-f]+ \S", re.M)
 _TIME_EVENTS = (b"cpu-clock", b"task-clock")
 
 
