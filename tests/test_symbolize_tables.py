@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+from pathlib import Path
 from bisect import bisect_right
 
 import pytest
@@ -186,3 +187,61 @@ def test_live_process_maps_resolve_a_libc_function():
     r = sym.resolve(None, addr + 2, "absolute")
     assert r.ok, r.reason
     assert r.name in ("getpid", "__getpid") and r.offset == 2
+
+
+class _FakeResolver:
+    """Resolves even addresses to one or two names; odd ones stay unknown."""
+
+    def names(self, module, address, kind):
+        if address % 2:
+            return None
+        return [f"f{address % 7}"] if address % 4 else [f"outer{address % 5}", f"inner{address % 3}"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.lists(st.one_of(st.sampled_from(["main", "run", "[unknown]"]),
+                                          st.integers(0, 64).map(lambda a: f"0x{a:x}"),
+                                          st.integers(0, 64).map(lambda a: f"/lib/x.so+0x{a:x}")),
+                                min_size=1, max_size=6).map(tuple),
+                       st.integers(1, 1000), max_size=20))
+def test_symbolize_profile_conserves_weight_and_only_touches_raw_frames(stacks):
+    from flamekit.profile import Profile
+    from flamekit.symbolize.frames import symbolize_profile
+
+    p = Profile(dict(stacks))
+    out = symbolize_profile(p, _FakeResolver())
+    assert out.total == p.total
+    kept = {"main", "run", "[unknown]"}
+    for stack in out.stacks:
+        for f in stack:
+            assert f in kept or f.startswith(("f", "outer", "inner", "0x", "/lib/x.so+0x"))
+            if f.startswith("0x") or "+0x" in f:
+                assert int(f.rpartition("0x")[2], 16) % 2 == 1  # only unresolvable ones stay raw
+
+
+def test_deleted_mapped_file_is_read_through_map_files(tmp_path):
+    """A process whose binary was deleted after it started: /proc/PID/map_files still has it."""
+    import shutil
+    import subprocess
+    import time
+
+    src = Path("/bin/sleep")
+    if not src.exists():
+        pytest.skip("no /bin/sleep")
+    exe = tmp_path / "sleeper"
+    shutil.copy(src, exe)
+    proc = subprocess.Popen([str(exe), "30"])
+    try:
+        time.sleep(0.3)
+        exe.unlink()
+        maps = ProcMaps.for_pid(proc.pid)
+        m = next(m for m in maps.maps if m.deleted and "sleeper" in m.path and "x" in m.perms)
+        alt = maps.file_for(m)
+        if not alt.startswith("/proc/"):
+            pytest.skip("map_files is not readable here (needs CAP_SYS_ADMIN)")
+        sym = Symbolizer(maps=maps)
+        r = sym.resolve(None, m.start, "absolute")
+        assert r.module == alt and (r.ok or r.reason == "no symbol covers this address")
+    finally:
+        proc.kill()
+        proc.wait()

@@ -296,7 +296,7 @@ class Symbolizer:
                     return Resolution(module, address, reason="unmapped address")
                 if not mp.is_file:
                     return Resolution(mp.path or module, address, reason=f"no file behind mapping {mp.path or '(anon)'}")
-                ms = self.module(mp.file_path)
+                ms = self.module(self.maps.file_for(mp))
                 if ms is None:
                     return Resolution(mp.file_path, address, reason="missing file")
                 vaddr = ms.elf.absolute_to_vaddr(address, mp.start, mp.offset)

@@ -38,8 +38,10 @@ class Mapping:
 class ProcMaps:
     """Sorted mappings with ``find(addr)``."""
 
-    def __init__(self, data: bytes, source: str) -> None:
+    def __init__(self, data: bytes, source: str, pid: int | None = None) -> None:
         self.source = source
+        #: set when read live: deleted files are then still readable through map_files
+        self.pid = pid
         maps: list[Mapping] = []
         for lineno, line in enumerate(data.split(b"\n"), 1):
             if not line.strip():
@@ -62,7 +64,19 @@ class ProcMaps:
 
     @classmethod
     def for_pid(cls, pid: int) -> ProcMaps:
-        return cls.load(f"/proc/{pid}/maps")
+        path = f"/proc/{pid}/maps"
+        return cls(read_all(path), path, pid)
+
+    def file_for(self, m: Mapping) -> str:
+        """A readable path for a mapping's file: ``/proc/PID/map_files/...`` when it was deleted
+        or lives in another mount namespace (needs CAP_SYS_ADMIN), else its path."""
+        import os
+
+        if self.pid is not None and (m.deleted or not os.path.exists(m.file_path)):
+            alt = f"/proc/{self.pid}/map_files/{m.start:x}-{m.end:x}"
+            if os.path.exists(alt):
+                return alt
+        return m.file_path
 
     def find(self, addr: int) -> Mapping | None:
         i = bisect_right(self._starts, addr) - 1
