@@ -178,6 +178,12 @@ def test_other_output_is_skipped_not_silently_dropped():
     assert p.total == 2 and skips.total == 1
 
 
+def test_bundled_tools_banners_are_chatter():
+    data = (b"Attaching 2 probes...\nSampling at 99 Hertz of all threads by user + kernel stack... "
+            b"Hit Ctrl-C to end.\n^C\n@[\n    f+1\n, spin]: 2\n")
+    assert fold(collapse(data, strict=True)) == "spin;f 2\n"
+
+
 def test_empty_output_is_an_empty_profile():
     assert collapse(b"Attaching 1 probe...\n\n\n").stacks == {}
 

@@ -42,7 +42,8 @@ WORD_RX = re.compile(rb"\w*")
 OFFSET_RX = re.compile(rb"\+\d+$")
 #: perf mode: ``ADDR sym+OFF (module)`` (kernel frames have no module)
 PERF_FRAME_RX = re.compile(rb"^[0-9a-f]{6,16} (.+?)(?: \((?:/|\[)[^()]*\))?$")
-NOISE = (b"Attaching ", b"Detaching", b"^C", b"Lost ", b"WARNING:", b"ERROR:")
+#: chatter of bpftrace and of its bundled tools (profile.bt, offcputime.bt: "Sampling at ...", "Tracing ...")
+NOISE = (b"Attaching ", b"Detaching", b"^C", b"Lost ", b"WARNING:", b"ERROR:", b"Tracing ", b"Sampling ")
 
 
 @dataclass
