@@ -79,7 +79,5 @@ def test_svg_is_byte_identical_across_runs(pair, tmp_path):
     assert render(tmp_path, *pair, "-s") == render(tmp_path, *pair, "-s")
 
 
-@pytest.mark.xfail(strict=False, reason="known bug: flamegraph.render labels the columns as given; --negate hands it AFTER as "
-                   "'before', so the tooltip reads 'before 60, after 20' (the delta sign is right)")
 def test_negated_tooltip_keeps_the_users_before_and_after(pair, tmp_path):
     assert "before 20, after 60, delta +40" in frames(render(tmp_path, *pair, "--negate"))["fb"][0]
