@@ -122,3 +122,10 @@ def test_hostile_names_in_a_diff_never_execute(browser: Any, tmp_path: Path) -> 
     assert run.results[0] == "undefined" and run.results[-1] == "undefined"
     assert run.dialogs == []
     assert {name(f) for f in run.results[3]} >= set(clean)
+
+
+def test_negated_details_line_keeps_the_users_before_and_after(browser: Any, tmp_path: Path) -> None:
+    svg = diff_svg(tmp_path, BEFORE, AFTER, "--negate")
+    run = browser.run(svg, [{"eval": HOVER.format(name="hash_records")}]).check()
+    assert run.results[0].startswith("Function: hash_records (566 samples, ")
+    assert "before 566, after 1,701, delta +1,135" in run.results[0]
