@@ -61,8 +61,6 @@ FAMILIES = {
 
 #: known misses in modules owned by others (reported, not fixed here); non-strict xfail
 MISSED = {
-    "formats/perf/p06_fp_no_dso.txt": "perf.detect: frames without a (dso) column",
-    "formats/perf/p08b_dwarf_srcline.txt": "perf.detect: srcline lines after each frame",
     "formats/perf/p15_tracepoint_trace_field_only.txt": "perf.detect: -F trace only",
     "formats/perf/p24_hide_callgraph.txt": "perf.detect: -G (no callchains)",
     "formats/ftrace/trace-cmd/tc_report_stat.txt": "folded.detect claims trace-cmd stat output",
@@ -168,6 +166,14 @@ def test_detectors_never_raise_on_arbitrary_heads():
     for head in heads:
         for c in collapsers():
             assert c.detect(head) in (True, False, None), c.name
+
+
+def test_bpftrace_tool_with_bcc_banner_is_bpftrace():
+    # bpftrace's bundled profile.bt prints the banner of BCC's profile
+    head = (b"Attaching 2 probes...\nSampling at 99 Hertz of all threads by user + kernel stack... "
+            b"Hit Ctrl-C to end.\n^C\n@[\n    f+1\n, spin]: 2\n")
+    assert [c.name for c in collapsers() if c.detect(head)] == ["bpftrace"]
+    assert [c.name for c in collapsers() if c.detect(head[head.index(b"\n") + 1:])] == ["bpftrace"]
 
 
 def test_cli_verbose_says_which_format_was_detected(tmp_path):

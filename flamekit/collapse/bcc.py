@@ -42,6 +42,7 @@ PROC_RX = re.compile(rb"(?m)^ +-  +\S[^\n]* \(\d+\)\n +\d+\n")
 STACKCOUNT_RX = re.compile(rb"(?m)(?:^  [^ \n][^\n]*\n)+(?:    [^ \n][^\n]*\n)*    \d+\n(?:\n|$)")
 #: offcputime without process lines: frames indented 4, count indented 8
 OFFCPU_RX = re.compile(rb"(?m)(?:^    [^ \n][^\n]*\n)+        \d+\n(?:\n|$)")
+BPFTRACE_RX = re.compile(rb"(?m)^(?:Attaching \d+ probes?\.\.\.$|@\w*(?:\[|: ))")
 #: a multi-line record's count line
 COUNT_LINE_RX = re.compile(rb"(?m)^ +\d+$")
 
@@ -70,8 +71,8 @@ class BccCollapser:
 
     def detect(self, head: bytes) -> bool | None:
         head = head.replace(b"\r\n", b"\n")
-        if head.lstrip().startswith((b"{", b"<")):
-            return False
+        if head.lstrip().startswith((b"{", b"<")) or BPFTRACE_RX.search(head):
+            return False  # bpftrace's profile.bt prints BCC's very banner
         if HEADER_RX.search(head) or PROC_RX.search(head):
             return True
         # stackcount and old offcputime records, without header or process line
