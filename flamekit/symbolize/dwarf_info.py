@@ -115,6 +115,72 @@ def _skip(data: bytes, pos: int, plan: tuple[int, ...]) -> int:
     return pos
 
 
+class LazyAbbrevs:
+    """An abbreviation table parsed only as far as the codes asked for.
+
+    Entries are ``[tag, has_children, [(attr, form, implicit)], skip plan, sibling step]``;
+    the last two are compiled on first use.  Reading a unit's header DIE then
+    costs one entry, not the whole table (2,000 tables in glibc's debug file).
+    """
+
+    __slots__ = ("data", "pos", "table", "done")
+
+    def __init__(self, data: bytes, offset: int) -> None:
+        self.data = data
+        self.pos = offset
+        self.table: dict[int, list[Any]] = {}
+        self.done = False
+
+    def get(self, code: int) -> list[Any] | None:
+        got = self.table.get(code)
+        if got is not None or self.done:
+            return got
+        data = self.data
+        pos = self.pos
+        n = len(data)
+        table = self.table
+        while pos < n:
+            c = data[pos]
+            if c < 0x80:
+                pos += 1
+            else:
+                c, pos = uleb(data, pos)
+            if c == 0:
+                break
+            tag = data[pos]
+            if tag < 0x80:
+                pos += 1
+            else:
+                tag, pos = uleb(data, pos)
+            children = data[pos] == 1
+            pos += 1
+            attrs = []
+            while True:
+                name = data[pos]
+                if name < 0x80:
+                    pos += 1
+                else:
+                    name, pos = uleb(data, pos)
+                form = data[pos]
+                if form < 0x80:
+                    pos += 1
+                else:
+                    form, pos = uleb(data, pos)
+                implicit = 0
+                if form == 0x21:
+                    implicit, pos = sleb(data, pos)
+                if name == 0 and form == 0:
+                    break
+                attrs.append((name, form, implicit))
+            table[c] = [tag, children, attrs, None, -2]
+            if c == code:
+                self.pos = pos
+                return table[c]
+        self.done = True
+        self.pos = pos
+        return None
+
+
 @dataclass
 class Unit:
     """One compile unit's header and base values."""
@@ -125,7 +191,7 @@ class Unit:
     version: int
     address_size: int
     offsize: int
-    abbrevs: dict[int, list[Any]]
+    abbrevs: LazyAbbrevs
     low_pc: int = 0
     name: str | None = None
     comp_dir: str = ""
@@ -163,7 +229,7 @@ class DebugInfo:
         self.rnglists = sections(".debug_rnglists") or b""
         self.e = "<" if little else ">"
         self.little = little
-        self._abbrev_cache: dict[tuple[int, int, int], dict] = {}
+        self._abbrev_cache: dict[tuple[int, int, int], LazyAbbrevs] = {}
         self.units: list[Unit] = []
         self._unit_starts: list[int] = []
         self._read_units()
@@ -208,57 +274,12 @@ class DebugInfo:
             self._unit_starts.append(start)
             pos = end
 
-    def _abbrevs(self, offset: int, a_size: int, o_size: int) -> dict:
-        """Abbreviation table at ``offset``: code -> (tag, has_children, specs, skip plan, sibling step).
-
-        The skip plan merges runs of fixed-size attributes into one byte count
-        (ints) with variable-size forms in between (negative codes), so DIEs
-        nobody asked about are passed over in a few steps.
-        """
+    def _abbrevs(self, offset: int, a_size: int, o_size: int) -> LazyAbbrevs:
         key = (offset, a_size, o_size)
-        got = self._abbrev_cache.get(key)  # type: ignore[call-overload]
-        if got is not None:
-            return got
-        data = self.abbrev
-        table: dict[int, list[Any]] = {}
-        pos = offset
-        n = len(data)
-        while pos < n:
-            code = data[pos]
-            if code < 0x80:
-                pos += 1
-            else:
-                code, pos = uleb(data, pos)
-            if code == 0:
-                break
-            tag = data[pos]
-            if tag < 0x80:
-                pos += 1
-            else:
-                tag, pos = uleb(data, pos)
-            children = data[pos] == 1
-            pos += 1
-            attrs = []
-            while True:
-                name = data[pos]
-                if name < 0x80:
-                    pos += 1
-                else:
-                    name, pos = uleb(data, pos)
-                form = data[pos]
-                if form < 0x80:
-                    pos += 1
-                else:
-                    form, pos = uleb(data, pos)
-                implicit = 0
-                if form == 0x21:
-                    implicit, pos = sleb(data, pos)
-                if name == 0 and form == 0:
-                    break
-                attrs.append((name, form, implicit))
-            table[code] = [tag, children, attrs, None, -2]  # skip plan and sibling step: compiled on use
-        self._abbrev_cache[key] = table  # type: ignore[index]
-        return table
+        got = self._abbrev_cache.get(key)
+        if got is None:
+            got = self._abbrev_cache[key] = LazyAbbrevs(self.abbrev, offset)
+        return got
 
     def unit_at(self, die_offset: int) -> Unit | None:
         i = bisect_right(self._unit_starts, die_offset) - 1
