@@ -204,9 +204,9 @@ class _Rebuilder:
                 if r is None:
                     r = classify(line)
                 kind, cpu, pid, comm, depth, name, dur = r
-                if kind == IGNORE:
-                    continue
-                if kind >= BANNER:
+                if kind > EXIT:
+                    if kind == IGNORE:
+                        continue
                     if kind == BAD:
                         if first_bad is None:
                             first_bad = (lineno0 + i, name)
@@ -269,7 +269,6 @@ class _Rebuilder:
                     if st is None:
                         st = stacks[key] = []
                     last_key = key
-                recognized += 1
                 n = len(st)
                 if kind == ENTRY:
                     if n > depth:
@@ -340,7 +339,7 @@ class _Rebuilder:
                     else:
                         acc[nid] += w
 
-        if recognized == 0 and first_bad is not None:
+        if not recognized and len(node_name) == 1 and first_bad is not None:
             raise InputError(source, first_bad[0], f"no function_graph records found ({first_bad[1]})")
         for st in stacks.values():
             counters["unclosed"] += len(st)
