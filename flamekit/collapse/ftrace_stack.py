@@ -198,7 +198,9 @@ class _StackReader:
                     # a function-tracer record (func_stack_trace): its stack leaves the function out
                     call = calls.get(rest, NOT_A_CALL)
                     if call is NOT_A_CALL and rest not in calls:
-                        call = calls[rest] = function_call(rest) if len(calls) < 1 << 16 else None
+                        call = function_call(rest)
+                        if len(calls) < 1 << 16:
+                            calls[rest] = call
                     if call:
                         self.traced[task[2]] = (task[:2], call[-1])
                     else:
