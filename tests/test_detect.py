@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flamekit.cli import main
-from flamekit.collapse import collapsers, detect, names
+from flamekit.collapse import collapsers, detect, get, names
 from flamekit.errors import InputError
 from flamekit.io import open_input
 
@@ -199,3 +201,16 @@ def test_head_of_stdin_style_stream_is_enough():
     data = b"Tracing 1 functions for \"t:sched:sched_switch\"... Hit Ctrl-C to end.\n" + b"\n" * 10
     assert detect(data).name == "bcc"
     assert detect(io.BytesIO(b"@x: 5\n").read()).name == "bpftrace"
+
+
+FOLDED_FRAME = st.from_regex(r"[A-Za-z_\[][\w:<>(), .\[\]`+-]{0,20}", fullmatch=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.lists(FOLDED_FRAME, min_size=1, max_size=6), st.integers(1, 10**6)),
+                min_size=1, max_size=30))
+def test_folded_text_is_never_claimed_by_the_tracer_formats(lines):
+    head = "".join(f"{';'.join(frames)} {n}\n" for frames, n in lines).encode()
+    for name in ("bcc", "bpftrace", "dtrace"):
+        assert get(name).detect(head) is not True, name
+    assert detect(head).name == "folded"
