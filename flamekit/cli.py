@@ -174,7 +174,7 @@ def collapse(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, verbo
         if isinstance(result, DiffProfile):
             out.write(folded.dumps_diff(result))
         else:
-            out.write(folded.dumps(result))
+            folded.write(result, out)
 
 
 @main.command(name="merge")

@@ -10,6 +10,7 @@ as ``Worker 3`` is not mistaken for a count.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import BinaryIO
 
 from .diff import DiffProfile
@@ -144,15 +145,23 @@ def encode_stack(stack: Stack) -> bytes:
     return ";".join(map(sanitize, stack)).encode(ENC, ERR)
 
 
+def _sorted_rows(profile: Profile) -> list[tuple[bytes, int]]:
+    """(encoded stack, weight) pairs in the byte order of the stacks (as FlameGraph sorts)."""
+    rows = [(encode_stack(s), w) for s, w in profile.stacks.items()]
+    rows.sort(key=itemgetter(0))
+    return rows
+
+
 def dumps(profile: Profile) -> bytes:
     """Folded text of ``profile``, lines in byte order (as FlameGraph sorts)."""
-    lines = [encode_stack(s) + b" " + str(w).encode() for s, w in profile.stacks.items()]
-    lines.sort(key=lambda line: line[: line.rindex(b" ")])
-    return b"".join(line + b"\n" for line in lines)
+    return b"".join([b"%s %d\n" % row for row in _sorted_rows(profile)])
 
 
 def write(profile: Profile, out: BinaryIO) -> None:
-    out.write(dumps(profile))
+    """Write the folded text of ``profile`` in pieces (never the whole text in memory at once)."""
+    rows = _sorted_rows(profile)
+    for i in range(0, len(rows), 4096):
+        out.write(b"".join([b"%s %d\n" % row for row in rows[i:i + 4096]]))
 
 
 def dumps_diff(diff: DiffProfile) -> bytes:

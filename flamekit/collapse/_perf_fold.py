@@ -23,8 +23,8 @@ ENC, ERR = "utf-8", "surrogateescape"
 _WS_OR_HASH = frozenset(b" \t\n\r\x0b\x0c#")
 _COMPLEX: Any = object()  # memo value: these lines need the line-by-line state machine
 #: entries per memo table before it is emptied (keeps memory bounded on any input)
-CACHE_LIMIT = 20_000
-LINE_CACHE_LIMIT = 70_000
+CACHE_LIMIT = 12_000
+LINE_CACHE_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
