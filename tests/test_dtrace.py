@@ -66,6 +66,13 @@ def test_empty_frame_becomes_dash():
     assert fold(collapse(data)) == "a`main;- 1\n"
 
 
+def test_dtrace_messages_before_the_header():
+    # dtrace ... 2>&1 puts its "matched N probes" line first
+    data = b"dtrace: description 'profile-997 ' matched 2 probes\n" + HEADER + b"\n              a`f+0x1\n    5\n"
+    assert fold(collapse(data)) == "a`f 5\n"
+    assert COLLAPSER.detect(data) is True
+
+
 def test_headerless_output_keeps_its_first_record():
     # dtrace -q prints no header; stackcollapse.pl would drop three lines here
     data = b"              a`f+0x1\n              a`main+0x3\n    5\n"

@@ -41,8 +41,10 @@ class DtraceCollapser:
     description: ClassVar[str] = "DTrace aggregations keyed by stack()/ustack() (stackcollapse.pl)"
 
     def detect(self, head: bytes) -> bool | None:
-        head = head.replace(b"\r\n", b"\n")
-        first = head.lstrip(b"\n").split(b"\n", 1)[0]
+        head = head.replace(b"\r\n", b"\n").lstrip(b"\n")
+        if head.startswith(b"dtrace: description "):
+            return True
+        first = head.split(b"\n", 1)[0]
         if HEADER_RX.match(first):
             return True
         # headerless (dtrace -q): a backtick frame right above an indented count
@@ -86,11 +88,19 @@ class DtraceCollapser:
 
 
 def _drop_header(piece: bytes) -> tuple[bytes, int]:
-    """Drop DTrace's 3 header lines (``CPU ID FUNCTION:NAME``, the probe, a blank), as stackcollapse.pl."""
+    """Drop DTrace's 3 header lines (``CPU ID FUNCTION:NAME``, the probe, a blank), as stackcollapse.pl.
+
+    ``dtrace: description ... matched N probes`` lines before it (stderr
+    captured with ``2>&1``) go too.
+    """
+    dropped = 0
+    while piece.startswith(b"dtrace: "):
+        _, _, piece = piece.partition(b"\n")
+        dropped += 1
     lines = piece.split(b"\n", 3)
     if not HEADER_RX.match(lines[0]):
-        return piece, 0
-    return (lines[3] if len(lines) > 3 else b""), 3
+        return piece, dropped
+    return (lines[3] if len(lines) > 3 else b""), dropped + 3
 
 
 def _segments(block: bytes, frames: dict[bytes, str], offsets: bool) -> Segments:
