@@ -315,7 +315,7 @@ def _title(o: FlameGraphOptions) -> str:
 
 def _css(o: FlameGraphOptions) -> str:
     font = o.fonttype.replace(";", " ").replace("}", " ").replace("<", " ").replace(">", " ").replace("&", " ")
-    rules = [f"text {{ font-family:{font}; font-size:{o.fontsize:g}px; }}"]
+    rules = [f"text {{ font-family:{font}, sans-serif; font-size:{o.fontsize:g}px; }}"]
     if o.uicolor:
         rules.append(f".ui {{ fill:{_colour(o.uicolor, '--uicolor')}; }}")
     if o.stroke_color and o.stroke_color != "none":
