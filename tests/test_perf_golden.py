@@ -66,3 +66,17 @@ def test_example_capture_collapses() -> None:
     p = load(str(ROOT / "examples" / "perf-cdeep.perf.txt"))
     assert p.total == 250 * 1001001
     assert all(s[0] == "cdeep" for s in p.stacks)
+
+
+def test_output_bytes_do_not_depend_on_the_hash_seed() -> None:
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        r = subprocess.run([sys.executable, "-m", "flamekit", "collapse", "-q", "--jobs", "2", "--all",
+                            str(PERF / "systemwide.perf.txt")], capture_output=True, env=env, check=True)
+        outs.append(r.stdout)
+    assert outs[0] == outs[1] == (PERF / "systemwide.all.folded").read_bytes()
