@@ -64,6 +64,8 @@ def main() -> None:
     out = os.path.join(tempfile.mkdtemp(), "out.dot")
     fk = [sys.executable, "-m", "flamekit", "callgraph", "-q"]
     cases = [("gprof, 10,000 functions", GPROF, "prof"), ("perf script", PERF, "perf")]
+    startup = best([sys.executable, "-m", "flamekit", "--version"], args.repeat)
+    print(f"flamekit start-up alone (imports every collapser): {startup:.2f} CPU-s, included below")
     print(f"{'input':28} {'MB':>6} {'flamekit CPU-s':>15} {'MB/s':>7} {'gprof2dot CPU-s':>16} {'speed-up':>9}")
     for label, path, g2d_fmt in cases:
         mb = os.path.getsize(path) / 1e6
