@@ -23,11 +23,9 @@ from .base import CollapseOptions
 
 HEADER_RX = re.compile(rb"^\s*CPU\s+ID\s+FUNCTION:NAME\s*$")
 COUNT_RX = re.compile(rb"\s*(\d+)")
-COUNT_LINE_RX = re.compile(rb"(?m)^\s*\d+$")
+COUNT_LINE_RX = re.compile(rb"(?m)^[ \t\f\v]*\d+$")
 OFFSET_RX = re.compile(rb"\+[^+]*$")
 CXX_ARGS_RX = re.compile(rb"(::.*)[(<].*")
-#: a frame as DTrace prints it: deep indent, ``module`function`` (or a raw address)
-FRAME_RX = re.compile(rb"(?m)^ {8,}[\w.$-]+`\S[^\n]*\n")
 RECORD_END_RX = re.compile(rb"(?m)^ {8,}[^\s`]*`[^\n]*\n {8,}\d+\n")
 
 Segments = tuple[tuple[Stack, "int | None"], ...]
@@ -68,9 +66,18 @@ class DtraceCollapser:
                 piece, dropped = _drop_header(piece)
                 line += dropped
             for block in piece.split(b"\n\n"):
-                segs = memo.get(block)
-                if segs is None:
-                    segs = memo[block] = _segments(block, frames, offsets)
+                # the common block is one record: frames, then its count line; memoize on the
+                # frames alone (the same stack comes back with other counts)
+                body, _, last = block.rpartition(b"\n")
+                count_b = last.strip()
+                got = memo.get(body) if count_b.isdigit() else None
+                if got is None and count_b.isdigit() and COUNT_RX.fullmatch(last) \
+                        and not COUNT_LINE_RX.search(body):
+                    got = memo[body] = _segments(body, frames, offsets)
+                if got is not None:
+                    segs: Segments = ((got[0][0] if got else (), int(count_b)),)
+                else:  # a block holding several records, or none ended here
+                    segs = _segments(block, frames, offsets)
                 for frames_part, count in segs:
                     if frames_part:
                         if not pending:
