@@ -361,3 +361,16 @@ def test_a_real_gprof_report_is_drawn_with_an_approximate_subtitle() -> None:
     root = parse(out)
     assert root.findtext(f"{SVG}text[@id='subtitle']") == "Approximate: gprof arcs"
     assert "samples" not in root.find(f"{SVG}g[@id='frames']")[0].findtext(f"{SVG}title")
+
+
+def test_inferno_colour_options() -> None:
+    p = Profile({("m", "wide"): 75, ("m", "narrow"): 25})
+    svg = fg.render(p, fg.FlameGraphOptions(colordiffusion=True, stroke_color="#123456", uicolor="rgb(1,2,3)",
+                                            search_color="#00ff00")).decode()
+    fills = dict(re.findall(r"<title>(\w+) \([^<]*</title><rect [^>]*fill=\"([^\"]+)\"", svg))
+    # wider frames are redder: full width is rgb(255,0,0); a quarter keeps half its green
+    assert fills["m"] == "rgb(255,0,0)"
+    assert fills["narrow"] == f"rgb(255,{int(230 * 0.5)},{int(180 * 0.25)})"
+    assert "#frames rect { stroke:#123456; stroke-width:0.5; }" in svg
+    assert ".ui { fill:rgb(1,2,3); }" in svg
+    assert '"searchcolor":"#00ff00"' in svg
