@@ -234,3 +234,27 @@ def test_several_gprof_inputs_merge_through_the_approximate_stacks() -> None:
 def test_strip_handles_names_of_20000_characters() -> None:
     name = "ns::f" * 4000 + "<std::pair<int, long> >(int, std::vector<int> const&) const"
     assert strip_name(name) == "ns::f" * 4000
+
+
+def test_deep_recursion_through_the_cli(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """gprof2dot dies with RecursionError near 500 frames; 1,000 frames of mutual recursion are fine."""
+    f = tmp_path / "deep.folded"
+    f.write_bytes(b"main;" + b";".join([b"ping", b"pong"] * 500) + b" 7\nmain;other 3\n")
+    # --format: detection sees only the first 4 KB (flamekit.io), less than this first line
+    code, out, _ = run_cli("callgraph", "--format", "folded", str(f), "-n", "0", "-e", "0")
+    assert code == 0
+    text = out.decode()
+    assert 'label="ping\\n70.00%\\n(0.00%)"' in text and 'label="pong\\n70.00%\\n(70.00%)"' in text
+
+
+def test_utf16_gprof_on_stdin() -> None:
+    data = (G / "calls_b.txt").read_text().replace("\n", "\r\n").encode("utf-16")
+    r = CliRunner().invoke(main, ["callgraph", "-"], input=data)
+    assert r.exit_code == 0
+    assert r.stdout_bytes == (G / "calls_b.dot").read_bytes()
+
+
+def test_skew_must_be_positive() -> None:
+    r = subprocess.run([sys.executable, "-m", "flamekit", "callgraph", "--skew", "0", str(G / "calls_b.txt")],
+                       capture_output=True)
+    assert r.returncode == 2 and b"--skew must be greater than 0" in r.stderr
