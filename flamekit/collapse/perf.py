@@ -10,8 +10,11 @@ fixes: bracket_aware_args, exited_as, keep_last_sample.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import re
+from collections.abc import Iterator
 from typing import Any, BinaryIO, ClassVar
 
 from ..errors import InputError, UsageError
@@ -92,6 +95,24 @@ def blocks(stream: BinaryIO, limit: int | None = None) -> Any:
 def fold_stream(stream: BinaryIO, settings: PerfSettings, options: CollapseOptions,
                 limit: int | None = None, first_line: int = 1, final: bool = True) -> PerfFolder:
     """Fold a whole stream (or its first ``limit`` bytes) into a PerfFolder."""
+    with _no_cycle_collector():
+        return _fold_stream(stream, settings, options, limit, first_line, final)
+
+
+@contextlib.contextmanager
+def _no_cycle_collector() -> Iterator[None]:
+    """Pause the cycle collector: folding builds only acyclic tuples, and its passes cost ~7% CPU."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _fold_stream(stream: BinaryIO, settings: PerfSettings, options: CollapseOptions,
+                 limit: int | None, first_line: int, final: bool) -> PerfFolder:
     folder = PerfFolder(settings, options.source, options.skips, options.resolver)
     if settings.naming.srcline:
         # -F +srcline lines may belong to the next record: go line by line, as Perl does
