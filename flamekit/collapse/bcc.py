@@ -57,6 +57,11 @@ NOISE = (b"^C", b"Detaching...", b"[...]", b"[...truncated...]", b"WARNING:", b"
 TIME_RX = re.compile(rb"^\d\d:\d\d:\d\d$")
 
 
+def _lead(text: bytes) -> int:
+    """How many blank lines ``text`` starts with."""
+    return len(text) - len(text.lstrip(b"\n"))
+
+
 def _inner_count(body: bytes, indent: int) -> bool:
     """Whether ``body`` holds a count line indented like the record's own (no blank line between records)."""
     return re.search(rb"(?m)^ {%d}\d+$" % indent, body) is not None
@@ -112,33 +117,35 @@ class _Reader:
                 break
         stacks: dict[Stack, int] = {}
         records = self.records
-        for piece, line in chunks(stream, b"\n\n"):
+        for piece, base in chunks(stream, b"\n\n"):
+            pos = 0  # offset of the block in piece; its line is counted only when needed
             for block in piece.split(b"\n\n"):
-                if block[:1] == b"\n":
-                    stripped = block.lstrip(b"\n")
-                    line += len(block) - len(stripped)
-                    block = stripped
-                if block:
-                    body, _, last = block.rstrip(b"\n").rpartition(b"\n")
-                    rec = None
-                    if last[:1] == b" " and last.strip().isdigit():
-                        rec = records.get(body)
-                        if rec is None and not _inner_count(body, len(last) - len(last.lstrip(b" "))):
-                            rec = records[body] = self._record(body)
+                at = pos
+                pos += len(block) + 2
+                body, _, last = block.rstrip(b"\n").rpartition(b"\n")
+                if last[:1] == b" " and last.strip().isdigit():
+                    rec = records.get(body)
+                    if rec is None and not _inner_count(body, len(last) - len(last.lstrip(b" "))):
+                        rec = records[body] = self._record(body.lstrip(b"\n"))
                     if rec is not None:
-                        parts = [(body, last, 0)]
-                    else:  # rare: records not parted by blank lines, chatter after a count, prose
-                        parts, rest, rest_at = self._split(block)
-                        self._skip(line + rest_at, self._noise(rest, 0))
-                    for body, last, off in parts:
-                        rec = records.get(body)
-                        if rec is None:
-                            rec = records[body] = self._record(body)
                         stack, bad = rec
                         if bad:
-                            self._skip(line + off, bad)
+                            self._skip(base + piece.count(b"\n", 0, at) + _lead(body), bad)
                         stacks[stack] = stacks.get(stack, 0) + int(last)
-                line += block.count(b"\n") + 2
+                        continue
+                if not block.strip():
+                    continue
+                # rare: records not parted by blank lines, chatter after a count, prose
+                line = base + piece.count(b"\n", 0, at) + _lead(block)
+                parts, rest, rest_at = self._split(block.lstrip(b"\n"))
+                for body, last, off in parts:
+                    rec = records.get(body)
+                    if rec is None:
+                        rec = records[body] = self._record(body)
+                    if rec[1]:
+                        self._skip(line + off, rec[1])
+                    stacks[rec[0]] = stacks.get(rec[0], 0) + int(last)
+                self._skip(line + rest_at, self._noise(rest, 0))
         meta = {"tool": "bcc"}
         return Profile(stacks, unit=unit, event=event, sources=[self.source], meta=meta)
 
@@ -222,10 +229,10 @@ class _Reader:
             if comm[:2] in (b"b'", b'b"'):
                 comm = codecs.escape_decode(comm[2:-1])[0]
             return self._comm(comm, m.group(2))
-        name = self.frames.get(s)
-        if name is None:
-            name = self.frames[s] = self._frame(s)
-        return name
+        frame = self.frames.get(s)
+        if frame is None:
+            frame = self.frames[s] = self._frame(s)
+        return frame
 
     def _comm(self, comm: bytes, pid: bytes) -> str:
         name = decode(comm)
