@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from dataclasses import replace
 from typing import Any, BinaryIO
 
 from ..errors import Skips
@@ -90,7 +91,7 @@ class _CountingReader:
 
 def _child(path: str, start: int, settings: PerfSettings, source: str, event: bytes | None, conn: Any,
            counter: Any) -> None:
-    from .perf import fold_stream, summary
+    from .perf import summary
 
     try:
         skips = Skips(strict=False)
@@ -98,7 +99,7 @@ def _child(path: str, start: int, settings: PerfSettings, source: str, event: by
         with open(path, "rb") as f:
             f.seek(start)
             reader = _CountingReader(f, counter)
-            folder = fold_stream_with_event(reader, settings, opts, event, None, True, fold_stream)  # type: ignore[arg-type]
+            folder = fold_stream_with_event(reader, settings, opts, event, None, True)  # type: ignore[arg-type]
         conn.send(("ok", folder.stacks(), summary(folder), _skip_list(skips, source),
                    (folder.filtered, folder.filtered_first, folder.other_event)))
     except BaseException as e:  # report, never hang the parent
@@ -109,15 +110,15 @@ def _child(path: str, start: int, settings: PerfSettings, source: str, event: by
 
 
 def fold_stream_with_event(stream: BinaryIO, settings: PerfSettings, options: CollapseOptions,
-                           event: bytes | None, limit: int | None, final: bool, fold: Any) -> PerfFolder:
+                           event: bytes | None, limit: int | None, final: bool) -> PerfFolder:
     """fold_stream, with the event filter fixed in advance (still counted as defaulted)."""
-    if event is not None and settings.event_filter is None:
-        from dataclasses import replace
+    from .perf import fold_stream
 
-        folder: PerfFolder = fold(stream, replace(settings, event_filter=event), options, limit, 1, final)
+    if event is not None and settings.event_filter is None:
+        folder = fold_stream(stream, replace(settings, event_filter=event), options, limit, 1, final)
         folder.event_defaulted = True
         return folder
-    return fold(stream, settings, options, limit, 1, final)  # type: ignore[no-any-return]
+    return fold_stream(stream, settings, options, limit, 1, final)
 
 
 def _progress_reader(stream: BinaryIO) -> Any:
@@ -138,7 +139,7 @@ def _skip_list(skips: Skips, source: str) -> list[tuple[int, int | None, str]]:
 def fold_parallel(stream: BinaryIO, options: CollapseOptions, settings: PerfSettings, path: str,
                   split: int) -> tuple[dict[tuple[str, ...], int], dict[str, Any]]:
     """Fold ``stream`` (the file at ``path``) as two halves; stacks and summary as fold_stream gives."""
-    from .perf import fold_stream, summary
+    from .perf import summary
 
     event = settings.event_filter or _first_event(path, split)
     ctx = multiprocessing.get_context("fork")
@@ -149,7 +150,7 @@ def fold_parallel(stream: BinaryIO, options: CollapseOptions, settings: PerfSett
     proc.start()
     sender.close()
     try:
-        folder = fold_stream_with_event(stream, settings, options, event, split, False, fold_stream)
+        folder = fold_stream_with_event(stream, settings, options, event, split, False)
         lines_before = folder.lines_seen
         bar = _progress_reader(stream)
         while not receiver.poll(0.2):
