@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from ..errors import InputError, UsageError
 from .demangle import demangle, display_name
@@ -37,8 +37,7 @@ KINDS = ("absolute", "offset", "vaddr", "perf")
 _PERF_MAP = re.compile(r"(?:^|/)perf-(\d+)\.map$")
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     """What an address is: a symbol (+offset, frames) or unknown with a reason.
 
     ``frames`` hold the inline chain innermost first when inlines were asked
