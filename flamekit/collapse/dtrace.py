@@ -58,14 +58,17 @@ class DtraceCollapser:
         frames: dict[bytes, str] = {}
         stacks: dict[Stack, int] = {}
         pending: list[Stack] = []  # blocks of a record not yet ended by its count
-        pending_line = 0
+        pending_at: tuple[int, bytes, int] = (0, b"", 0)  # where it began: (line, piece, offset)
         first_piece = True
-        for piece, line in chunks(stream, b"\n\n"):
+        for piece, base in chunks(stream, b"\n\n"):
             if first_piece:
                 first_piece = False
                 piece, dropped = _drop_header(piece)
-                line += dropped
+                base += dropped
+            pos = 0  # offset of the block in piece; lines are counted only when needed
             for block in piece.split(b"\n\n"):
+                at = pos
+                pos += len(block) + 2
                 # the common block is one record: frames, then its count line; memoize on the
                 # frames alone (the same stack comes back with other counts)
                 body, _, last = block.rpartition(b"\n")
@@ -74,23 +77,27 @@ class DtraceCollapser:
                 if got is None and count_b.isdigit() and COUNT_RX.fullmatch(last) \
                         and not COUNT_LINE_RX.search(body):
                     got = memo[body] = _segments(body, frames, offsets)
-                if got is not None:
-                    segs: Segments = ((got[0][0] if got else (), int(count_b)),)
-                else:  # a block holding several records, or none ended here
-                    segs = _segments(block, frames, offsets)
+                if got is not None and not pending:
+                    stack = got[0][0] if got else ()
+                    if offsets:
+                        stack = _join([stack], offsets)
+                    stacks[stack] = stacks.get(stack, 0) + int(count_b)
+                    continue
+                segs = ((got[0][0] if got else (), int(count_b)),) if got is not None \
+                    else _segments(block, frames, offsets)
                 for frames_part, count in segs:
                     if frames_part:
                         if not pending:
-                            pending_line = line
+                            pending_at = (base, piece, at)
                         pending.append(frames_part)
                     if count is not None:
                         stack = _join(pending, offsets)
                         stacks[stack] = stacks.get(stack, 0) + count
                         pending = []
-                line += block.count(b"\n") + 2
         if pending:
             n = sum(len(p) for p in pending)
-            options.skips.add(options.source, n, pending_line, "stack frames without a count at the end of input")
+            line = pending_at[0] + pending_at[1].count(b"\n", 0, pending_at[2])
+            options.skips.add(options.source, n, line, "stack frames without a count at the end of input")
         return Profile(stacks, unit="count", sources=[options.source], meta={"tool": "dtrace"})
 
 
