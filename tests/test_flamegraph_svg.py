@@ -234,8 +234,9 @@ def test_embedded_data_cannot_close_its_element() -> None:
 
 def test_user_strings_are_escaped() -> None:
     p = Profile({("a",): 1})
-    root = parse(fg.render(p, fg.FlameGraphOptions(title="<b>&", countname="s&<", notes="a -- b")))
-    assert root.findtext(f"{SVG}text[@id='title']") == "<b>&"
+    root = parse(fg.render(p, fg.FlameGraphOptions(title="<b>&\x1b", countname="s&<\x01\udcff", notes="a -- b")))
+    assert root.findtext(f"{SVG}text[@id='title']") == "<b>&\\x1b"
+    assert root.find(f"{SVG}g[@id='frames']")[0].findtext(f"{SVG}title") == "all (1 s&<\\x01\\xff, 100.00%)"
     assert "a - - b" in fg.render(p, fg.FlameGraphOptions(notes="a -- b")).decode()
 
 
@@ -250,13 +251,13 @@ def test_encoding_option_declares_and_encodes() -> None:
 
 def test_nameattr_links_and_titles(tmp_path: Path) -> None:
     attrs = tmp_path / "attrs.txt"
-    attrs.write_text("hot\thref=https://example.com/?a=1&b=2\ttitle=<hot> path\tclass=mark\n")
+    attrs.write_bytes(b"hot\thref=https://example.com/?a=1&b=2\ttitle=<hot> path\xff\tclass=mark\n")
     p = Profile({("main", "hot"): 2})
     svg = fg.render(p, fg.FlameGraphOptions(nameattr=fg.read_nameattr(str(attrs))))
     root = parse(svg)
     g = root.find(f"{SVG}g[@id='frames']")[2]
     assert g.get("class") == "mark"
-    assert g.findtext(f"{SVG}title") == "<hot> path"
+    assert g.findtext(f"{SVG}title") == "<hot> path\\xff"
     assert g.find(f"{SVG}a").get("{http://www.w3.org/1999/xlink}href") == "https://example.com/?a=1&b=2"
 
 

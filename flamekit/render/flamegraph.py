@@ -208,6 +208,7 @@ class _Writer:
                 self.maxdelta = max(self.maxdelta, abs(e.self_delta))
                 stack.extend(e.kids)
         self._rows: dict[int, tuple[str, str, str]] = {}
+        self.esc_countname = safe_text(self.countname)
         self._names: dict[str, tuple[str, str]] = {}
 
     def fill(self, name: str, w: int, self_delta: int) -> str:
@@ -221,9 +222,10 @@ class _Writer:
         return self.palette.fill(name)
 
     def info(self, label: str, w: int, before: int, depth: int) -> str:
+        """The tooltip text, as escaped XML (``label`` comes escaped)."""
         o = self.o
         shown = label if depth else "all"
-        text = f"{shown} ({_count(w * o.factor)} {self.countname}, {_pct(w, self.timemax)}%"
+        text = f"{shown} ({_count(w * o.factor)} {self.esc_countname}, {_pct(w, self.timemax)}%"
         if self.diff:
             # --negate is for columns given as AFTER BEFORE (difffolded.pl after before):
             # the widths are then the user's BEFORE, and the labels follow the user's sense
@@ -268,7 +270,7 @@ class _Writer:
         wpx = f.w * geo.wpt
         y, height, ytext = self._row(geo, f.depth)
         attrs = o.nameattr.get(f.name, {}) if o.nameattr else {}
-        title = escape(attrs["title"]) if "title" in attrs else escape(self.info(label, f.w, f.before, f.depth))
+        title = safe_text(attrs["title"]) if "title" in attrs else self.info(esc_label, f.w, f.before, f.depth)
         fill = self.fill(f.name, f.w, f.self_delta)
         text = self.label(label, wpx)
         text = esc_label if text == label else escape(text)
