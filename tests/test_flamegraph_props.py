@@ -60,3 +60,13 @@ def test_palette_maps_fail_only_with_input_error(tmp_path_factory: object, data:
         assert e.line is not None
         return
     assert all(c.startswith("rgb(") for c in colours.values())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(st.characters(codec=None, exclude_categories=()), max_size=20),
+       st.text(st.characters(codec=None, exclude_categories=()), max_size=20).filter(lambda t: "<" not in t and ">" not in t))
+def test_any_user_strings_keep_the_document_well_formed(text: str, notes: str) -> None:
+    opts = fg.FlameGraphOptions(title=text, subtitle=text, fonttype=text, nametype=text, countname=text, notes=notes)
+    svg = fg.render(Profile({("main", "f"): 2}), opts)
+    root = etree.fromstring(svg, etree.XMLParser(recover=False, resolve_entities=False, no_network=True))
+    assert root.find(f"{SVG}g[@id='frames']")[0].find(f"{SVG}rect").get("{http://github.com/jonhoo/inferno}w") == "2"

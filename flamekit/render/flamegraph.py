@@ -316,7 +316,7 @@ def _title(o: FlameGraphOptions) -> str:
 
 
 def _css(o: FlameGraphOptions) -> str:
-    font = o.fonttype.replace(";", " ").replace("}", " ").replace("<", " ").replace(">", " ").replace("&", " ")
+    font = re.sub(r"[^\w ,.'\"-]", " ", o.fonttype)  # a family list; nothing that could end the CSS or the CDATA
     rules = [f"text {{ font-family:{font}, sans-serif; font-size:{o.fontsize:g}px; }}"]
     if o.uicolor:
         rules.append(f".ui {{ fill:{_colour(o.uicolor, '--uicolor')}; }}")
