@@ -129,3 +129,38 @@ def test_generated_aggregations_fold_back_exactly(records):
     p = collapse(b"".join(out))
     assert p.stacks == expected
     assert p.total == sum(c for _, c in records)
+
+
+def _reference(data: bytes) -> dict[tuple[str, ...], int]:
+    """stackcollapse.pl's loop, line by line (the plain statement of the rules)."""
+    out: dict[tuple[str, ...], int] = {}
+    stack: list[str] = []
+    for line in data.split(b"\n")[3:]:
+        m = re.fullmatch(rb"\s*(\d+)", line)
+        if m:
+            key = tuple(stack)
+            out[key] = out.get(key, 0) + int(m.group(1))
+            stack = []
+            continue
+        if not line.strip():
+            continue
+        f = re.sub(rb"\+[^+]*$", b"", line.lstrip(), count=1)
+        f = re.sub(rb"(::.*)[(<].*", rb"\1", f, count=1)
+        stack.insert(0, f.decode("utf-8", "surrogateescape") if f else "-")
+    return out
+
+
+LINES = st.sampled_from([
+    b"", b"", b"              unix`mutex_enter+0x10", b"              genunix`cv_wait+0x3c",
+    b"              app`ns::f(int, std::vector<int>)+0x4", b"              libc.so.1`__pollsys+0xa",
+    b"              0xfffffe0000001000", b"              +0x1", b"    1", b"               12", b"  7",
+])
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(LINES, max_size=40))
+def test_chunked_reader_agrees_with_the_line_by_line_rules(lines):
+    data = HEADER + b"\n".join(lines) + b"\n"
+    skips = Skips()
+    got = COLLAPSER.collapse(io.BytesIO(data), CollapseOptions(source="t", skips=skips)).stacks
+    assert got == _reference(data)

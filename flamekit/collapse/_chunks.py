@@ -18,7 +18,7 @@ CHUNK = 4 << 20
 
 
 def chunks(
-    stream: BinaryIO, boundary: bytes, size: int = CHUNK, cut: int | None = None
+    stream: BinaryIO, boundary: bytes, size: int | None = None, cut: int | None = None
 ) -> Iterator[tuple[bytes, int]]:
     """Pieces of ``stream`` that end just after a ``boundary`` (the last may not).
 
@@ -28,6 +28,7 @@ def chunks(
     Yields ``(piece, line)`` where ``line`` is the 1-based number of the
     piece's first line in the whole input.  CRLF line ends become LF.
     """
+    size = size or CHUNK  # read at call time, so tests can shrink it to cut records anywhere
     line = 1
     rest = b""
     while True:
