@@ -37,6 +37,9 @@ def bins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
         "pie": build(root / "pie", "prog", c_source(), "gcc", ["-O2", "-g"]),
         "nopie": build(root / "nopie", "prog", c_source(60), "gcc", ["-O0", "-g", "-no-pie"], variants=False),
         "cxx": build(root / "cxx", "cxx", CXX_SOURCE, "g++", ["-O2", "-g"], ext="cpp", variants=False),
+        "dwarf4": build(root / "dwarf4", "cxx", CXX_SOURCE, "g++", ["-O2", "-gdwarf-4"], ext="cpp", variants=False),
+        "shared": build(root / "shared", "lib.so", c_source(30), "gcc", ["-O2", "-g", "-fPIC", "-shared"],
+                        variants=False),
     }
 
 
@@ -107,6 +110,17 @@ def test_cxx_templates_and_lambdas_agree_with_llvm_symbolizer(bins):
     assert "sort_and_sum(std::vector<long, std::allocator<long> >)" in names
     assert any("{lambda(long)#" in n for n in names if n)
     assert "long accumulate_all<long>(std::vector<long, std::allocator<long> > const&)" in names
+
+
+def test_dwarf4_line_tables_and_range_lists_agree_with_llvm_symbolizer(bins):
+    """DWARF 4: .debug_ranges and the version-4 line table header (the others here are DWARF 5)."""
+    assert_agrees(*compare(bins["dwarf4"].full, bins["dwarf4"].full, []))
+
+
+def test_shared_library_agrees_with_llvm_symbolizer(bins):
+    b = bins["shared"]
+    assert ElfFile(str(b.full)).raw_symbols(".dynsym")  # exported functions
+    assert_agrees(*compare(b.full, b.full, []))
 
 
 def test_stripped_binary_with_debug_file_by_build_id(bins):

@@ -24,9 +24,12 @@ LLVM_BATCH = 1 << 17
 def parse_address(text: str, source: str = "<stdin>", line: int | None = None) -> int:
     t = text.strip()
     try:
-        return int(t[2:] if t[:2].lower() == "0x" else t, 16)
+        v = int(t[2:] if t[:2].lower() == "0x" else t, 16)
     except ValueError:
         raise InputError(source, line, f"not a hex address: {t[:40]!r}") from None
+    if v < 0 or t[2:3] in ("-", "+") or t[:1] in ("-", "+"):
+        raise InputError(source, line, f"not a hex address: {t[:40]!r}")
+    return v
 
 
 def _pos(f: Frame) -> str:
@@ -98,9 +101,12 @@ def read_addresses(stream: Iterable[bytes], source: str = "<stdin>") -> Iterator
     for lineno, raw in enumerate(stream, 1):
         for word in raw.split():
             try:
-                yield int(word, 16)
+                v = int(word, 16)
             except ValueError:
-                yield parse_address(word.decode("ascii", "replace"), source, lineno)
+                v = parse_address(word.decode("ascii", "replace"), source, lineno)
+            if v < 0:
+                raise InputError(source, lineno, f"not a hex address: {word.decode('ascii', 'replace')[:40]!r}")
+            yield v
 
 
 def resolver_for(elf: str | None, kallsyms: str | None, debug_dirs: list[str], backend: str, lines: bool,
