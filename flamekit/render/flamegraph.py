@@ -368,6 +368,44 @@ def error_svg(message: str, o: FlameGraphOptions | None = None) -> bytes:
             f'ERROR: {safe_text(message)}</text>\n</svg>\n').encode("utf-8")
 
 
+def _preamble(o: FlameGraphOptions, height: int, title: str, subtitle: str | None, config: dict[str, Any],
+              hidden: dict[str, Any], diff: bool) -> list[str]:
+    """Everything before the frames: declaration, background, style, data, script and UI text."""
+    fs = o.fontsize
+    ypad2 = fs * 2 + 10
+    bg1, bg2 = pal.background(o.bgcolors or pal.default_background(o.colors if not diff else "io"))
+    parts: list[str] = []
+    enc = f' encoding="{escape(o.encoding)}"' if o.encoding else ""
+    parts.append(f'<?xml version="1.0"{enc} standalone="no"?>\n'
+                 '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+                 f'<svg version="1.1" width="{o.width}" height="{height}" onload="init(evt)" '
+                 f'viewBox="0 0 {o.width} {height}" xmlns="http://www.w3.org/2000/svg" '
+                 f'xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:fg="{FG_NS}">\n'
+                 "<!-- Flame graph stack visualization by flamekit; interaction after Brendan Gregg's FlameGraph. -->\n")
+    if o.notes:
+        parts.append(f"<!-- NOTES: {safe_text(o.notes).replace('--', '- -')} -->\n")
+    parts.append(f'<defs>\n<linearGradient id="background" y1="0" y2="1" x1="0" x2="0">\n'
+                 f'<stop stop-color="{bg1}" offset="5%"/>\n<stop stop-color="{bg2}" offset="95%"/>\n'
+                 "</linearGradient>\n</defs>\n")
+    parts.append(f'<style type="text/css"><![CDATA[\n{_css(o)}]]></style>\n')
+    parts.append(f'<script type="application/json" id="fk-config">{embed_json(config)}</script>\n')
+    parts.append(f'<script type="application/json" id="fk-hidden">{embed_json(hidden)}</script>\n')
+    parts.append(f'<script type="text/ecmascript"><![CDATA[\n{asset("flamegraph.js")}]]></script>\n')
+    parts.append(f'<rect id="background-rect" x="0" y="0" width="{o.width}" height="{height}" fill="url(#background)"/>\n')
+    parts.append(f'<text id="title" class="ui" x="{o.width / 2:.2f}" y="{fs * 2:g}" text-anchor="middle" '
+                 f'style="font-size:{fs + 5:g}px">{safe_text(title)}</text>\n')
+    if subtitle:
+        parts.append(f'<text id="subtitle" class="ui" x="{o.width / 2:.2f}" y="{fs * 4:g}" '
+                     f'text-anchor="middle">{safe_text(subtitle)}</text>\n')
+    detail_y = height - ypad2 / 2
+    parts.append(f'<text id="details" class="ui" x="{XPAD:.2f}" y="{detail_y:.0f}"> </text>\n'
+                 f'<text id="unzoom" class="ui hide" x="{XPAD:.2f}" y="{fs * 2:g}">Reset Zoom</text>\n'
+                 f'<text id="search" class="ui" x="{o.width - XPAD - 100:.2f}" y="{fs * 2:g}">Search</text>\n'
+                 f'<text id="ignorecase" class="ui" x="{o.width - XPAD - 16:.2f}" y="{fs * 2:g}">ic</text>\n'
+                 f'<text id="matched" class="ui" x="{o.width - XPAD - 100:.2f}" y="{detail_y:.0f}"> </text>\n')
+    return parts
+
+
 def render(data: Profile | DiffProfile, options: FlameGraphOptions | None = None) -> bytes:
     """An interactive SVG flame graph of a Profile (or a DiffProfile, in red and blue)."""
     o = options or FlameGraphOptions()
@@ -396,24 +434,7 @@ def render(data: Profile | DiffProfile, options: FlameGraphOptions | None = None
     ypad2 = fs * 2 + 10
     height = int((lay.max_depth + 1) * o.height + ypad1 + ypad2)
     geo = _Geometry(o.width, height, o.height, fs, ypad1, ypad2, wpt, o.inverted)
-    bg_spec = o.bgcolors or pal.default_background(o.colors if not diff else "io")
-    bg1, bg2 = pal.background(bg_spec)
-    title = _title(o)
 
-    parts: list[str] = []
-    enc = f' encoding="{escape(o.encoding)}"' if o.encoding else ""
-    parts.append(f'<?xml version="1.0"{enc} standalone="no"?>\n'
-                 '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
-                 f'<svg version="1.1" width="{o.width}" height="{height}" onload="init(evt)" '
-                 f'viewBox="0 0 {o.width} {height}" xmlns="http://www.w3.org/2000/svg" '
-                 f'xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:fg="{FG_NS}">\n'
-                 "<!-- Flame graph stack visualization by flamekit; interaction after Brendan Gregg's FlameGraph. -->\n")
-    if o.notes:
-        parts.append(f"<!-- NOTES: {safe_text(o.notes).replace('--', '- -')} -->\n")
-    parts.append(f'<defs>\n<linearGradient id="background" y1="0" y2="1" x1="0" x2="0">\n'
-                 f'<stop stop-color="{bg1}" offset="5%"/>\n<stop stop-color="{bg2}" offset="95%"/>\n'
-                 "</linearGradient>\n</defs>\n")
-    parts.append(f'<style type="text/css"><![CDATA[\n{_css(o)}]]></style>\n')
     config = {
         "nametype": display(o.nametype), "countname": display(writer.countname), "factor": o.factor,
         "total": timemax, "xpad": XPAD, "width": o.width, "height": height, "frameheight": o.height,
@@ -422,21 +443,7 @@ def render(data: Profile | DiffProfile, options: FlameGraphOptions | None = None
         "searchcolor": search_color, "diff": diff, "negate": o.negate,
         "truncate_right": o.truncate_text_right, "embedded": lay.embedded,
     }
-    parts.append(f'<script type="application/json" id="fk-config">{embed_json(config)}</script>\n')
-    parts.append(f'<script type="application/json" id="fk-hidden">{embed_json(writer.hidden_data())}</script>\n')
-    parts.append(f'<script type="text/ecmascript"><![CDATA[\n{asset("flamegraph.js")}]]></script>\n')
-    parts.append(f'<rect id="background-rect" x="0" y="0" width="{o.width}" height="{height}" fill="url(#background)"/>\n')
-    parts.append(f'<text id="title" class="ui" x="{o.width / 2:.2f}" y="{fs * 2:g}" text-anchor="middle" '
-                 f'style="font-size:{fs + 5:g}px">{safe_text(title)}</text>\n')
-    if subtitle:
-        parts.append(f'<text id="subtitle" class="ui" x="{o.width / 2:.2f}" y="{fs * 4:g}" '
-                     f'text-anchor="middle">{safe_text(subtitle)}</text>\n')
-    detail_y = height - ypad2 / 2
-    parts.append(f'<text id="details" class="ui" x="{XPAD:.2f}" y="{detail_y:.0f}"> </text>\n'
-                 f'<text id="unzoom" class="ui hide" x="{XPAD:.2f}" y="{fs * 2:g}">Reset Zoom</text>\n'
-                 f'<text id="search" class="ui" x="{o.width - XPAD - 100:.2f}" y="{fs * 2:g}">Search</text>\n'
-                 f'<text id="ignorecase" class="ui" x="{o.width - XPAD - 16:.2f}" y="{fs * 2:g}">ic</text>\n'
-                 f'<text id="matched" class="ui" x="{o.width - XPAD - 100:.2f}" y="{detail_y:.0f}"> </text>\n')
+    parts = _preamble(o, height, _title(o), subtitle, config, writer.hidden_data(), diff)
     parts.append('<g id="frames">\n')
     for f in lay.frames:
         writer.frame(f, geo, parts)
