@@ -16,7 +16,7 @@ from ..errors import InputError
 from . import Frame, Resolution
 from .elf import SymbolTable
 
-BATCH = 4096
+BATCH = 16384
 #: the llvm backend answers a batch per process start: fewer, larger batches
 LLVM_BATCH = 1 << 17
 
@@ -84,7 +84,9 @@ def run(addresses: Iterable[int], resolve: Callable[[int], Resolution],
     def flush() -> str:
         if prefetch is not None:
             prefetch(batch)
-        text = "".join(format_resolution(a, resolve(a), lines, inlines) for a in batch)
+        # each distinct address once, in address order: neighbours share tables (memory locality)
+        done = {a: format_resolution(a, resolve(a), lines, inlines) for a in sorted(set(batch))}
+        text = "".join([done[a] for a in batch])
         batch.clear()
         return text
 
