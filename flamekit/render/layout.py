@@ -32,7 +32,7 @@ _ESCAPE = {chr(c): "\x02" + chr(c + 3) for c in range(3)}
 _UNESCAPE = {v: k for k, v in _ESCAPE.items()}
 
 
-@dataclass
+@dataclass(slots=True)
 class Frame:
     """One drawn frame: name, depth (root 0), start and width in weight units."""
 
@@ -44,9 +44,11 @@ class Frame:
     self_delta: int = 0
     #: pruned callees kept for zooming (each an :class:`Embedded`)
     hidden: list[Embedded] = field(default_factory=list)
+    #: position in ``Layout.frames``
+    index: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Embedded:
     """A frame the budget hid, kept as data: offset from its parent, width, callees."""
 
@@ -58,6 +60,8 @@ class Embedded:
     kids: list[Embedded] = field(default_factory=list)
     #: where it hangs: an index into ``Layout.frames`` (>= 0), or -1 - index into ``Layout.hidden``
     parent: int = 0
+    #: position in ``Layout.hidden``
+    index: int = 0
 
 
 @dataclass
@@ -232,7 +236,7 @@ def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, in
     todo: list[tuple[Child, int, int]] = [(root, 0, 0)]
     while todo:
         node, depth, x = todo.pop()
-        frame = Frame(node[0], depth, x, node[2], node[3], node[4])
+        frame = Frame(node[0], depth, x, node[2], node[3], node[4], [], len(frames))
         frames.append(frame)
         if depth > max_depth:
             max_depth = depth
@@ -261,17 +265,14 @@ def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, in
     heapq.heapify(heap)
     embedded = 0
     hidden: list[Embedded] = []
-    hidden_index: dict[int, int] = {}
-    parent_index = {id(f): i for i, f in enumerate(frames)}
     while heap and embedded < max_embedded:
         negw, _, depth, parent, kid, dx = heapq.heappop(heap)
         if isinstance(parent, Frame):
-            e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], parent=parent_index[id(parent)])
+            e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], [], parent.index, len(hidden))
             parent.hidden.append(e)
         else:
-            e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], parent=-1 - hidden_index[id(parent)])
+            e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], [], -1 - parent.index, len(hidden))
             parent.kids.append(e)
-        hidden_index[id(e)] = len(hidden)
         hidden.append(e)
         embedded += 1
         if depth > max_depth:
