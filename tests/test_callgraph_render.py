@@ -258,3 +258,20 @@ def test_skew_must_be_positive() -> None:
     r = subprocess.run([sys.executable, "-m", "flamekit", "callgraph", "--skew", "0", str(G / "calls_b.txt")],
                        capture_output=True)
     assert r.returncode == 2 and b"--skew must be greater than 0" in r.stderr
+
+
+def test_layout_pruning_on_a_large_gprof_graph_with_cycles() -> None:
+    require_tool("dot", "graphviz")
+    import gzip
+
+    from conftest import corpus_path
+
+    from flamekit.collapse._gprof_text import parse
+    from flamekit.errors import Skips
+
+    data = gzip.decompress(corpus_path("gprof", "synth2500_b.txt.gz").read_bytes())
+    g = parse(data, "synth", Skips(strict=True))
+    opts = CallGraphOptions(node_thres=0, edge_thres=0)
+    svg = render(g, "svg", opts, limit=40).decode()
+    assert 0 < svg.count('class="node"') <= 40
+    assert opts.notes

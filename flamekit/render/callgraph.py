@@ -240,15 +240,15 @@ def _reach(start: list[str], adj: dict[str, list[str]], depth: int | None) -> se
     return seen
 
 
-def select(graph: CallGraph, opts: CallGraphOptions, node_thres: float | None = None) -> View:
-    """Apply --hide, thresholds, --root, --leaf and --depth."""
-    weight, selfw, edgew = _fractions(graph)
-    nthres = (opts.node_thres if node_thres is None else node_thres) / 100.0
-    ethres = opts.edge_thres / 100.0
-    hide = [re.compile(h) for h in opts.hide]
-    # a node counts as heavy as the heaviest arc touching it: gprof gives a
-    # cycle's entry member only its own share, the whole cycle's time is on
-    # the arc into it, and the entry must not vanish under the threshold
+def _visible(graph: CallGraph, weight: dict[str, float],
+             edgew: dict[tuple[str, str], float | None]) -> dict[str, float]:
+    """The weight a node is thresholded by.
+
+    A node counts as heavy as the heaviest arc touching it: gprof gives a
+    cycle's entry member only its own share, the whole cycle's time is on
+    the arc into it, and the entry must not vanish under the threshold.  A
+    cycle is drawn whole or not at all.
+    """
     visible = dict(weight)
     for (a, b), w in edgew.items():
         if w is not None:
@@ -256,11 +256,21 @@ def select(graph: CallGraph, opts: CallGraphOptions, node_thres: float | None = 
                 visible[a] = w
             if w > visible[b]:
                 visible[b] = w
-    for cyc in graph.cycles:  # a cycle is drawn whole or not at all
+    for cyc in graph.cycles:
         members = [m for m in cyc.members if m in visible]
         top = max((visible[m] for m in members), default=0.0)
         for m in members:
             visible[m] = top
+    return visible
+
+
+def select(graph: CallGraph, opts: CallGraphOptions, node_thres: float | None = None) -> View:
+    """Apply --hide, thresholds, --root, --leaf and --depth."""
+    weight, selfw, edgew = _fractions(graph)
+    nthres = (opts.node_thres if node_thres is None else node_thres) / 100.0
+    ethres = opts.edge_thres / 100.0
+    hide = [re.compile(h) for h in opts.hide]
+    visible = _visible(graph, weight, edgew)
     keep = {k for k in graph.nodes
             if visible[k] >= nthres and not any(rx.search(k) for rx in hide)}
     edges = []
@@ -406,8 +416,8 @@ def layout_threshold(graph: CallGraph, opts: CallGraphOptions, limit: int = MAX_
     """The smallest node threshold (from the requested one up) that leaves at
     most ``limit`` nodes, so Graphviz finishes in reasonable time."""
     thres = opts.node_thres
-    weight, _, _ = _fractions(graph)
-    ranked = sorted((w for w in weight.values()), reverse=True)
+    weight, _, edgew = _fractions(graph)
+    ranked = sorted(_visible(graph, weight, edgew).values(), reverse=True)
     if sum(1 for w in ranked if w >= thres / 100.0) <= limit:
         return thres
     return max(thres, ranked[limit] * 100.0 + 1e-9)
