@@ -48,7 +48,7 @@ class Segment:
     executable: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class RawSymbol:
     """A symbol-table entry as read, before aliases are narrowed."""
 
