@@ -9,7 +9,7 @@ gprof2dot (PyPI 2025.4.14) is installed into benchmarks/data/venv-gprof2dot
 on first use.  Each command runs in a child process; the CPU time is the
 child's user+sys (the machine is shared, so wall time would mislead).
 
-usage: python3 benchmarks/bench_callgraph.py [--repeat N] [--skip-gprof2dot]
+usage: python3 benchmarks/bench_callgraph.py [--repeat N] [--skip-gprof2dot] [--only gprof|perf]
 """
 
 from __future__ import annotations
@@ -59,15 +59,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-gprof2dot", action="store_true")
+    ap.add_argument("--only", choices=["gprof", "perf"], help="Run one of the two cases.")
     args = ap.parse_args()
     ensure_inputs()
     out = os.path.join(tempfile.mkdtemp(), "out.dot")
     fk = [sys.executable, "-m", "flamekit", "callgraph", "-q"]
-    cases = [("gprof, 10,000 functions", GPROF, "prof"), ("perf script", PERF, "perf")]
+    cases = [("gprof", "gprof, 10,000 functions", GPROF, "prof"), ("perf", "perf script", PERF, "perf")]
     startup = best([sys.executable, "-m", "flamekit", "--version"], args.repeat)
     print(f"flamekit start-up alone (imports every collapser): {startup:.2f} CPU-s, included below")
     print(f"{'input':28} {'MB':>6} {'flamekit CPU-s':>15} {'MB/s':>7} {'gprof2dot CPU-s':>16} {'speed-up':>9}")
-    for label, path, g2d_fmt in cases:
+    for key, label, path, g2d_fmt in cases:
+        if args.only and args.only != key:
+            continue
         mb = os.path.getsize(path) / 1e6
         ours = best(fk + [path, "-o", out], args.repeat)
         theirs = None
