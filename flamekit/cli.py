@@ -105,6 +105,16 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         # pprof input
         click.option("--sample-type", metavar="TYPE", default=None,
                      help="pprof: which sample type is the weight, by name or index (default: the last, as pprof)."),
+        # raw addresses (flamekit.symbolize): frames the input left unresolved
+        click.option("--elf", "sym_elf", multiple=True, metavar="PATH",
+                     help="Resolve raw frames ([unknown], 0xADDR, MODULE+0xOFF) of a module from this ELF file "
+                          "(matched by path, name or build-id); repeatable."),
+        click.option("--kallsyms", "sym_kallsyms", metavar="FILE", help="Resolve raw kernel addresses with this kallsyms."),
+        click.option("--perf-map", "sym_perf_maps", multiple=True, metavar="FILE",
+                     help="Resolve raw JIT addresses with this perf-PID.map; repeatable."),
+        click.option("--proc-maps", "sym_maps", metavar="FILE", help="A saved /proc/PID/maps for raw absolute addresses."),
+        click.option("--debug-dir", "sym_debug_dirs", multiple=True, metavar="DIR",
+                     help="Also look for separate debug files here (like /usr/lib/debug); repeatable."),
     ]
     for d in reversed(decorators):
         fn = d(fn)
@@ -113,7 +123,8 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 PARAM_KEYS = ("pid", "tid", "kernel", "jit", "all_", "addrs", "event_filter", "inline_", "context", "srcline", "weight",
               "sample_type", "per_cpu", "per_task", "map_", "offsets",
-              "bracket_aware_args", "exited_as", "keep_last_sample", "jobs")
+              "bracket_aware_args", "exited_as", "keep_last_sample", "jobs",
+              "sym_elf", "sym_kallsyms", "sym_perf_maps", "sym_maps", "sym_debug_dirs")
 
 
 def _params(kw: dict[str, Any]) -> dict[str, Any]:
@@ -125,15 +136,31 @@ def _params(kw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _resolver(params: dict[str, Any]) -> Any:
+    """A symbolizer when --elf/--kallsyms/--perf-map/--proc-maps/--debug-dir was given (their keys leave params)."""
+    given = {k: params.pop(k) for k in list(params) if k.startswith("sym_")}
+    if not any(given.values()):
+        return None
+    from .symbolize import Symbolizer
+
+    return Symbolizer.from_options(given.get("sym_kallsyms"), given.get("sym_elf") or (), None, given.get("sym_maps"),
+                                   given.get("sym_perf_maps") or (), debug_dirs=given.get("sym_debug_dirs") or ())
+
+
 def load_inputs(
     inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, verbose: bool, params: dict[str, Any]
 ) -> Profile | DiffProfile:
     """Collapse each input and merge them; report skipped lines on stderr."""
     skips = Skips(strict=strict)
     results = []
+    resolver = _resolver(params)
     for path in inputs or ("-",):
-        opts = CollapseOptions(skips=skips, params=dict(params), verbose=verbose)
+        opts = CollapseOptions(skips=skips, params=dict(params), verbose=verbose, resolver=resolver)
         result = load(path, fmt, opts, progress=not quiet)
+        if resolver is not None and isinstance(result, Profile):
+            from .symbolize.frames import symbolize_profile
+
+            result = symbolize_profile(result, resolver)
         if verbose:
             click.echo(f"flamekit: {path}: format {opts.params.get('_format', fmt)}", err=True)
         results.append(result)

@@ -73,6 +73,8 @@ def test_perf_unresolved_frames_become_what_perf_resolves(stripped_capture):
     shutil.copy(cap["stripped"], cap["target"])  # the module on disk is stripped again
     got = flamekit("symbolize", "-q", "--elf", str(cap["full"]), str(cap["raw"]))
     assert got == expected
+    # every command reading inputs takes the same options (here: collapse)
+    assert flamekit("collapse", "-q", "--elf", str(cap["full"]), str(cap["raw"])) == expected
     # the same through the build-id debug file instead of an unstripped copy
     got = flamekit("symbolize", "-q", "--debug-dir", str(cap["debug_dir"]), str(cap["raw"]))
     assert got == expected
