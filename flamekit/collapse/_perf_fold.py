@@ -21,7 +21,8 @@ from ._perf_header import RX_HEAD, Header, is_exited_task, parse_exited, parse_h
 
 ENC, ERR = "utf-8", "surrogateescape"
 _WS_OR_HASH = frozenset(b" \t\n\r\x0b\x0c#")
-_COMPLEX: Any = object()  # memo value: these lines need the line-by-line state machine
+_COMPLEX: Any = object()
+_EMPTY: tuple[str, ...] = ()  # memo value: these lines need the line-by-line state machine
 #: entries per memo table before it is emptied (keeps memory bounded on any input)
 CACHE_LIMIT = 12_000
 LINE_CACHE_LIMIT = 50_000
@@ -52,8 +53,11 @@ class PerfFolder:
         self.source = source
         self.skips = skips
         self.namer = FrameNamer(settings.naming, resolver)
-        # (process name, caller frames, leaf frames) -> weight
-        self.fast: dict[tuple[bytes, tuple[str, ...], tuple[str, ...]], int] = {}
+        # (process name, id of interned caller frames, id of interned leaf frames) -> weight
+        self.fast: dict[tuple[bytes, int, int], int] = {}
+        self.interned: dict[tuple[str, ...], tuple[str, ...]] = {_EMPTY: _EMPTY}
+        self.by_id: dict[int, tuple[str, ...]] = {id(_EMPTY): _EMPTY}
+        self.heads: dict[tuple[bytes, bytes, bytes, bytes], tuple[bytes, int, bool]] = {}
         self.slow: dict[tuple[str, ...], int] = {}  # stacks recorded by the state machine
         # bounded memo tables: raw leaf line or caller lines -> frames; frame line sans address -> names
         self.memo: dict[bytes, Any] = {}
@@ -83,17 +87,24 @@ class PerfFolder:
             return parse_exited(line, self.s.exited_as)
         return parse_header(line)
 
-    def _event_ok(self, event: bytes, lineno: int | None) -> bool:
+    def _event_check(self, event: bytes) -> bool:
+        """Whether samples of ``event`` are kept (the first event seen becomes the filter)."""
         f = self.event_filter
         if f is None:
             self.event_filter = event
             return True
-        if event == f or (not self.event_defaulted and event.startswith(f + b":")):
-            return True
+        return event == f or (not self.event_defaulted and event.startswith(f + b":"))
+
+    def _count_filtered(self, event: bytes, lineno: int | None) -> None:
         self.filtered += 1
         if self.filtered_first is None:
             self.filtered_first = lineno
             self.other_event = event
+
+    def _event_ok(self, event: bytes, lineno: int | None) -> bool:
+        if self._event_check(event):
+            return True
+        self._count_filtered(event, lineno)
         return False
 
     def _pname(self, h: Header) -> bytes:
@@ -115,21 +126,19 @@ class PerfFolder:
         ``first_line`` is the line number of data's first line (for messages).
         A record's frames are memoized on the raw text of its leaf line and,
         separately, of its caller lines: the leaf address changes from sample
-        to sample, the callers much less.  The commonest header shape
-        (``COMM TID [CPU] TIME: PERIOD EVENT:``) is read inline; any other goes
-        through :func:`parse_header`.
+        to sample, the callers much less.  Frame tuples are interned, so a
+        sample is counted under ``(process name, id(callers), id(leaf))``
+        without hashing its stack.  Headers of the commonest shape
+        (``COMM TID [CPU] TIME: PERIOD EVENT:``) are decided once per
+        ``(COMM, TID, PERIOD, EVENT)`` words; any other goes through
+        :func:`parse_header`.
         """
         fast = self.fast
-        parse = parse_header
-        exited = self.s.exited_as is not None
-        tid_mode, pid_mode, by_samples = self.s.tid, self.s.pid, self.s.weight == "samples"
+        heads = self.heads
         memo, java_memo = self.memo, self.java_memo
-        frames_of = self._frames
-        leaf_of = self._leaf
         raw, java_raw = self.raw, self.java_raw
-        want = None if self.event_filter is None else self.event_filter + b":"
-        periods: dict[bytes, int] = {}
-        printed_any = False
+        frames_of, leaf_of = self._frames, self._leaf
+        ws_or_hash = _WS_OR_HASH
         samples = 0
         pos = 0
         for group in data.split(b"\n\n"):
@@ -139,81 +148,74 @@ class PerfFolder:
             nl = group.find(b"\n")
             header = group if nl < 0 else group[:nl]
             toks = header.split()
-            # the commonest header, read inline; same answer as parse_header's shortcut
-            if (len(toks) >= 4 and toks[1].isdigit() and toks[-2].isdigit() and toks[-3][-1:] == b":"
-                    and toks[-1][-1:] == b":" and len(toks[-1]) >= 2 and len(toks[0]) >= 2
-                    and toks[1] != b"0" and toks[-2] != b"0" and header[:1] not in _WS_OR_HASH
-                    and not (exited and header[:3] == b":-1")):
-                comm = toks[0]
-                h = None
-                ptok = toks[-2]
-                period = periods.get(ptok)
-                if period is None:
-                    period = periods[ptok] = int(ptok)
-                printed_any = True
-            else:
-                if header[:1] == b"#":
-                    h = None
-                elif exited and header[:3] == b":-1" and is_exited_task(header):
-                    h = parse_exited(header, self.s.exited_as)  # type: ignore[arg-type]
-                else:
-                    h = parse(header)
-                if h is None:
+            hv = heads.get((toks[0], toks[1], toks[-2], toks[-1])) if len(toks) >= 4 else None
+            if hv is None or toks[-3][-1:] != b":" or header[:1] in ws_or_hash:
+                hv = self._general_header(header, toks)
+                if hv is None:
                     self._slow_group(data, pos, glen - len(group), group, first_line)
                     pos += glen + 2
                     continue
-                comm = h[0]
+            pname, w, java = hv
             if nl < 0:
-                lf: Any = ()
-                cf: Any = ()
+                cf = lf = _EMPTY
             else:
-                m = java_memo if comm[:4] == b"java" else memo
                 nl2 = group.find(b"\n", nl + 1)
                 if nl2 < 0:
                     leaf = group[nl + 1:]
-                    cf = ()
+                    cf = _EMPTY
                 else:
                     leaf = group[nl + 1:nl2]
                     rest = group[nl2 + 1:]
-                    cf = m.get(rest)
+                    cf = (java_memo if java else memo).get(rest)  # type: ignore[assignment]
                     if cf is None:
-                        cf = frames_of(rest, m is java_memo)
-                lf = (java_raw if m is java_memo else raw).get(leaf)
+                        cf = frames_of(rest, java)
+                lf = (java_raw if java else raw).get(leaf)  # type: ignore[assignment]
                 if lf is None:
-                    lf = leaf_of(leaf, m is java_memo)
+                    lf = leaf_of(leaf, java)
                 if lf is _COMPLEX or cf is _COMPLEX:
                     self._slow_group(data, pos, glen - len(group), group, first_line)
                     pos += glen + 2
                     continue
             pos += glen + 2
-            if h is None:
-                last = toks[-1]
-                if last != want:
-                    if not self._event_ok(last[:-1], None):
-                        continue
-                    want = self.event_filter + b":"  # type: ignore[operator]
-                if tid_mode:
-                    comm = b"%s-?/%s" % (comm, toks[1])
-                elif pid_mode:
-                    comm = b"%s-?" % comm
-            else:
-                comm, pid, tid, period, event, printed = h
-                if event is not None and event != self.event_filter and not self._event_ok(event, None):
-                    continue
-                if printed:
-                    printed_any = True
-                if want is None and self.event_filter is not None:
-                    want = self.event_filter + b":"
-                if tid_mode:
-                    comm = b"%s-%s/%s" % (comm, pid, tid)
-                elif pid_mode:
-                    comm = b"%s-%s" % (comm, pid)
-            key = (comm, cf, lf)
-            fast[key] = fast.get(key, 0) + (1 if by_samples else period)  # type: ignore[operator]
+            if w is None:  # a sample of an event that is filtered out (pname holds the event)
+                self._count_filtered(pname, None)
+                continue
+            key = (pname, id(cf), id(lf))
+            fast[key] = fast.get(key, 0) + w
             samples += 1
         self.samples += samples
-        if printed_any:
+
+    def _general_header(self, header: bytes, toks: list[bytes]) -> tuple[Any, Any, bool] | None:
+        """``(process name, weight, java?)`` for a header, or None when it is not one.
+
+        A filtered-out event gives ``(event, None, False)`` (after the caller has
+        counted nothing).  Headers of the commonest shape are remembered in
+        ``self.heads`` by their COMM, TID, PERIOD and EVENT words.
+        """
+        if header[:1] == b"#":
+            return None
+        h: Header | None
+        if self.s.exited_as is not None and header[:3] == b":-1" and is_exited_task(header):
+            h = parse_exited(header, self.s.exited_as)
+        else:
+            h = parse_header(header)
+        if h is None:
+            return None
+        comm, pid, tid, period, event, printed = h
+        if event is not None and event != self.event_filter and not self._event_check(event):
+            return (event, None, False)  # the caller counts it once its frames are known to be plain
+        if printed:
             self.periods = True
+        pname = self._pname(h)
+        hv = (pname, 1 if self.s.weight == "samples" else period, pname[:4] == b"java")
+        # the commonest shape: the Perl regexes' answer depends on these four words only
+        # (plus the TIME word ending in ':' and no leading blank, checked per sample)
+        if (len(toks) >= 4 and toks[1].isdigit() and toks[-2].isdigit() and toks[-1][-1:] == b":"
+                and len(toks[-1]) >= 2 and len(toks[0]) >= 2 and toks[1] != b"0" and toks[-2] != b"0"
+                and toks[0][:1] != b"#" and event == toks[-1][:-1] and header[:1] not in _WS_OR_HASH
+                and toks[-3][-1:] == b":" and not (self.s.exited_as is not None and comm == b":-1")):
+            self.heads[(toks[0], toks[1], toks[-2], toks[-1])] = hv
+        return hv
 
     def _frames(self, block: bytes, is_java: bool) -> Any:
         """Frames (root first) of frame lines (a record's leaf or its callers), memoized on the text.
@@ -236,16 +238,26 @@ class PerfFolder:
                     if names is _COMPLEX:
                         memo[block] = _COMPLEX
                         return _COMPLEX
-                    raw[lines[i]] = found[i] = names
+                    raw[lines[i]] = found[i] = self._intern(names)
         found.reverse()
-        frames = memo[block] = tuple(chain.from_iterable(found))  # type: ignore[arg-type]
+        frames = memo[block] = self._intern(tuple(chain.from_iterable(found)))  # type: ignore[arg-type]
         return frames
+
+    def _intern(self, frames: tuple[str, ...]) -> tuple[str, ...]:
+        """The one tuple object for these frames (so its id names them while counting)."""
+        known = self.interned.get(frames)
+        if known is None:
+            self.interned[frames] = frames
+            self.by_id[id(frames)] = frames
+            return frames
+        return known
 
     def _leaf(self, line: bytes, is_java: bool) -> Any:
         """The frames of a leaf line, memoized on its raw text (or _COMPLEX)."""
         raw = self.java_raw if is_java else self.raw
         names = self._line(line, is_java)
         if names is not _COMPLEX:
+            names = self._intern(names)
             if len(raw) >= LINE_CACHE_LIMIT:
                 raw.clear()
             raw[line] = names
@@ -357,11 +369,12 @@ class PerfFolder:
         """Every stack counted so far, fast and slow paths merged."""
         out = dict(self.slow)
         names: dict[bytes, str] = {}
+        by_id = self.by_id
         for (pname_b, callers, leaf), w in self.fast.items():
             pname = names.get(pname_b)
             if pname is None:
                 pname = names[pname_b] = decode(pname_b).replace(" ", "_")
-            key = (pname, *callers, *leaf)
+            key = (pname, *by_id[callers], *by_id[leaf])
             out[key] = out.get(key, 0) + w
         return out
 
