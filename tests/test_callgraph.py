@@ -113,3 +113,27 @@ def test_graph_of_prefers_an_attached_exact_graph_of_the_same_source() -> None:
     assert graph_of(p) is exact
     merged = p.merge(Profile({("b",): 1}, sources=["y.txt"]))
     assert graph_of(merged) is not exact and set(graph_of(merged).nodes) == {"a", "b"}
+
+
+def test_graph_building_restores_the_garbage_collector() -> None:
+    import gc
+
+    from flamekit.callgraph import no_gc
+
+    assert gc.isenabled()
+    CallGraph.from_profile(Profile({("a", "b"): 1}))
+    assert gc.isenabled()
+    try:
+        with no_gc():
+            assert not gc.isenabled()
+            raise ValueError
+    except ValueError:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with no_gc():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

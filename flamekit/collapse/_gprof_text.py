@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..callgraph import CallGraph, Cycle, Edge
+from ..callgraph import CallGraph, Cycle, Edge, no_gc
 from ..errors import InputError, Skips
 
 ENC = "utf-8"
@@ -438,6 +438,11 @@ class GprofParser:
 
 def parse(data: bytes, source: str = "<input>", skips: Skips | None = None) -> CallGraph:
     """The CallGraph of a whole gprof text output."""
+    with no_gc():
+        return _parse(data, source, skips)
+
+
+def _parse(data: bytes, source: str, skips: Skips | None) -> CallGraph:
     skips = skips if skips is not None else Skips()
     data = normalize(data, source)
     if b"\r" in data:

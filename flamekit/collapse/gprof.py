@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Container
 from typing import BinaryIO, ClassVar
 
-from ..callgraph import CallGraph
+from ..callgraph import CallGraph, no_gc
 from ..errors import InputError
 from ..profile import Profile, Stack
 from .base import CollapseOptions
@@ -164,7 +164,8 @@ class GprofCollapser:
             stacks: dict[Stack, int] = {}
             unit = "calls" if graph.metric == "calls" else "microseconds"
         else:
-            stacks, unit = approximate_profile(graph)
+            with no_gc():
+                stacks, unit = approximate_profile(graph)
         profile = Profile(stacks, unit=unit, event="gprof", sources=[options.source])
         profile.meta["approximate"] = "gprof arcs"
         if graph.metric == "calls":
