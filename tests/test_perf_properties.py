@@ -41,10 +41,11 @@ FRAME = st.builds(
 
 
 @st.composite
-def record(draw: st.DrawFn) -> tuple[bytes, int]:
+def record(draw: st.DrawFn, events: tuple[bytes, ...] = (b"cycles",)) -> tuple[bytes, int]:
     """A sample record and the weight stackcollapse-perf.pl gives it."""
     period = draw(st.integers(1, 10**9))
-    header = b"%s %s [000] 1.5: %d cycles: " % (draw(COMM), draw(IDENT), period)
+    event = draw(st.sampled_from(events))
+    header = b"%s %s [000] 1.5: %d %s: " % (draw(COMM), draw(IDENT), period, event)
     frames = draw(st.lists(FRAME, max_size=6))
     return b"\n".join([header, *frames]) + b"\n\n", period
 
@@ -98,7 +99,7 @@ def reference(data: bytes, s: PerfSettings) -> dict[tuple[str, ...], int]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(record().map(lambda r: r[0]), FRAME.map(lambda f: f + b"\n"),
+@given(st.lists(st.one_of(record((b"cycles", b"cpu-clock:ppp")).map(lambda r: r[0]), FRAME.map(lambda f: f + b"\n"),
                           st.sampled_from([b"\n", b"# c\n", b"\n\n\n", b"weird\n"])), max_size=10),
        st.booleans(), st.booleans())
 def test_fast_path_equals_the_reference_state_machine(parts: list[bytes], tid: bool, aware: bool) -> None:

@@ -57,7 +57,7 @@ class PerfFolder:
         self.fast: dict[tuple[bytes, int, int], int] = {}
         self.interned: dict[tuple[str, ...], tuple[str, ...]] = {_EMPTY: _EMPTY}
         self.by_id: dict[int, tuple[str, ...]] = {id(_EMPTY): _EMPTY}
-        self.heads: dict[tuple[bytes, bytes, bytes, bytes], tuple[bytes, int, bool]] = {}
+        self.heads: dict[tuple[bytes, bytes, bytes], tuple[bytes, bool]] = {}
         self.slow: dict[tuple[str, ...], int] = {}  # stacks recorded by the state machine
         # bounded memo tables: raw leaf line or caller lines -> frames; frame line sans address -> names
         self.memo: dict[bytes, Any] = {}
@@ -135,6 +135,7 @@ class PerfFolder:
         """
         fast = self.fast
         heads = self.heads
+        by_samples = self.s.weight == "samples"
         memo, java_memo = self.memo, self.java_memo
         raw, java_raw = self.raw, self.java_raw
         frames_of, leaf_of = self._frames, self._leaf
@@ -148,14 +149,19 @@ class PerfFolder:
             nl = group.find(b"\n")
             header = group if nl < 0 else group[:nl]
             toks = header.split()
-            hv = heads.get((toks[0], toks[1], toks[-2], toks[-1])) if len(toks) >= 4 else None
-            if hv is None or toks[-3][-1:] != b":" or header[:1] in ws_or_hash:
-                hv = self._general_header(header, toks)
-                if hv is None:
+            hv = heads.get((toks[0], toks[1], toks[-1])) if len(toks) >= 4 else None
+            ptok = toks[-2] if hv is not None else b""
+            if (hv is not None and toks[-3][-1:] == b":" and ptok.isdigit() and ptok != b"0"
+                    and header[:1] not in ws_or_hash):
+                pname, java = hv
+                w = 1 if by_samples else int(ptok)
+            else:
+                hw = self._general_header(header, toks)
+                if hw is None:
                     self._slow_group(data, pos, glen - len(group), group, first_line)
                     pos += glen + 2
                     continue
-            pname, w, java = hv
+                pname, w, java = hw
             if nl < 0:
                 cf = lf = _EMPTY
             else:
@@ -188,9 +194,9 @@ class PerfFolder:
     def _general_header(self, header: bytes, toks: list[bytes]) -> tuple[Any, Any, bool] | None:
         """``(process name, weight, java?)`` for a header, or None when it is not one.
 
-        A filtered-out event gives ``(event, None, False)`` (after the caller has
-        counted nothing).  Headers of the commonest shape are remembered in
-        ``self.heads`` by their COMM, TID, PERIOD and EVENT words.
+        A filtered-out event gives ``(event, None, False)``.  Headers of the
+        commonest shape are remembered in ``self.heads`` by their COMM, TID and
+        EVENT words (the period may change with every sample).
         """
         if header[:1] == b"#":
             return None
@@ -208,13 +214,16 @@ class PerfFolder:
             self.periods = True
         pname = self._pname(h)
         hv = (pname, 1 if self.s.weight == "samples" else period, pname[:4] == b"java")
-        # the commonest shape: the Perl regexes' answer depends on these four words only
-        # (plus the TIME word ending in ':' and no leading blank, checked per sample)
+        # the commonest shape: the Perl regexes' answer depends on COMM, TID and EVENT only,
+        # given a PERIOD of digits (not "0"), a TIME word ending in ':' and no leading
+        # blank, which feed checks per sample
         if (len(toks) >= 4 and toks[1].isdigit() and toks[-2].isdigit() and toks[-1][-1:] == b":"
                 and len(toks[-1]) >= 2 and len(toks[0]) >= 2 and toks[1] != b"0" and toks[-2] != b"0"
                 and toks[0][:1] != b"#" and event == toks[-1][:-1] and header[:1] not in _WS_OR_HASH
                 and toks[-3][-1:] == b":" and not (self.s.exited_as is not None and comm == b":-1")):
-            self.heads[(toks[0], toks[1], toks[-2], toks[-1])] = hv
+            if len(self.heads) >= CACHE_LIMIT:
+                self.heads.clear()
+            self.heads[(toks[0], toks[1], toks[-1])] = (hv[0], hv[2])
         return hv
 
     def _frames(self, block: bytes, is_java: bool) -> Any:
