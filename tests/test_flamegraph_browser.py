@@ -274,3 +274,19 @@ def test_a_deep_hidden_recursion_can_be_explored(browser: Any, tmp_path: Path) -
     assert run.results[0] == ["recurse", 1500, 1]
     assert run.results[1] == 1500 + 1 + 1501  # callers (depths 0-1499, dimmed), the frame, its 1,501 callees
     assert run.results[2] == "Matched: 0.0%"
+
+
+def test_nameattr_links_follow_on_click_and_zoom_on_ctrl_click(browser: Any, tmp_path: Path) -> None:
+    attrs = tmp_path / "attrs.txt"
+    attrs.write_text("hot\thref=#docs-hot\ttarget=_self\n")
+    p = Profile({("main", "hot"): 3, ("main", "cold"): 1})
+    svg = tmp_path / "links.svg"
+    svg.write_bytes(fg.render(p, fg.FlameGraphOptions(nameattr=fg.read_nameattr(str(attrs)))))
+    click = ("() => {{ const g = [...document.querySelectorAll('#frames > g')].find(g => "
+             "g.querySelector('title').textContent.startsWith('hot ')); g.querySelector('rect').dispatchEvent("
+             "new MouseEvent('click', {{bubbles: true, cancelable: true, ctrlKey: {ctrl}}})); "
+             "return [location.hash, zoomed ? zoomed.name : null]; }}")
+    run = browser.run(svg, [{"eval": click.format(ctrl="false")}, {"eval": "unzoom(), 0"},
+                            {"eval": click.format(ctrl="true")}]).check()
+    assert run.results[0] == ["#docs-hot", None]  # plain click follows the link
+    assert run.results[2][1] == "hot"  # Ctrl+click zooms instead
