@@ -127,14 +127,19 @@ def hidden_profile() -> Profile:
 def test_zoom_reveals_frames_the_budget_hid_and_search_counts_them(browser: Any, tmp_path: Path) -> None:
     profile = hidden_profile()
     svg = write(tmp_path, profile, minwidth="5")
+    shape = ("() => [...document.querySelectorAll('#frames > g')].map(g => [...g.children].map(c => "
+             "c.tagName + '(' + [...c.attributes].map(a => a.name).sort().join(',') + ')').join(' '))")
     run = browser.run(svg, [
         {"eval": FRAMES_JS},
         {"eval": "search('light|deep'), document.getElementById('matched').textContent"},
         {"clickText": "mid"},
         {"eval": FRAMES_JS},
+        {"eval": shape},
         {"eval": "unzoom(), document.querySelectorAll('#frames > g').length"},
     ]).check()
-    initial, matched, _, zoomed, count_after = run.results
+    initial, matched, _, zoomed, shapes, count_after = run.results
+    # revealed frames are built like the drawn ones: <g> with <title>, <rect>, <text> and the same attributes
+    assert len(set(shapes)) == 1 and shapes[0] == ("title() rect(fg:w,fg:x,fill,height,rx,ry,width,x,y) text(x,y)")
     assert [f["title"].split(" (")[0] for f in initial] == ["all", "m", "big", "mid"]
     assert matched == matched_pct(profile, lambda f: "light" in f or "deep" in f)
     names = by_name(zoomed)
