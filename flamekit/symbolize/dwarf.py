@@ -121,9 +121,7 @@ class Dwarf:
         u = self.unit_for(addr)
         if u is None:
             return []
-        table = self._lines.get(u.offset, False)
-        if table is False:
-            table = self._line_table(u)
+        table = self._lines[u.offset] if u.offset in self._lines else self._line_table(u)
         row = None
         if table is not None:
             i = bisect_right(table.addrs, addr) - 1

@@ -327,7 +327,7 @@ class DebugInfo:
                 form, pos = uleb(data, pos)
             fixed = _FIXED.get(form)
             if fixed is not None:
-                size = a_size if fixed == "A" else (o_size if fixed == "O" else fixed)
+                size = a_size if fixed == "A" else (o_size if fixed == "O" else int(fixed))
                 if name in wanted:
                     if form == 0x21:
                         out[name] = (form, implicit)
@@ -337,7 +337,7 @@ class DebugInfo:
                         out[name] = (form, 0)
                     else:
                         out[name] = (form, int.from_bytes(data[pos:pos + size], "little" if e == "<" else "big"))
-                pos += size  # type: ignore[operator]
+                pos += size
             elif form in _ULEB_FORMS:
                 b = data[pos]
                 if b < 0x80:

@@ -149,8 +149,8 @@ def decode_line_program(data: bytes, offset: int, comp_dir: str, little: bool,
             di, pos = uleb(data, pos)
             _, pos = uleb(data, pos)
             _, pos = uleb(data, pos)
-            d = comp_dir if di == 0 else (dirs[di - 1] if di - 1 < len(dirs) else "")
-            names.append(_join(comp_dir, d, _s(name)))
+            dname = comp_dir if di == 0 else (dirs[di - 1] if di - 1 < len(dirs) else "")
+            names.append(_join(comp_dir, dname, _s(name)))
     return _run(data, program, end, min_inst, line_base, line_range, opcode_base, std_lengths, names, comp_dir,
                 address_size, e)
 

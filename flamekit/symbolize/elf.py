@@ -1,9 +1,9 @@
 """ELF symbol tables, PT_LOAD address translation and build-ids.
 
-pyelftools reads the structure (sections, segments, notes); the symbol tables
-themselves are unpacked with ``struct`` straight from the raw section bytes,
-which is 6-25x faster than building one pyelftools object per symbol and is
-what keeps loading a 100 MB DSO under 0.2 s.  Rules (symbolize.md §3):
+Headers, sections, notes and symbol tables are unpacked with ``struct``
+straight from the (mmapped) file: pyelftools builds one object per symbol
+(6-25x slower) and parses all of ``.gnu.hash`` just to list sections (0.5 s
+on libLLVM); this keeps loading a 100 MB DSO near 0.1 s.  Rules (symbolize.md §3):
 STT_FUNC and STT_GNU_IFUNC by number (plus STT_NOTYPE labels in executable
 sections, as llvm-symbolizer accepts them), ``st_size`` honoured, zero-size
 ``.symtab`` symbols extend to the next symbol while zero-size ``.dynsym``
@@ -22,9 +22,6 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
-
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
 
 from ..errors import InputError
 
@@ -193,16 +190,11 @@ PT_LOAD = 1
 class ElfFile:
     """One ELF file opened for symbolization: segments, sections, build-id, symbols.
 
-    The ELF, section and program headers are unpacked here with ``struct``
-    (pyelftools would parse e.g. the whole ``.gnu.hash`` table just to list
-    sections: 0.5 s on libLLVM); pyelftools is used for DWARF, through
-    :attr:`elf`, created on first use.  Raises :class:`InputError` naming the
-    file when it is not a usable ELF file.
+    Raises :class:`InputError` naming the file when it is not a usable ELF file.
     """
 
     def __init__(self, path: str, data: bytes | None = None) -> None:
         self.path = path
-        self._elf: Any = None
         if data is not None:
             self._file: BinaryIO | None = None
             self._map: Any = data
@@ -260,19 +252,6 @@ class ElfFile:
             sec = Section(i, name, sh_type, sh_flags, sh_addr, sh_offset, sh_size, sh_link)
             self.section_list.append(sec)
             self.sections.setdefault(name, sec)
-
-    @property
-    def elf(self) -> Any:
-        """The pyelftools ELFFile (for DWARF), opened on first use."""
-        if self._elf is None:
-            import io
-
-            stream = self._file if self._file is not None else io.BytesIO(self._map)
-            try:
-                self._elf = ELFFile(stream)
-            except (ELFError, struct.error, ValueError) as e:
-                raise InputError(self.path, None, f"malformed ELF file: {e}") from None
-        return self._elf
 
     # -- structure ------------------------------------------------------------
     def section_bytes(self, name: str) -> bytes | None:
