@@ -25,7 +25,7 @@ _COMPLEX: Any = object()
 _EMPTY: tuple[str, ...] = ()  # memo value: these lines need the line-by-line state machine
 #: entries per memo table before it is emptied (keeps memory bounded on any input)
 CACHE_LIMIT = 12_000
-LINE_CACHE_LIMIT = 50_000
+LINE_CACHE_LIMIT = 40_000
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,11 @@ class PerfFolder:
         # bounded memo tables: raw leaf line or caller lines -> frames; frame line sans address -> names
         self.memo: dict[bytes, Any] = {}
         self.raw: dict[bytes, tuple[str, ...]] = {}
+        self.leaves: dict[bytes, tuple[str, ...]] = {}  # interned
         self.tails: dict[bytes, tuple[str, ...]] = {}
         self.java_memo: dict[bytes, Any] = {}
         self.java_raw: dict[bytes, tuple[str, ...]] = {}
+        self.java_leaves: dict[bytes, tuple[str, ...]] = {}
         self.java_tails: dict[bytes, tuple[str, ...]] = {}
         n = settings.naming
         self.address_free = not (n.addrs or n.inline or resolver is not None)
@@ -137,7 +139,7 @@ class PerfFolder:
         heads = self.heads
         by_samples = self.s.weight == "samples"
         memo, java_memo = self.memo, self.java_memo
-        raw, java_raw = self.raw, self.java_raw
+        leaves, java_leaves = self.leaves, self.java_leaves
         frames_of, leaf_of = self._frames, self._leaf
         ws_or_hash = _WS_OR_HASH
         samples = 0
@@ -175,7 +177,7 @@ class PerfFolder:
                     cf = (java_memo if java else memo).get(rest)  # type: ignore[assignment]
                     if cf is None:
                         cf = frames_of(rest, java)
-                lf = (java_raw if java else raw).get(leaf)  # type: ignore[assignment]
+                lf = (java_leaves if java else leaves).get(leaf)  # type: ignore[assignment]
                 if lf is None:
                     lf = leaf_of(leaf, java)
                 if lf is _COMPLEX or cf is _COMPLEX:
@@ -247,7 +249,7 @@ class PerfFolder:
                     if names is _COMPLEX:
                         memo[block] = _COMPLEX
                         return _COMPLEX
-                    raw[lines[i]] = found[i] = self._intern(names)
+                    raw[lines[i]] = found[i] = names
         found.reverse()
         frames = memo[block] = self._intern(tuple(chain.from_iterable(found)))  # type: ignore[arg-type]
         return frames
@@ -263,13 +265,13 @@ class PerfFolder:
 
     def _leaf(self, line: bytes, is_java: bool) -> Any:
         """The frames of a leaf line, memoized on its raw text (or _COMPLEX)."""
-        raw = self.java_raw if is_java else self.raw
+        leaves = self.java_leaves if is_java else self.leaves
         names = self._line(line, is_java)
         if names is not _COMPLEX:
             names = self._intern(names)
-            if len(raw) >= LINE_CACHE_LIMIT:
-                raw.clear()
-            raw[line] = names
+            if len(leaves) >= LINE_CACHE_LIMIT:
+                leaves.clear()
+            leaves[line] = names
         return names
 
     def _line(self, line: bytes, is_java: bool) -> Any:
