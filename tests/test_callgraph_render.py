@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from flamekit.callgraph import CallGraph
@@ -275,3 +277,31 @@ def test_layout_pruning_on_a_large_gprof_graph_with_cycles() -> None:
     svg = render(g, "svg", opts, limit=40).decode()
     assert 0 < svg.count('class="node"') <= 40
     assert opts.notes
+
+
+FRAME = st.sampled_from(["main", "a", "b", "c", 'q"uote', "back\\slash", "op()", "x\udcfe", "<cycle 1>"])
+
+
+@given(st.dictionaries(st.lists(FRAME, min_size=1, max_size=8).map(tuple), st.integers(1, 100), max_size=15),
+       st.sampled_from([0.0, 0.5, 20.0]), st.sampled_from(list(THEMES)), st.booleans())
+@settings(max_examples=150, deadline=None)
+def test_dot_of_any_profile_is_well_formed(stacks, node_thres, colormap, strip) -> None:  # type: ignore[no-untyped-def]
+    g = CallGraph.from_profile(Profile(dict(stacks)))
+    opts = CallGraphOptions(node_thres=node_thres, edge_thres=0, colormap=colormap, strip=strip)
+    dot = to_dot(g, opts).decode("utf-8")
+    assert to_dot(g, opts).decode("utf-8") == dot
+    nodes = set(re.findall(r"^\t(\d+) \[", dot, re.M))
+    for a, b in re.findall(r"^\t(\d+) -> (\d+) \[", dot, re.M):
+        assert a in nodes and b in nodes
+    # every label is one quoted DOT string: quotes inside are escaped
+    for label in re.findall(r'label="((?:[^"\\]|\\.)*)"', dot):
+        assert '"' not in label.replace('\\"', "")
+    kept = {n for n, node in g.nodes.items() if node.total / g.total * 100 >= node_thres}
+    assert len(nodes) >= len(kept)
+
+
+def test_differential_input_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "d.folded"
+    f.write_bytes(b"a;b 1 2\na;c 3 4\n")
+    r = subprocess.run([sys.executable, "-m", "flamekit", "callgraph", str(f)], capture_output=True)
+    assert r.returncode == 2 and b"differential" in r.stderr
