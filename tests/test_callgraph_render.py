@@ -305,3 +305,27 @@ def test_differential_input_is_refused(tmp_path) -> None:  # type: ignore[no-unt
     f.write_bytes(b"a;b 1 2\na;c 3 4\n")
     r = subprocess.run([sys.executable, "-m", "flamekit", "callgraph", str(f)], capture_output=True)
     assert r.returncode == 2 and b"differential" in r.stderr
+
+
+def test_same_graph_as_gprof2dot_on_the_corpus_sample() -> None:
+    """Same nodes, edges and call counts as gprof2dot's rendering of gprof_b.txt;
+    only the percentages differ where gprof2dot recomputes gprof's totals."""
+    from conftest import corpus_path
+
+    ref = corpus_path("gprof", "gprof_b.gprof2dot.n0e0.dot").read_text()
+    code, out, _ = run_cli("callgraph", str(corpus_path("gprof", "gprof_b.txt")), "-n", "0", "-e", "0")
+    assert code == 0
+    ours = out.decode()
+
+    def shape(dot: str) -> tuple[set[tuple[str, str]], dict[str, str], dict[tuple[str, str], str]]:
+        edges = {}
+        for a, b, label in re.findall(r'^\t(\d+) -> (\d+) \[.*?label="([^"]*)"', dot, re.M):
+            edges[(a, b)] = label.split("\\n")[-1]
+        nodes = {n: label.split("\\n")[0] + "|" + label.split("\\n")[-1]
+                 for n, label in re.findall(r'^\t(\d+) \[.*?label="([^"]*)"', dot, re.M)}
+        return set(edges), nodes, edges
+
+    assert shape(ours) == shape(ref)
+    # where gprof's own totals and gprof2dot's agree (no cycle involved), the labels are equal
+    assert 'label="hash_mix\\n94.39%\\n(94.39%)\\n1540667×"' in ours
+    assert 'label="hash_mix\\n94.39%\\n(94.39%)\\n1540667×"' in ref
