@@ -3,9 +3,12 @@
 The Perl script reads line by line: a header line sets the process name and
 period, frame lines are pushed, a blank line records the stack.  This module
 reproduces that state machine (:meth:`PerfFolder.feed_lines`, the reference)
-and adds a fast path for the common case: a record whose body (its frame
-lines) is plain is counted by ``(process name, raw body bytes)`` and the body
-is turned into frames only once, however many samples repeat it.
+and adds a fast path for the common case (:meth:`PerfFolder.feed`): a record
+whose frame lines are plain has its leaf line and its caller lines turned into
+frames once per distinct raw text (bounded memo tables), and is counted under
+the process name and the identities of those interned frame tuples.  Anything
+unusual (comments, stray lines, header-like frame lines) goes to the state
+machine, so both paths give the same stacks (a property test checks it).
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from ._perf_header import RX_HEAD, Header, is_exited_task, parse_exited, parse_h
 
 ENC, ERR = "utf-8", "surrogateescape"
 _WS_OR_HASH = frozenset(b" \t\n\r\x0b\x0c#")
-_COMPLEX: Any = object()
-_EMPTY: tuple[str, ...] = ()  # memo value: these lines need the line-by-line state machine
+_COMPLEX: Any = object()  # memo value: these lines need the line-by-line state machine
+_EMPTY: tuple[str, ...] = ()
 #: entries per memo table before it is emptied (keeps memory bounded on any input)
 CACHE_LIMIT = 12_000
 LINE_CACHE_LIMIT = 40_000
@@ -355,10 +358,6 @@ class PerfFolder:
         self.slow[key] = self.slow.get(key, 0) + self.period
         self.pname = None
         self.frames = []
-
-    def pending(self) -> bool:
-        """True when a sample was started but no blank line closed it yet."""
-        return self.pname is not None
 
     def finish_tail(self, tail: bytes, first_line: int) -> None:
         """The input's last, unterminated piece: Perl never records its last sample."""
