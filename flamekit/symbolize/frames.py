@@ -48,3 +48,18 @@ def symbolize_profile(profile: Profile, resolver: object) -> Profile:
     res = profile.copy()
     res.stacks = out
     return res
+
+
+def raw_address_name(resolver: object, text: bytes, module: str | None = None) -> str | None:
+    """The name of a live address printed as hex (``7f3d...`` or ``0x7f3d...``), None when unknown.
+
+    For collapsers whose input pairs an address with ``[unknown]`` (BCC with
+    addresses, bpftrace perf mode).
+    """
+    t = text.strip()
+    try:
+        addr = int(t, 16)
+    except ValueError:
+        return None
+    found = resolver.resolve(module, addr, "absolute")  # type: ignore[attr-defined]
+    return found.name if getattr(found, "ok", False) else None
