@@ -89,20 +89,28 @@ function model() {
 	var gs = frames_g.children;
 	var stack = [];
 	for (var i = 0; i < gs.length; i++) {
+		// <g><title/><rect/><text/></g>, or with a --nameattr link <g><title/><a><rect/><text/></a></g>
 		var g = gs[i];
-		var rect = g.querySelector("rect");
-		var title = g.querySelector("title");
+		var title = g.firstElementChild;
+		var rect = title ? title.nextElementSibling : null;
+		if (rect && rect.tagName !== "rect") rect = rect.firstElementChild;
+		if (!title || title.tagName !== "title" || !rect || rect.tagName !== "rect") {
+			title = g.querySelector("title");
+			rect = g.querySelector("rect");
+		}
+		var text = rect.nextElementSibling;
+		if (!text || text.tagName !== "text") text = g.querySelector("text");
 		var t = title ? title.textContent : "";
 		var cut = t.lastIndexOf(" (");
+		// the original geometry, label and fill are read only when first changed (remember())
 		var n = {
 			name: cut >= 0 ? t.substring(0, cut) : t,
 			x: +rect.getAttributeNS(FGNS, "x"), w: +rect.getAttributeNS(FGNS, "w"),
 			d: depth_of(+rect.getAttribute("y")), b: null,
-			el: g, rect: rect, text: g.querySelector("text"), fill: rect.getAttribute("fill"),
-			ox: rect.getAttribute("x"), ow: rect.getAttribute("width"), olabel: null,
+			el: g, rect: rect, text: text, fill: null,
+			ox: null, ow: null, olabel: null,
 			kids: [], parent: null, hit: false
 		};
-		n.olabel = n.text ? n.text.textContent : "";
 		while (stack.length && stack[stack.length - 1].d >= n.d) stack.pop();
 		if (stack.length) { n.parent = stack[stack.length - 1]; n.parent.kids.push(n); }
 		else if (!root) root = n;
@@ -216,6 +224,19 @@ function clear_dynamic() {
 	if (selected && !selected.el) selected = null;
 }
 
+function remember(n) {
+	// keep a drawn frame's original geometry and label before the first zoom changes them
+	if (n.ox !== null) return;
+	n.ox = n.rect.getAttribute("x");
+	n.ow = n.rect.getAttribute("width");
+	n.olabel = n.text ? n.text.textContent : "";
+}
+
+function paint(n, colour) {
+	if (n.fill === null) n.fill = n.rect.getAttribute("fill");
+	n.rect.setAttribute("fill", colour === null ? n.fill : colour);
+}
+
 function zoom(target) {
 	model();
 	var z = target && target.__fk ? target.__fk : target;
@@ -229,9 +250,11 @@ function zoom(target) {
 		var n = drawn[i], cls = n.el.classList;
 		if (chain.has(n)) {
 			cls.remove("hide"); cls.add("parent");
+			remember(n);
 			place(n, cfg.xpad, full);
 		} else if (within(n, z)) {
 			cls.remove("hide"); cls.remove("parent");
+			remember(n);
 			place(n, cfg.xpad + (n.x - z.x) * scale, n.w * scale);
 		} else {
 			cls.add("hide"); cls.remove("parent");
@@ -274,6 +297,7 @@ function unzoom() {
 	for (var i = 0; i < drawn.length; i++) {
 		var n = drawn[i], cls = n.el.classList;
 		cls.remove("hide"); cls.remove("parent");
+		if (n.ox === null) continue;
 		n.rect.setAttribute("x", n.ox);
 		n.rect.setAttribute("width", n.ow);
 		if (n.text) {
@@ -299,7 +323,7 @@ function reset_search() {
 	var todo = [root];
 	while (todo.length) {
 		var n = todo.pop();
-		if (n.hit) { n.hit = false; if (n.rect) n.rect.setAttribute("fill", n.fill); }
+		if (n.hit) { n.hit = false; if (n.rect) paint(n, null); }
 		for (var i = 0; i < n.kids.length; i++) todo.push(n.kids[i]);
 	}
 	searching = null;
@@ -328,7 +352,7 @@ function search(term) {
 		var hit = n !== root && re.test(n.name);
 		if (hit) {
 			n.hit = true;
-			if (n.rect) n.rect.setAttribute("fill", cfg.searchcolor);
+			if (n.rect) paint(n, cfg.searchcolor);
 			if (!under) matched += n.w;
 		}
 		for (var i = 0; i < n.kids.length; i++) todo.push([n.kids[i], under || hit]);
