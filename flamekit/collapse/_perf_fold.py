@@ -148,23 +148,20 @@ class PerfFolder:
         samples = 0
         pos = 0
         for group in data.split(b"\n\n"):
-            glen = len(group)
-            if group[:1] == b"\n":
-                group = group.lstrip(b"\n")
+            # (a group starting with a blank line has an empty header: the state machine takes it)
             nl = group.find(b"\n")
             header = group if nl < 0 else group[:nl]
             toks = header.split()
             hv = heads.get((toks[0], toks[1], toks[-1])) if len(toks) >= 4 else None
-            ptok = toks[-2] if hv is not None else b""
-            if (hv is not None and toks[-3][-1:] == b":" and ptok.isdigit() and ptok != b"0"
-                    and header[:1] not in ws_or_hash):
+            if (hv is not None and toks[-3][-1:] == b":" and header[:1] not in ws_or_hash
+                    and (ptok := toks[-2]).isdigit() and ptok != b"0"):
                 pname, java = hv
                 w = 1 if by_samples else int(ptok)
             else:
-                hw = self._general_header(header, toks)
+                hw = self._general_header(header, toks) if header else None
                 if hw is None:
-                    self._slow_group(data, pos, glen - len(group), group, first_line)
-                    pos += glen + 2
+                    self._slow_group(data, pos, group, first_line)
+                    pos += len(group) + 2
                     continue
                 pname, w, java = hw
             if nl < 0:
@@ -184,10 +181,10 @@ class PerfFolder:
                 if lf is None:
                     lf = leaf_of(leaf, java)
                 if lf is _COMPLEX or cf is _COMPLEX:
-                    self._slow_group(data, pos, glen - len(group), group, first_line)
-                    pos += glen + 2
+                    self._slow_group(data, pos, group, first_line)
+                    pos += len(group) + 2
                     continue
-            pos += glen + 2
+            pos += len(group) + 2
             if w is None:  # a sample of an event that is filtered out (pname holds the event)
                 self._count_filtered(pname, None)
                 continue
@@ -309,9 +306,9 @@ class PerfFolder:
                 tails[tail] = names
         return names
 
-    def _slow_group(self, data: bytes, pos: int, blank_lines: int, group: bytes, first_line: int) -> None:
+    def _slow_group(self, data: bytes, pos: int, group: bytes, first_line: int) -> None:
         """A record the fast path cannot take, through the state machine with true line numbers."""
-        lineno = first_line + data.count(b"\n", 0, pos) + blank_lines
+        lineno = first_line + data.count(b"\n", 0, pos)
         lines = group.split(b"\n")
         lines.append(b"")
         self.feed_lines(iter(enumerate(lines, lineno)))
