@@ -183,3 +183,21 @@ def test_perf_data_without_perf_names_the_fix(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "perf" else real_which(name))
     with pytest.raises(UsageError, match="apt-get install linux-perf"):
         load(str(data))
+
+
+class _NamesByAddress:
+    """A stand-in resolver: names an [unknown] frame after its address and DSO."""
+
+    def resolve(self, module: str, address: int, kind: str) -> str:
+        return f"fn_{address:x}@{module.rsplit('/', 1)[-1]}_{kind}"
+
+
+def test_unknown_frames_go_to_the_resolver_in_both_processes(tmp_path: Path) -> None:
+    rec = b"app 7 1.0: 1 cycles: \n\t4005d0 [unknown] (/opt/app)\n\t4004a0 main (/opt/app)\n\n"
+    f = tmp_path / "r.perf.txt"
+    f.write_bytes(rec * 200)
+    outs = []
+    for jobs in (1, 2):
+        opts = CollapseOptions(skips=Skips(), resolver=_NamesByAddress(), params={"jobs": jobs})
+        outs.append(folded.dumps(load(str(f), "perf", opts)))
+    assert outs[0] == outs[1] == b"app;main;fn_4005d0@app_perf 200\n"

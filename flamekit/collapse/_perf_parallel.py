@@ -90,12 +90,12 @@ class _CountingReader:
 
 
 def _child(path: str, start: int, settings: PerfSettings, source: str, event: bytes | None, conn: Any,
-           counter: Any) -> None:
+           counter: Any, resolver: Any) -> None:
     from .perf import summary
 
     try:
         skips = Skips(strict=False)
-        opts = CollapseOptions(source=source, skips=skips)
+        opts = CollapseOptions(source=source, skips=skips, resolver=resolver)  # inherited by fork
         with open(path, "rb") as f:
             f.seek(start)
             reader = _CountingReader(f, counter)
@@ -145,8 +145,8 @@ def fold_parallel(stream: BinaryIO, options: CollapseOptions, settings: PerfSett
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     counter = ctx.Value("q", 0, lock=False)
-    proc = ctx.Process(target=_child, args=(path, split, settings, options.source, event, sender, counter),
-                       daemon=True)
+    proc = ctx.Process(target=_child, args=(path, split, settings, options.source, event, sender, counter,
+                                            options.resolver), daemon=True)
     proc.start()
     sender.close()
     try:
