@@ -201,3 +201,15 @@ def test_unknown_frames_go_to_the_resolver_in_both_processes(tmp_path: Path) -> 
         opts = CollapseOptions(skips=Skips(), resolver=_NamesByAddress(), params={"jobs": jobs})
         outs.append(folded.dumps(load(str(f), "perf", opts)))
     assert outs[0] == outs[1] == b"app;main;fn_4005d0@app_perf 200\n"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_bad_line_in_the_second_half_is_reported_at_its_true_line(tmp_path: Path, jobs: int) -> None:
+    rec = b"app 7 1.0: 1 cycles: \n\t4004a0 main (/opt/app)\n\n"
+    f = tmp_path / "r.perf.txt"
+    f.write_bytes(rec * 100 + b"app 7 1.0: 1 cycles: \n\tGARBAGE\n\n" + rec * 10)
+    skips = Skips()
+    p = load(str(f), "perf", CollapseOptions(skips=skips, params={"jobs": jobs}))
+    assert p.total == 111 and skips.first == {str(f): (302, "unrecognized line")}
+    with pytest.raises(InputError, match=r":302: unrecognized line"):
+        load(str(f), "perf", CollapseOptions(skips=Skips(strict=True), params={"jobs": jobs}))
