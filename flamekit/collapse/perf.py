@@ -63,9 +63,10 @@ def settings_from(options: CollapseOptions) -> PerfSettings:
 
 
 def blocks(stream: BinaryIO, limit: int | None = None) -> Any:
-    """Yield ``(records, first_line)`` cut at blank lines, then ``(tail, first_line)`` last.
+    """Yield ``(False, records, first_line)`` cut at blank lines, then ``(True, tail, first_line)``.
 
-    ``records`` never ends with a newline; ``tail`` is what follows the last blank line.
+    ``records`` (whole records separated by blank lines) never ends with a
+    newline; ``tail`` is what follows the last blank line of the input.
     """
     carry = b""
     line = 1
@@ -124,7 +125,7 @@ def _fold_stream(stream: BinaryIO, settings: PerfSettings, options: CollapseOpti
             if final:
                 folder.finish_tail(data, line + first_line - 1)
             elif data.strip(b"\n"):
-                raise AssertionError("a parallel part must end on a record boundary")
+                raise InputError(options.source, None, "the file changed while it was being read")
         else:
             folder.feed(data, line + first_line - 1)
     return folder
