@@ -21,7 +21,7 @@ from ..errors import InputError, UsageError
 from ..profile import Profile
 from ._perf_fold import PerfFolder, PerfSettings
 from ._perf_frames import NamingOptions
-from ._perf_header import parse_header
+from ._perf_header import RX_EVENT, parse_header
 from .base import CollapseOptions
 
 BLOCK = 2 << 20
@@ -168,7 +168,7 @@ class PerfCollapser:
             if parse_header(line) is None:
                 continue
             nxt = lines[i + 1]
-            if _RX_DETECT_FRAME.match(nxt) or (not nxt.strip() and line.rstrip().endswith(b":")):
+            if _RX_DETECT_FRAME.match(nxt) or (not nxt.strip() and RX_EVENT.search(line)):
                 return True
         return False
 
