@@ -158,6 +158,11 @@ def test_inline_names_frames_with_addr2line(tmp_path: Path) -> None:
     data = f"prog 7 1.0: 1 cycles: \n\t{addr} [unknown] ({exe})\n\t0 [unknown] (/no/such/lib.so)\n\n".encode()
     assert fold(data, inline=True) == b"prog;[lib.so];work 1\n"
     assert fold(data, inline=True, context=True) == b"prog;[lib.so];work:prog.c:1 1\n"
+    # addr2line answers ?? for address 0: the symbol's nm address plus the offset is tried next
+    fallback = f"prog 7 1.0: 1 cycles: \n\t0 work+0x4 ({exe})\n\n".encode()
+    assert fold(fallback, inline=True, context=True) == b"prog;work:prog.c:1 1\n"
+    unknown = fallback.replace(b"\t0 work+0x4", b"\t00 nosuch+0x4")  # answers are cached per (dso, pc)
+    assert fold(unknown, inline=True, context=True) == b"prog;nosuch 1\n"
 
 
 def test_perf_data_is_read_through_perf_script(tmp_path: Path) -> None:

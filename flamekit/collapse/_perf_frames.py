@@ -46,16 +46,18 @@ class NamingOptions:
 class Unresolved(str):
     """A frame ``--inline`` will expand through addr2line once all samples are read.
 
-    ``fallback`` holds the names used when addr2line has no answer.
+    ``fallback`` holds the names used when addr2line has no answer; ``rawfunc``
+    is the symbol as perf printed it (``func+0xOFF`` allows the nm fallback).
     """
 
     pc: str
     dso: str
+    rawfunc: str
     fallback: tuple[str, ...]
 
-    def __new__(cls, pc: str, dso: str, fallback: tuple[str, ...]) -> Unresolved:
-        self = super().__new__(cls, f"\x00inline\x00{dso}\x00{pc}")
-        self.pc, self.dso, self.fallback = pc, dso, fallback
+    def __new__(cls, pc: str, dso: str, rawfunc: str, fallback: tuple[str, ...]) -> Unresolved:
+        self = super().__new__(cls, "\x00".join(("\x00inline", dso, pc, rawfunc, *fallback)))
+        self.pc, self.dso, self.rawfunc, self.fallback = pc, dso, rawfunc, fallback
         return self
 
 
@@ -125,7 +127,7 @@ class FrameNamer:
         pc, rawfunc, mod = m.group(1), m.group(2), m.group(3)
         o = self.opts
         if o.inline and not RX_NO_INLINE_DSO.search(mod):
-            return [Unresolved(pc, mod, tuple(self._names(pc, rawfunc, mod, is_java, None)))]
+            return [Unresolved(pc, mod, rawfunc, tuple(self._names(pc, rawfunc, mod, is_java, None)))]
         return self._names(pc, rawfunc, mod, is_java, next_line)
 
     def _names(self, pc: str, rawfunc: str, mod: str, is_java: bool,
