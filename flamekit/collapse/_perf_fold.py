@@ -44,6 +44,14 @@ class PerfSettings:
     keep_last_sample: bool = False
 
 
+def _is_id(word: bytes) -> bool:
+    """``TID`` or ``PID/TID`` as digits: the header shapes whose parse depends on the word alone."""
+    if word.isdigit():
+        return True
+    pid, sep, tid = word.partition(b"/")
+    return bool(sep) and pid.isdigit() and tid.isdigit()
+
+
 def decode(b: bytes) -> str:
     return b.decode(ENC, ERR)
 
@@ -219,8 +227,8 @@ class PerfFolder:
         # the commonest shape: the Perl regexes' answer depends on COMM, TID and EVENT only,
         # given a PERIOD of digits (not "0"), a TIME word ending in ':' and no leading
         # blank, which feed checks per sample
-        if (len(toks) >= 4 and toks[1].isdigit() and toks[-2].isdigit() and toks[-1][-1:] == b":"
-                and len(toks[-1]) >= 2 and len(toks[0]) >= 2 and toks[1] != b"0" and toks[-2] != b"0"
+        if (len(toks) >= 4 and _is_id(toks[1]) and toks[-2].isdigit() and toks[-1][-1:] == b":"
+                and len(toks[-1]) >= 2 and len(toks[0]) >= 2 and toks[-2] != b"0"
                 and toks[0][:1] != b"#" and event == toks[-1][:-1] and header[:1] not in _WS_OR_HASH
                 and toks[-3][-1:] == b":" and not (self.s.exited_as is not None and comm == b":-1")):
             if len(self.heads) >= CACHE_LIMIT:
