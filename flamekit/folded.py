@@ -142,7 +142,11 @@ def sanitize(name: str) -> str:
 
 
 def encode_stack(stack: Stack) -> bytes:
-    return ";".join(map(sanitize, stack)).encode(ENC, ERR)
+    """The folded bytes of a stack (frames sanitized, non-UTF-8 bytes restored)."""
+    text = ";".join(stack)
+    if text.count(";") != len(stack) - 1 or "\n" in text or "\r" in text:
+        text = ";".join(map(sanitize, stack))  # some frame needs sanitizing (rare)
+    return text.encode(ENC, ERR)
 
 
 def _sorted_rows(profile: Profile) -> list[tuple[bytes, int]]:

@@ -94,3 +94,9 @@ def test_arbitrary_bytes_only_raise_input_error(data):
         folded.read(io.BytesIO(data), "fuzz", Skips(strict=True))
     except InputError:
         pass
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab;\n\r:\udcff é"), max_size=6), max_size=6))
+def test_encode_stack_shortcut_equals_sanitizing_every_frame(stack: list[str]) -> None:
+    expected = ";".join(folded.sanitize(f) for f in stack).encode("utf-8", "surrogateescape")
+    assert folded.encode_stack(tuple(stack)) == expected
