@@ -66,6 +66,12 @@ def looks_folded(head: bytes) -> bool | None:
     lines = head.split(b"\n")
     if not head.endswith(b"\n") and len(lines) > 1:
         lines = lines[:-1]
+    elif len(lines) == 1 and len(head) >= 4096:
+        # one stack longer than the head (deep recursion): frames, not yet a count
+        first = head.lstrip(b"\xef\xbb\xbf")
+        if b";" in first and b"\x00" not in first and not first[:1].isspace() and not first.startswith(b"#"):
+            return None
+        return False
     good = bad = 0
     for line in lines[:200]:
         line = line.rstrip(b"\r")

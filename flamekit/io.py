@@ -109,6 +109,34 @@ class ProgressReader(io.RawIOBase):
         sys.stderr.flush()
 
 
+class _Replay(io.RawIOBase):
+    """Yields ``head`` again, then the rest of ``inner`` (read straight into the caller's buffer)."""
+
+    def __init__(self, head: bytes, inner: BinaryIO) -> None:
+        self.head = memoryview(head)
+        self.inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        if self.head:
+            n = min(len(b), len(self.head))
+            b[:n] = self.head[:n]
+            self.head = self.head[n:]
+            return n
+        readinto = getattr(self.inner, "readinto", None)
+        if readinto is not None:
+            return readinto(b) or 0
+        data = self.inner.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
 def open_input(path: str | os.PathLike[str], progress: bool = False) -> tuple[BinaryIO, bytes]:
     """Open ``path`` for binary reading, decompressing as needed.
 
@@ -129,18 +157,20 @@ def open_input(path: str | os.PathLike[str], progress: bool = False) -> tuple[Bi
     try:
         magic = buffered.peek(6)[:6]
         inner = _decompressor(buffered, magic, name)
-        if inner is not buffered:
-            inner = io.BufferedReader(inner, 1 << 20)  # type: ignore[arg-type,type-var]
-        head = inner.peek(HEAD_SIZE)[:HEAD_SIZE]  # type: ignore[attr-defined]
-        while len(head) < HEAD_SIZE:
-            # peek may return less than asked for: fill from a second look
-            more = inner.peek(HEAD_SIZE)[:HEAD_SIZE]  # type: ignore[attr-defined]
-            if len(more) <= len(head):
+        # peek() only returns what one read brought in (4 KB from a pipe, say):
+        # read the head for real, then hand on a stream that replays it
+        parts = []
+        got = 0
+        while got < HEAD_SIZE:
+            chunk = inner.read(HEAD_SIZE - got)
+            if not chunk:
                 break
-            head = more
+            parts.append(chunk)
+            got += len(chunk)
+        head = b"".join(parts)
     except (OSError, EOFError, lzma.LZMAError) as e:
         raise InputError(name, None, f"cannot read: {e}") from None
-    return inner, head
+    return io.BufferedReader(_Replay(head, inner), 1 << 20), head  # type: ignore[return-value]
 
 
 def read_all(path: str | os.PathLike[str]) -> bytes:

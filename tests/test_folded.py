@@ -100,3 +100,29 @@ def test_arbitrary_bytes_only_raise_input_error(data):
 def test_encode_stack_shortcut_equals_sanitizing_every_frame(stack: list[str]) -> None:
     expected = ";".join(folded.sanitize(f) for f in stack).encode("utf-8", "surrogateescape")
     assert folded.encode_stack(tuple(stack)) == expected
+
+
+def test_a_stack_longer_than_the_detection_head_is_still_folded(tmp_path):
+    from click.testing import CliRunner
+
+    from flamekit.cli import main
+
+    deep = ";".join(f"frame_number_{i}" for i in range(800)) + " 5\n"
+    f = tmp_path / "deep.folded"
+    f.write_text(deep * 2)
+    r = CliRunner().invoke(main, ["collapse", str(f)])
+    assert r.exit_code == 0, r.output
+    assert r.output == deep.replace(" 5\n", " 10\n")
+
+
+def test_detection_head_is_full_even_from_a_pipe():
+    import subprocess
+    import sys
+
+    # a pipe delivers its bytes in small pieces; detection must still see 8 KB
+    script = "import sys,time\nfor i in range(3000):\n    sys.stdout.write('a;b;c %d\\n' % i); sys.stdout.flush()\n"
+    producer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    r = subprocess.run([sys.executable, "-c", "from flamekit.io import open_input;s,h=open_input('-');print(len(h))"],
+                       stdin=producer.stdout, capture_output=True, text=True)
+    producer.wait()
+    assert r.stdout.strip() == "8192"
