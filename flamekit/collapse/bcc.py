@@ -105,6 +105,8 @@ class _Reader:
         self.with_pid = bool(options.get("pid") or options.get("tid"))
         self.annotate = bool(options.get("kernel") or options.get("all"))
         self.offsets = bool(options.get("offsets"))
+        #: resolves ``ADDR [unknown]`` frames (flamekit symbolize / --elf ...), when set
+        self.resolver = options.resolver
         self.frames: dict[bytes, str] = {}
         #: record body -> (stack, [(line offset, reason) of lines skipped])
         self.records: dict[bytes, tuple[Stack, list[tuple[int, str]]]] = {}
@@ -239,7 +241,15 @@ class _Reader:
         return f"{name}-{decode(pid)}" if self.with_pid else name
 
     def _frame(self, s: bytes) -> str:
-        s = ADDR_PREFIX_RX.sub(b"", s, count=1)
+        addr = ADDR_PREFIX_RX.match(s)
+        if addr is not None:
+            s = s[addr.end():]
+            if self.resolver is not None and s.startswith(b"[unknown]"):
+                from ..symbolize.frames import raw_address_name
+
+                found = raw_address_name(self.resolver, addr.group(0).removeprefix(b"0x"))
+                if found is not None:
+                    return found
         m = MODULE_RX.match(s)
         if m is None:
             return decode(s if self.offsets else OFFSET_RX.sub(b"", s))
