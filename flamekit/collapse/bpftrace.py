@@ -91,6 +91,8 @@ class _Reader:
         self.options = options
         self.source = options.source
         self.offsets = bool(options.get("offsets"))
+        #: resolves perf-mode ``ADDR [unknown]`` frames (flamekit symbolize / --elf ...), when set
+        self.resolver = options.resolver
         self.maps: dict[str, _Map] = {}
         self.frames: dict[bytes, str] = {}
         self.middles: dict[bytes, tuple[tuple[str, ...], Stack]] = {}
@@ -310,6 +312,12 @@ class _Reader:
         if line[:1] == b"\t":
             m = PERF_FRAME_RX.match(s)
             if m:
+                if self.resolver is not None and m.group(1) == b"[unknown]":
+                    from ..symbolize.frames import raw_address_name
+
+                    found = raw_address_name(self.resolver, s[: s.index(b" ")])
+                    if found is not None:
+                        return found
                 s = m.group(1)
         if not self.offsets:
             s = OFFSET_RX.sub(b"", s)
