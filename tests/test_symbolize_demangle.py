@@ -100,7 +100,7 @@ def rust_bins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_rust_v0_symbols_match_llvm_cxxfilt(rust_bins):
     tool = require_tool("llvm-cxxfilt", "llvm")
     names = [n for n in symbol_names(rust_bins["v0"]) if n.startswith("_R")]
-    assert len(names) > 100
+    assert len(names) > 20  # the program's own and its generic instantiations (older std is legacy-mangled)
     # LLVM keeps ".llvm.N" as " (.llvm.N)"; flamekit drops it (ThinLTO noise, symbolize.md §8)
     expected = [re.sub(r" \(\.llvm\.\d+\)$", "", e) for e in filt(tool, names)]
     assert mismatches(names, expected) == []
