@@ -18,8 +18,11 @@ IFUNC resolver names agree with it.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import struct
 from bisect import bisect_right
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from ..errors import InputError
@@ -37,6 +40,18 @@ class Frame(NamedTuple):
     function: str
     file: str | None = None
     line: int = 0
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Decoding makes many acyclic objects at once; cyclic GC passes over them are pure cost."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class Dwarf:
@@ -71,11 +86,12 @@ class Dwarf:
             return self._lines[u.offset]
         table = None
         if u.stmt_list is not None:
-            try:
-                table = decode_line_program(self.debug_line, u.stmt_list, u.comp_dir, self.elf.little,
-                                            self._line_string)
-            except _ERRORS:
-                table = None
+            with _no_gc():
+                try:
+                    table = decode_line_program(self.debug_line, u.stmt_list, u.comp_dir, self.elf.little,
+                                                self._line_string)
+                except _ERRORS:
+                    table = None
         self._lines[u.offset] = table
         return table
 
@@ -87,10 +103,11 @@ class Dwarf:
         """Top-level scopes of ``u`` indexed by range start: (starts, [(end, scope)])."""
         got = self._scopes.get(u.offset)
         if got is None:
-            try:
-                scopes = self.info.scopes(u)
-            except _ERRORS:
-                scopes = []
+            with _no_gc():
+                try:
+                    scopes = self.info.scopes(u)
+                except _ERRORS:
+                    scopes = []
             spans = sorted(((lo, hi, i) for i, sc in enumerate(scopes) for lo, hi in sc.ranges))
             got = self._scopes[u.offset] = ([s[0] for s in spans], [(s[1], scopes[s[2]]) for s in spans])
         return got
