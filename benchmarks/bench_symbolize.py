@@ -60,11 +60,41 @@ def run_cpu(cmd: list[str], stdin: Path) -> tuple[float, int]:
     return ru.ru_utime + ru.ru_stime, lines
 
 
+def capture(rounds: int) -> None:
+    """perf record a stripped binary, then: symbolize its perf script against the unstripped copy."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from symbolize_bins import build, c_source
+
+    perf = shutil.which("perf")
+    if perf is None:
+        print("capture: perf missing, skipped")
+        return
+    root = DATA / "symbolize_capture"
+    b = build(root / "build", "prog", c_source(), "gcc", ["-O2", "-g", "-fno-omit-frame-pointer"])
+    target = root / "prog"
+    shutil.copy(b.stripped, target)
+    os.chmod(target, 0o755)
+    pdata, raw = root / "perf.data", root / "unresolved.txt"
+    subprocess.run([perf, "record", "-N", "-q", "-g", "-e", "cpu-clock", "-F", "4000", "-o", str(pdata), "--",
+                    str(target), str(rounds)], check=True, capture_output=True)
+    with open(raw, "wb") as f:
+        subprocess.run([perf, "script", "-i", str(pdata)], stdout=f, check=True, stderr=subprocess.DEVNULL)
+    mb = raw.stat().st_size / 1e6
+    fk = [sys.executable, "-m", "flamekit"]
+    t_sym, _ = run_cpu([*fk, "symbolize", "-q", "--elf", str(b.full), str(raw)], Path(os.devnull))
+    t_col, _ = run_cpu([*fk, "collapse", "-q", str(raw)], Path(os.devnull))
+    print(f"capture: perf script {mb:.1f} MB; symbolize --elf {t_sym:.2f} CPU s ({mb / t_sym:.0f} MB/s), "
+          f"plain collapse {t_col:.2f} CPU s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=100_000, help="addresses per DSO for function names")
     ap.add_argument("--lines", type=int, default=0, metavar="N",
                     help="also time file:line with inlines on N addresses (python and llvm backends)")
+    ap.add_argument("--capture", type=int, default=0, metavar="ROUNDS",
+                    help="also record a perf capture of a stripped test binary (ROUNDS of its loop) and time "
+                         "'flamekit symbolize --elf' on its perf script output against a plain collapse")
     args = ap.parse_args()
     llvm = shutil.which("llvm-symbolizer") or shutil.which("llvm-symbolizer-14")
     if llvm is None:
@@ -85,6 +115,8 @@ def main() -> None:
             for backend in ("llvm", "python"):
                 t, n2 = run_cpu([*fk, "--elf", path, "--lines", "--inlines", "--backend", backend], few)
                 print(f"{name:<12} {'lines+inlines/' + backend:<22} {args.lines:>9} {t:>15.2f} {lt:>22.2f}")
+    if args.capture:
+        capture(args.capture)
     try:
         data = open("/proc/kallsyms", "rb").read()
         t0 = time.process_time()
