@@ -68,10 +68,7 @@ MISSED = {
     "formats/ftrace/trace-cmd/tc_report_stat.txt": "folded.detect claims trace-cmd stat output",
 }
 #: samples another module's detect() also claims for sure (priority hides it today)
-DOUBLE_CLAIMS = {
-    "formats/ftrace/public/perftools_funcslower_example.txt": "perf.detect also claims it (ftrace wins by priority)",
-    "gprof/gprof_A.txt": "perf.detect also claims gprof -A annotated source (gprof wins by priority)",
-}
+DOUBLE_CLAIMS: dict[str, str] = {}
 
 
 def _match(rel: str, patterns: list[str]) -> bool:
