@@ -188,11 +188,15 @@ def _form_value(data: bytes, pos: int, form: int, offsize: int, e: str) -> tuple
 
 def _run(data: bytes, pos: int, end: int, min_inst: int, line_base: int, line_range: int, opcode_base: int,
          std_lengths: bytes, names: list[str], comp_dir: str, address_size: int, e: str) -> LineTable:
-    seqs: list[tuple[int, list[tuple[int, int, int, int]]]] = []
-    rows: list[tuple[int, int, int, int]] = []
-    append = rows.append
+    # rows go straight into column lists per sequence (no tuple per row)
+    seqs: list[tuple[int, list[int], list[int], list[int], int]] = []
+    sa: list[int] = []
+    sf: list[int] = []
+    sl: list[int] = []
+    add_a, add_f, add_l = sa.append, sf.append, sl.append
     address, file, line = 0, 1, 1
     const_add = ((255 - opcode_base) // line_range) * min_inst
+    little = e == "<"
     while pos < end:
         op = data[pos]
         pos += 1
@@ -200,23 +204,28 @@ def _run(data: bytes, pos: int, end: int, min_inst: int, line_base: int, line_ra
             adj = op - opcode_base
             address += (adj // line_range) * min_inst
             line += line_base + adj % line_range
-            append((address, file, line, 0))
+            add_a(address)
+            add_f(file)
+            add_l(line)
         elif op == 0:
             n, pos = uleb(data, pos)
             sub = data[pos]
-            if sub == 1:  # end_sequence
-                append((address, file, line, 1))
-                if rows[0][0] != 0:  # sequences of discarded functions start at 0
-                    seqs.append((rows[0][0], rows))
-                rows = []
-                append = rows.append
+            if sub == 1:  # end_sequence: the row marks where the sequence stops
+                add_a(address)
+                add_f(file)
+                add_l(line)
+                if sa[0] != 0:  # sequences of discarded functions start at 0
+                    seqs.append((sa[0], sa, sf, sl, len(sa) - 1))
+                sa, sf, sl = [], [], []
+                add_a, add_f, add_l = sa.append, sf.append, sl.append
                 address, file, line = 0, 1, 1
             elif sub == 2:  # set_address
-                size = n - 1
-                address = int.from_bytes(data[pos + 1:pos + 1 + size], "little" if e == "<" else "big")
+                address = int.from_bytes(data[pos + 1:pos + n], "little" if little else "big")
             pos += n
         elif op == 1:  # copy
-            append((address, file, line, 0))
+            add_a(address)
+            add_f(file)
+            add_l(line)
         elif op == 2:  # advance_pc
             v, pos = uleb(data, pos)
             address += v * min_inst
@@ -228,18 +237,24 @@ def _run(data: bytes, pos: int, end: int, min_inst: int, line_base: int, line_ra
         elif op == 8:  # const_add_pc
             address += const_add
         elif op == 9:  # fixed_advance_pc
-            address += data[pos] | (data[pos + 1] << 8) if e == "<" else (data[pos] << 8) | data[pos + 1]
+            address += data[pos] | (data[pos + 1] << 8) if little else (data[pos] << 8) | data[pos + 1]
             pos += 2
         elif op in (6, 7, 10, 11):  # negate_stmt, basic_block, prologue_end, epilogue_begin
             pass
         else:  # set_column, set_isa, and unknown standard opcodes: skip their ULEB operands
             for _ in range(std_lengths[op - 1]):
                 _, pos = uleb(data, pos)
-    seqs.sort(key=lambda s: s[0])
-    rows = [r for _, seq in seqs for r in seq]
+    seqs.sort(key=lambda q: q[0])
     # plain lists: bisect over a list does not box every probed element as array('Q') does
-    addrs = [r[0] for r in rows]
-    files = array("l", [r[1] for r in rows])
-    lines = array("l", [r[2] for r in rows])
-    ends = bytearray(r[3] for r in rows)
+    addrs: list[int] = []
+    files = array("l")
+    lines = array("l")
+    ends = bytearray()
+    for _, qa, qf, ql, last in seqs:
+        addrs += qa
+        files.extend(qf)
+        lines.extend(ql)
+        mark = bytearray(len(qa))
+        mark[last] = 1
+        ends += mark
     return LineTable(addrs, files, lines, ends, names)
