@@ -125,6 +125,10 @@ class ModuleSymbolizer:
         dw = self.dwarf
         if dw is None:
             return []
+        if not inlines:
+            row = dw.line_for(vaddr)  # the line table alone: no need to decode the inline tree
+            if row is not None:
+                return [Frame("??", row[0], row[1])]
         frames = dw.frames(vaddr)
         if not inlines and frames:
             # one frame: the function, at the line-table position (as llvm-symbolizer/addr2line without -i)
