@@ -111,6 +111,9 @@ def main() -> None:
         print(f"{name:<12} {'function names':<22} {n1:>9} {ours:>15.2f} {theirs:>22.2f}")
         if args.lines:
             few = addresses(name, path, args.lines)
+            nt, _ = run_cpu([llvm, f"--obj={path}", "--no-inlines", "--functions=linkage", "--demangle"], few)
+            t, _ = run_cpu([*fk, "--elf", path, "--lines"], few)
+            print(f"{name:<12} {'lines (no inlines)':<22} {args.lines:>9} {t:>15.2f} {nt:>22.2f}")
             lt, _ = run_cpu([llvm, f"--obj={path}", "--inlining", "--functions=linkage", "--demangle"], few)
             for backend in ("llvm", "python"):
                 t, n2 = run_cpu([*fk, "--elf", path, "--lines", "--inlines", "--backend", backend], few)
