@@ -486,6 +486,7 @@ class DebugInfo:
         level: tuple[list[Scope], bool] = (out, False)
         end = u.end
         abbrevs = u.abbrevs
+        parsed = abbrevs.table  # entries parsed so far (the dict grows as the table is read)
         little = self.little
         while pos < end:
             die_at = pos
@@ -500,9 +501,11 @@ class DebugInfo:
                     break
                 level = stack.pop()
                 continue
-            ab = abbrevs.get(code)
+            ab = parsed.get(code)
             if ab is None:
-                raise ValueError(f"unknown abbreviation {code} at 0x{pos:x}")
+                ab = abbrevs.get(code)
+                if ab is None:
+                    raise ValueError(f"unknown abbreviation {code} at 0x{pos:x}")
             tag, kids = ab[0], ab[1]
             if tag not in _SCOPE_TAGS:
                 sib = ab[4]
