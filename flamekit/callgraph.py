@@ -9,26 +9,11 @@ found iteratively so that no recursion limit is ever hit.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .gcpause import no_gc
 from .profile import Profile
-
-
-@contextlib.contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: building a graph makes hundreds of
-    thousands of small objects and no cycles, and the collector would only
-    rescan them again and again (a quarter of the time on big inputs)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass(slots=True)

@@ -8,8 +8,6 @@ over lines in Python.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import io
 from collections.abc import Iterator
 from typing import Any, BinaryIO
@@ -67,18 +65,3 @@ def with_head(stream: BinaryIO, params: dict[str, Any], size: int = 8192) -> tup
         stream = io.BufferedReader(stream, 1 << 20)  # type: ignore[arg-type,type-var]
     return stream, stream.peek(size)[:size]  # type: ignore[attr-defined]
 
-
-@contextlib.contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cycle collector while a parser builds many small tuples.
-
-    Parsers create no reference cycles; without this, collections triggered by
-    allocation rescan the growing dict of stacks again and again (~20% of CPU).
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()

@@ -21,8 +21,9 @@ import re
 from typing import BinaryIO, ClassVar
 
 from .. import folded
+from ..gcpause import no_gc
 from ..profile import Profile, Stack
-from ._chunks import chunks, decode, no_gc, with_head
+from ._chunks import chunks, decode, with_head
 from .base import CollapseOptions
 
 #: header line -> (unit, event) of the tool that printed it

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, ClassVar
 
 from ..errors import InputError
+from ..gcpause import no_gc
 from ..profile import Profile, Stack
-from ._chunks import chunks, decode, no_gc, with_head
+from ._chunks import chunks, decode, with_head
 from .base import CollapseOptions
 
 JSON_TYPES = {b"attached_probes", b"map", b"hist", b"stats", b"printf", b"time", b"value",

@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 from typing import BinaryIO, ClassVar
 
+from ..gcpause import no_gc
 from ..profile import Profile, Stack
-from ._chunks import chunks, decode, no_gc
+from ._chunks import chunks, decode
 from .base import CollapseOptions
 
 HEADER_RX = re.compile(rb"^\s*CPU\s+ID\s+FUNCTION:NAME\s*$")

@@ -10,14 +10,12 @@ fixes: bracket_aware_args, exited_as, keep_last_sample.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import re
-from collections.abc import Iterator
 from typing import Any, BinaryIO, ClassVar
 
 from ..errors import InputError, UsageError
+from ..gcpause import no_gc
 from ..profile import Profile
 from ._perf_fold import PerfFolder, PerfSettings
 from ._perf_frames import NamingOptions
@@ -96,20 +94,8 @@ def blocks(stream: BinaryIO, limit: int | None = None) -> Any:
 def fold_stream(stream: BinaryIO, settings: PerfSettings, options: CollapseOptions,
                 limit: int | None = None, first_line: int = 1, final: bool = True) -> PerfFolder:
     """Fold a whole stream (or its first ``limit`` bytes) into a PerfFolder."""
-    with _no_cycle_collector():
+    with no_gc():
         return _fold_stream(stream, settings, options, limit, first_line, final)
-
-
-@contextlib.contextmanager
-def _no_cycle_collector() -> Iterator[None]:
-    """Pause the cycle collector: folding builds only acyclic tuples, and its passes cost ~7% CPU."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _fold_stream(stream: BinaryIO, settings: PerfSettings, options: CollapseOptions,

@@ -18,14 +18,12 @@ IFUNC resolver names agree with it.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import struct
 from bisect import bisect_right
-from collections.abc import Iterator
 from typing import NamedTuple
 
 from ..errors import InputError
+from ..gcpause import no_gc
 from .demangle import demangle
 from .dwarf_info import DebugInfo, Scope, Unit
 from .dwarf_lines import LineTable, cstr, decode_line_program
@@ -40,18 +38,6 @@ class Frame(NamedTuple):
     function: str
     file: str | None = None
     line: int = 0
-
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Decoding makes many acyclic objects at once; cyclic GC passes over them are pure cost."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 class Dwarf:
@@ -86,7 +72,7 @@ class Dwarf:
             return self._lines[u.offset]
         table = None
         if u.stmt_list is not None:
-            with _no_gc():
+            with no_gc():
                 try:
                     table = decode_line_program(self.debug_line, u.stmt_list, u.comp_dir, self.elf.little,
                                                 self._line_string)
@@ -103,7 +89,7 @@ class Dwarf:
         """Top-level scopes of ``u`` indexed by range start: (starts, [(end, scope)])."""
         got = self._scopes.get(u.offset)
         if got is None:
-            with _no_gc():
+            with no_gc():
                 try:
                     scopes = self.info.scopes(u)
                 except _ERRORS:
