@@ -79,6 +79,9 @@ def looks_folded(head: bytes) -> bool | None:
             continue
         stack, sep, count = line.rpartition(b" ")
         if sep and _is_count(count) and stack.strip() and not stack.startswith((b" ", b"\t")):
+            if b";" not in stack and stack.rstrip().endswith(b":"):
+                bad += 1  # 'name: 0', a statistics report (trace-cmd stat), not a one-frame stack
+                continue
             good += 1
         else:
             bad += 1

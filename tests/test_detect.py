@@ -65,7 +65,6 @@ FAMILIES = {
 MISSED = {
     "formats/perf/p15_tracepoint_trace_field_only.txt": "perf.detect: -F trace only",
     "formats/perf/p24_hide_callgraph.txt": "perf.detect: -G (no callchains)",
-    "formats/ftrace/trace-cmd/tc_report_stat.txt": "folded.detect claims trace-cmd stat output",
 }
 #: samples another module's detect() also claims for sure (priority hides it today)
 DOUBLE_CLAIMS: dict[str, str] = {}
@@ -165,6 +164,17 @@ def test_detectors_never_raise_on_arbitrary_heads():
     for head in heads:
         for c in collapsers():
             assert c.detect(head) in (True, False, None), c.name
+
+
+def test_statistics_report_is_not_folded():
+    # 'name: N' lines (trace-cmd stat) end in a count but are no one-frame stacks
+    head = (b"cpus=2\n\nKernel buffer statistics:\n\nCPU: 0\nentries: 0\noverrun: 0\ncommit overrun: 0\n"
+            b"bytes: 0\noldest event ts:  12.5\nnow ts:  13.25\ndropped events: 0\nread events: 42\n")
+    assert get("folded").detect(head) is False
+    with pytest.raises(InputError, match="unrecognized input format"):
+        detect(head, "stat.txt")
+    # a stack whose frames end in ':' is still folded
+    assert get("folded").detect(b"main;parse: 3\nmain;run 2\n") is True
 
 
 def test_bpftrace_tool_with_bcc_banner_is_bpftrace():
