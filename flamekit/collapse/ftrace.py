@@ -62,7 +62,7 @@ from ._fgraph_lines import (
     Record,
     strip_time_columns,
 )
-from ._ftrace_common import cpu_frame, iter_chunks, task_frame
+from ._ftrace_common import cpu_frame, head_records, iter_chunks, task_frame
 from .base import CollapseOptions
 
 # headerless detection: a graph line with a duration column and a call body
@@ -82,13 +82,10 @@ class FtraceGraphCollapser:
     def detect(self, head: bytes) -> bool | None:
         if b"# tracer: function_graph" in head or b": funcgraph_entry:" in head or b": funcgraph_exit:" in head:
             return True
-        lines = head.split(b"\n")[:-1] if len(head) >= 4096 else head.split(b"\n")
-        graph = bare = content = 0
+        lines = head_records(head)
+        graph = bare = 0
+        content = len(lines)
         for line in lines:
-            s = line.strip()
-            if not s or s[:1] == b"#":
-                continue
-            content += 1
             if _LOOKS_GRAPH.match(line):
                 graph += 1
             elif _LOOKS_BARE.match(line):
@@ -270,7 +267,7 @@ class _Rebuilder:
                         st = stacks[key] = []
                     last_key = key
                 n = len(st)
-                if kind == ENTRY:
+                if kind != EXIT:  # an entry or a leaf: the stack is cut or padded to its depth
                     if n > depth:
                         counters["unclosed"] += n - depth
                         del st[depth:]
@@ -280,22 +277,14 @@ class _Rebuilder:
                     nid = trie_get((parent_node, name))
                     if nid is None:
                         nid = node(parent_node, name)
-                    st.append([nid, 0, 0])
-                    continue
+                    if kind == ENTRY:
+                        st.append([nid, 0, 0])
+                        continue
                 if dur < 0:  # a layout without durations (bare, nofuncgraph-duration)
                     dur = 0
                     if auto and not records:
                         calls_mode, self_mode, mode = True, False, "calls"
                 if kind == LEAF:
-                    if n > depth:
-                        counters["unclosed"] += n - depth
-                        del st[depth:]
-                    elif n < depth:
-                        pad(st, depth)
-                    parent_node = st[-1][0] if st else 0
-                    nid = trie_get((parent_node, name))
-                    if nid is None:
-                        nid = node(parent_node, name)
                     w = 1 if calls_mode else dur
                 else:  # EXIT
                     if n > depth + 1:
