@@ -81,6 +81,15 @@ def cpu_frame(cpu: int | None) -> str:
     return "[unknown cpu]" if cpu is None else f"CPU {cpu}"
 
 
+def head_records(head: bytes) -> list[bytes]:
+    """The lines of a detection head that are neither blank nor ``#`` comments;
+    the last one is left out of a long head, where it may be cut short."""
+    lines = head.split(b"\n")
+    if len(head) >= 4096:
+        lines.pop()
+    return [line for line in lines if line.strip() and line.lstrip()[:1] != b"#"]
+
+
 def looks_like_graph_tracer_header(head: bytes) -> bool:
     return b"# tracer: function_graph" in head
 

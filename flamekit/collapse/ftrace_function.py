@@ -18,7 +18,7 @@ from typing import BinaryIO, ClassVar
 
 from ..errors import InputError
 from ..profile import Profile
-from ._ftrace_common import NOT_A_CALL, PrefixParser, Task, function_call, iter_chunks, roots_for
+from ._ftrace_common import NOT_A_CALL, PrefixParser, Task, function_call, head_records, iter_chunks, roots_for
 from .base import CollapseOptions
 
 # headerless detection: ``comm-pid [cpu] ... ts: func <-parent``
@@ -37,15 +37,9 @@ class FtraceFunctionCollapser:
             return False  # func_stack_trace: full stacks, ftrace-stack reads them
         if b"# tracer: function\n" in head:
             return True
-        lines = head.split(b"\n")[:-1] if len(head) >= 4096 else head.split(b"\n")
-        hits = content = 0
-        for line in lines:
-            if not line.strip() or line.lstrip()[:1] == b"#":
-                continue
-            content += 1
-            if _LOOKS_FUNCTION.match(line):
-                hits += 1
-        return hits >= 3 and hits * 2 >= content
+        lines = head_records(head)
+        hits = sum(1 for line in lines if _LOOKS_FUNCTION.match(line))
+        return hits >= 3 and hits * 2 >= len(lines)
 
     def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
         source, skips = options.source, options.skips

@@ -24,7 +24,16 @@ from typing import BinaryIO, ClassVar
 
 from ..errors import InputError
 from ..profile import Profile
-from ._ftrace_common import NOT_A_CALL, PrefixParser, Task, decode, function_call, iter_chunks, roots_for
+from ._ftrace_common import (
+    NOT_A_CALL,
+    PrefixParser,
+    Task,
+    decode,
+    function_call,
+    head_records,
+    iter_chunks,
+    roots_for,
+)
 from .base import CollapseOptions
 
 _OFFSET = re.compile(rb"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+")
@@ -75,14 +84,11 @@ class FtraceStackCollapser:
     def detect(self, head: bytes) -> bool | None:
         if not (b"<stack trace" in head or b"<user stack trace" in head or b"caller=ARRAY[" in head):
             return False
-        lines = head.split(b"\n")[:-1] if len(head) >= 4096 else head.split(b"\n")
-        blocks = ours = content = 0
+        lines = head_records(head)
+        blocks = ours = 0
+        content = len(lines)
         for line in lines:
-            s = line.strip()
-            if not s or s[:1] == b"#":
-                continue
-            content += 1
-            if s[:2] == b"=>":
+            if line.lstrip()[:2] == b"=>":
                 ours += 1
             elif _LOOKS_RECORD.match(line):
                 ours += 1
