@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .dwarf_lines import cstr, sleb, uleb
+from .dwarf_lines import cstr, initial_length, sleb, uleb
 
 # tags
 TAG_compile_unit, TAG_partial_unit, TAG_skeleton_unit = 0x11, 0x3C, 0x4A
@@ -240,13 +240,7 @@ class DebugInfo:
         pos = 0
         while pos + 11 <= len(data):
             start = pos
-            length = struct.unpack_from(e + "I", data, pos)[0]
-            pos += 4
-            offsize = 4
-            if length == 0xFFFFFFFF:
-                length = struct.unpack_from(e + "Q", data, pos)[0]
-                pos += 8
-                offsize = 8
+            length, offsize, pos = initial_length(data, pos, e)
             end = pos + length
             version = struct.unpack_from(e + "H", data, pos)[0]
             pos += 2

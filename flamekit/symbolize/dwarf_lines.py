@@ -51,6 +51,15 @@ def cstr(data: bytes, pos: int) -> tuple[bytes, int]:
     return data[pos:end], end + 1
 
 
+def initial_length(data: bytes, pos: int, e: str) -> tuple[int, int, int]:
+    """A unit header's initial length: ``(length, offset size 4 or 8, position after it)``
+    (``0xffffffff`` announces the 64-bit DWARF format)."""
+    length = struct.unpack_from(e + "I", data, pos)[0]
+    if length == 0xFFFFFFFF:
+        return struct.unpack_from(e + "Q", data, pos + 4)[0], 8, pos + 12
+    return length, 4, pos + 4
+
+
 class LineTable:
     """Rows of one line program, sorted by address; ``ends`` marks sequence ends."""
 
@@ -84,13 +93,7 @@ def decode_line_program(data: bytes, offset: int, comp_dir: str, little: bool,
     """
     e = "<" if little else ">"
     pos = offset
-    unit_length = struct.unpack_from(e + "I", data, pos)[0]
-    pos += 4
-    offsize = 4
-    if unit_length == 0xFFFFFFFF:
-        unit_length = struct.unpack_from(e + "Q", data, pos)[0]
-        pos += 8
-        offsize = 8
+    unit_length, offsize, pos = initial_length(data, pos, e)
     end = pos + unit_length
     version = struct.unpack_from(e + "H", data, pos)[0]
     pos += 2
