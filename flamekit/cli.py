@@ -17,7 +17,7 @@ import click
 from . import __version__, folded
 from .collapse import CollapseOptions, load, names
 from .diff import DiffProfile
-from .errors import FlamekitError, InputError, Skips, UsageError
+from .errors import FlamekitError, Skips, UsageError
 from .io import atomic_output
 from .profile import Profile, merge
 

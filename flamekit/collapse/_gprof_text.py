@@ -10,7 +10,7 @@ UTF-16 (a Windows redirection) and CRLF are undone first.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..callgraph import CallGraph, Cycle, Edge, no_gc
 from ..errors import InputError, Skips
