@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from ..diff import DiffProfile
-from ..errors import InputError, Skips
+from ..errors import InputError
 from ..io import open_input, source_name
 from ..perfdata import is_perf_data, open_perf_data
 from ..profile import Profile
@@ -121,7 +121,3 @@ def load_profile(path: str, fmt: str = "auto", options: CollapseOptions | None =
     if isinstance(result, DiffProfile):
         return result.after
     return result
-
-
-def default_skips(strict: bool = False) -> Skips:
-    return Skips(strict=strict)

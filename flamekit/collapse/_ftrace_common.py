@@ -90,10 +90,6 @@ def head_records(head: bytes) -> list[bytes]:
     return [line for line in lines if line.strip() and line.lstrip()[:1] != b"#"]
 
 
-def looks_like_graph_tracer_header(head: bytes) -> bool:
-    return b"# tracer: function_graph" in head
-
-
 # trace-cmd report prefixes each record of an instance with ``name: ``
 _TASK_CPU = re.compile(rb"^\s*(?:[^\s:]+:\s+)?(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]$", re.S)
 

@@ -128,17 +128,6 @@ def _fold_lines(stream: BinaryIO, folder: PerfFolder, limit: int | None) -> None
     folder.finish_tail(b"", 0)
 
 
-def first_event(head: bytes) -> bytes | None:
-    """The event of the first sample header in ``head`` (None when none is seen)."""
-    for line in head.split(b"\n"):
-        if not line or line[:1] in b" \t#":
-            continue
-        h = parse_header(line)
-        if h is not None and h.event is not None:
-            return h.event
-    return None
-
-
 class PerfCollapser:
     name: ClassVar[str] = "perf"
     priority: ClassVar[int] = 100
