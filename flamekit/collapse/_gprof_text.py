@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..callgraph import CallGraph, Cycle, Edge, no_gc
+from ..callgraph import CallGraph, Cycle, Edge
 from ..errors import InputError, Skips
+from ..gcpause import no_gc
 
 ENC = "utf-8"
 ERR = "surrogateescape"

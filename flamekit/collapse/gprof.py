@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Container
 from typing import BinaryIO, ClassVar
 
-from ..callgraph import CallGraph, no_gc
+from ..callgraph import CallGraph
 from ..errors import InputError
+from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from .base import CollapseOptions
 from ._gprof_text import parse
