@@ -134,8 +134,11 @@ class PerfCollapser:
     description: ClassVar[str] = "perf script text (and perf.data through perf script)"
 
     def detect(self, head: bytes) -> bool | None:
-        """Sure when a sample header line is followed by a frame line ``ADDR SYM (DSO)``
-        (or, for a capture without ``-g``, by a blank line)."""
+        """Sure when a sample header line is followed by a frame line ``ADDR SYM (DSO)``, or ends
+        in ``EVENT:`` and is followed by a blank line (a sample with an empty callchain).
+
+        Output without callchains (``-G``, a capture without ``-g``: one indented line per
+        sample, no blank lines) is not claimed: the fold would drop every sample of it."""
         lines = head.split(b"\n")
         for i, line in enumerate(lines[:-1]):
             if not line or line[:1] in b"# \t":
