@@ -100,14 +100,14 @@ class SortedSource:
             table = str.maketrans(_ESCAPE)
             raw = [SEP.join(f.translate(table) for f in s) for s in order]
         perm = sorted(range(len(raw)), key=raw.__getitem__)
-        self.keys = [raw[i] for i in perm]
+        self.keys = list(map(raw.__getitem__, perm))
         if before is not None:
             self.ws = [stacks.get(order[i], 0) for i in perm]
             self.bs = [before.get(order[i], 0) for i in perm]
             self.cumb = list(accumulate(self.bs, initial=self.root_b))
         else:
             weights = list(stacks.values()) if () not in stacks else [stacks[s] for s in order]
-            self.ws = self.bs = [weights[i] for i in perm]
+            self.ws = self.bs = list(map(weights.__getitem__, perm))
         self.cum = list(accumulate(self.ws, initial=self.root_w))
         if before is None:
             self.cumb = self.cum
@@ -259,7 +259,8 @@ def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, in
     if len(heap) > max_embedded > 0:
         # callees are never heavier than their caller, so nothing lighter than the
         # budget-th heaviest candidate can be embedded: drop it, and never look at it again
-        cut = -heapq.nsmallest(max_embedded, heap)[-1][0]
+        # (the max_embedded-th heaviest weight: plain ints sort far faster than nsmallest's tuples)
+        cut = sorted([c[0] for c in heap])[max_embedded - 1] * -1
         floor = max(floor, cut)
         heap = [c for c in heap if -c[0] >= cut]
     heapq.heapify(heap)
