@@ -19,6 +19,7 @@ from typing import Any
 
 from ..diff import DiffProfile
 from ..errors import InputError, UsageError
+from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from . import palette as pal
 from .layout import Embedded, Frame, Layout, layout
@@ -420,8 +421,9 @@ def render(data: Profile | DiffProfile, options: FlameGraphOptions | None = None
     wpt = (o.width - 2 * XPAD) / timemax
     value, pct = parse_minwidth(o.minwidth)
     threshold = timemax * value / 100 if pct else value / wpt
-    lay = layout(after, threshold=threshold, before=before, sort=o.sort, flamechart=o.flamechart,
-                 max_embedded=max(0, o.max_embedded_frames))
+    with no_gc():  # sorting and slicing 100k+ stacks builds no cycles: collections would find nothing
+        lay = layout(after, threshold=threshold, before=before, sort=o.sort, flamechart=o.flamechart,
+                     max_embedded=max(0, o.max_embedded_frames))
     writer = _Writer(lay, o, diff, info, timemax)
 
     subtitle = o.subtitle
