@@ -289,6 +289,59 @@ class _Writer:
             parts.append("</a>")
         parts.append("</g>\n")
 
+    def frames(self, geo: _Geometry, parts: list[str]) -> None:
+        """Every drawn frame; the common case (no diff, no --nameattr, no diffusion) on one inlined path.
+
+        The fast path computes exactly what :meth:`frame` does, with the per-name and
+        per-depth pieces cached and no call per frame beyond the cached lookups.
+        """
+        o = self.o
+        if self.diff or o.nameattr or o.colordiffusion:
+            for f in self.lay.frames:
+                self.frame(f, geo, parts)
+            return
+        append = parts.append
+        wpt = geo.wpt
+        timemax = self.timemax
+        factor = o.factor
+        countname = self.esc_countname
+        per_char = o.fontsize * o.fontwidth
+        right = o.truncate_text_right
+        delimiter = pal.DELIMITER_FILL
+        used = self.palette.used
+        palette_fill = self.palette.fill
+        rows = self._rows
+        names = self._names
+        for f in self.lay.frames:
+            name, depth, fx, w = f.name, f.depth, f.x, f.w
+            if depth:
+                got = names.get(name)
+                if got is None:
+                    got = self._name(name)
+                label, esc_label = got
+            else:
+                label = esc_label = "all"
+            x1 = XPAD + fx * wpt
+            wpx = w * wpt
+            row = rows.get(depth)
+            if row is None:
+                row = self._row(geo, depth)
+            value = w * factor
+            count = f"{int(value):,}" if value == int(value) else f"{value:,.2f}"
+            fill = delimiter.get(name) or used.get(name) or palette_fill(name)
+            chars = int(wpx / per_char)
+            if chars < 3:
+                text = ""
+            elif len(label) <= chars:
+                text = esc_label
+            elif right:
+                text = escape(label[: chars - 2] + "..")
+            else:
+                text = escape(".." + label[len(label) - chars + 2:])
+            append(f"<g>\n<title>{esc_label if depth else 'all'} ({count} {countname}, {100 * w / timemax:.2f}%)</title>"
+                   f'<rect x="{x1:.1f}" y="{row[0]}" width="{wpx:.1f}" height="{row[1]}" fill="{fill}" rx="2" ry="2" '
+                   f'fg:x="{fx}" fg:w="{w}"/>\n<text x="{x1 + 3:.2f}" y="{row[2]}">{text}</text></g>\n')
+
     def hidden_data(self) -> dict[str, Any]:
         """Embedded frames, flat and callers first: ``[parent, name, dx, w, fill(, before)]``.
 
@@ -447,8 +500,7 @@ def render(data: Profile | DiffProfile, options: FlameGraphOptions | None = None
     }
     parts = _preamble(o, height, _title(o), subtitle, config, writer.hidden_data(), diff)
     parts.append('<g id="frames">\n')
-    for f in lay.frames:
-        writer.frame(f, geo, parts)
+    writer.frames(geo, parts)
     parts.append("</g>\n</svg>\n")
     if o.cp:
         pal.write_palette_map(o.cp_path, {**writer.palette.fixed, **writer.palette.used})
