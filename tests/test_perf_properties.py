@@ -135,3 +135,19 @@ def test_two_processes_give_the_single_process_result(records: list[bytes], opt:
         assert one == two
     finally:
         os.unlink(path)
+
+
+def test_frames_without_a_sample_header_are_reported_not_silently_dropped():
+    text = (b"prog 10 1.000001: 1 cpu-clock:\n\tffffffff81000000 a (x)\n\n"
+            b"\t    55d0c0de0000 orphan (/usr/bin/prog)\n\n")
+    skips = Skips()
+    p = COLLAPSER.collapse(io.BytesIO(text), CollapseOptions("orphans.txt", skips))
+    assert p.stacks == {("prog", "a"): 1}
+    assert skips.counts == {"orphans.txt": 1}
+    assert skips.first["orphans.txt"] == (4, "frame line outside any sample (no header before it)")
+    try:
+        COLLAPSER.collapse(io.BytesIO(text), CollapseOptions("orphans.txt", Skips(strict=True)))
+    except InputError as e:
+        assert str(e) == "orphans.txt:4: frame line outside any sample (no header before it) (--strict)"
+    else:
+        raise AssertionError("--strict must refuse a frame outside any sample")

@@ -91,6 +91,7 @@ class PerfFolder:
         self.lines_seen = 0  # lines before the unterminated tail (set by the reader)
         # state machine
         self.pname: str | None = None
+        self.in_filtered = False  # between a filtered-out sample's header and its blank line
         self.period = 1
         self.frames: list[list[str]] = []
 
@@ -333,13 +334,16 @@ class PerfFolder:
             if line[:1] == b"#":
                 continue
             if not line:
+                self.in_filtered = False
                 if self.pname is not None:
                     self._remember()
                 continue
             h = self._header(line)
             if h is not None:
                 if h.event is not None and not self._event_ok(h.event, lineno):
+                    self.in_filtered = True
                     continue
+                self.in_filtered = False
                 self.period = self._weight(h)
                 self.pname = decode(self._pname(h)).replace(" ", "_")
                 self.samples += 1
@@ -347,6 +351,12 @@ class PerfFolder:
             text = decode(line)
             if RX_FRAME.match(text):
                 if self.pname is None:
+                    # a frame with no sample header before it (perf script -G, or a
+                    # header perf printed that is not one): dropped as the Perl script
+                    # does, but never silently; a filtered sample's frames are counted
+                    # with that sample
+                    if not self.in_filtered:
+                        self.skips.skip(self.source, lineno, "frame line outside any sample (no header before it)")
                     continue
                 names = self.namer.line_frames(text, self.pname.startswith("java"), next_line)
                 assert names is not None
