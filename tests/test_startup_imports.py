@@ -120,3 +120,15 @@ def test_get_by_name_and_by_dashed_name() -> None:
         assert collapse.get(name).name == name
     with pytest.raises(KeyError):
         collapse.get("no-such-format")
+
+
+def test_detection_imports_format_modules_but_not_their_parsers() -> None:
+    """Detection must import every format module: those keep their parsers' imports for collapse()."""
+    mods = _modules_after("import flamekit.collapse as c\n"
+                          "assert c.detect(b'a;b 1\\n').name == 'folded'\n"
+                          "import flamekit.protowire as w\n"
+                          "assert w.small_varints.cache_info().currsize == 0, 'pprof writer table built'")
+    assert {f"flamekit.collapse.{m}" for m in collapse.module_names()} <= mods
+    for parser in ("flamekit.collapse._gprof_text", "flamekit.callgraph", "flamekit.render.pprof",
+                   "flamekit.threads"):
+        assert parser not in mods, parser

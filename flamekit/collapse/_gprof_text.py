@@ -41,7 +41,7 @@ def normalize(data: bytes, source: str) -> bytes:
     return data
 
 
-@dataclass
+@dataclass(slots=True)
 class _Name:
     """A function reference as printed: name, ``<cycle N>``, ``[idx]``/``(idx)``, or a whole cycle."""
 
@@ -75,7 +75,7 @@ def split_name(raw: bytes) -> _Name:
     return _Name(raw.decode(ENC, ERR), cycle, index)
 
 
-@dataclass
+@dataclass(slots=True)
 class FlatRow:
     """One function of the flat profile (rows of ``-l`` output summed)."""
 
