@@ -78,6 +78,9 @@ def test_import_flamekit_is_lazy_but_complete() -> None:
         assert name in dir(flamekit)
     with pytest.raises(AttributeError):
         flamekit.no_such_name  # noqa: B018
+    # submodules stay reachable as attributes after a bare "import flamekit", as when imported eagerly
+    mods = _modules_after("import flamekit\nassert flamekit.folded.dumps and flamekit.collapse.load")
+    assert {"flamekit.folded", "flamekit.collapse"} <= mods
 
 
 def test_named_format_imports_only_its_collapser(tmp_path: Path) -> None:
@@ -132,3 +135,20 @@ def test_detection_imports_format_modules_but_not_their_parsers() -> None:
     for parser in ("flamekit.collapse._gprof_text", "flamekit.callgraph", "flamekit.render.pprof",
                    "flamekit.threads"):
         assert parser not in mods, parser
+
+
+def test_registry_falls_back_to_pkgutil_when_the_package_is_not_a_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    class NoListing:
+        path = os.path
+
+        @staticmethod
+        def listdir(directory: str) -> list[str]:
+            raise NotADirectoryError(directory)  # as inside a zip archive
+
+    expected = collapse.module_names()
+    collapse.module_names.cache_clear()
+    monkeypatch.setattr(collapse, "os", NoListing)
+    try:
+        assert collapse.module_names() == expected
+    finally:
+        collapse.module_names.cache_clear()

@@ -49,6 +49,11 @@ def module_names() -> tuple[str, ...]:
                 continue
             if ext == ".py" or (not ext and os.path.isfile(os.path.join(directory, entry, "__init__.py"))):
                 found.add(stem)
+    if not found:  # not plain directories (a zip import, say): ask the import system
+        import pkgutil
+
+        found = {info.name for info in pkgutil.iter_modules(__path__)
+                 if not info.name.startswith("_") and info.name != "base"}
     return tuple(sorted(found))
 
 
