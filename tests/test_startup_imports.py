@@ -152,3 +152,16 @@ def test_registry_falls_back_to_pkgutil_when_the_package_is_not_a_directory(monk
         assert collapse.module_names() == expected
     finally:
         collapse.module_names.cache_clear()
+
+
+def test_dot_call_graph_does_not_load_subprocess(tmp_path: Path) -> None:
+    """Only SVG/PNG run Graphviz; DOT output, and reading gprof, need no child process."""
+    from conftest import GOLDEN
+
+    out = tmp_path / "g.dot"
+    mods = _modules_after(f"from flamekit.cli import main\n"
+                          f"try:\n    main(['callgraph', '-q', {str(GOLDEN / 'gprof' / 'calls_b.txt')!r}, '-o', {str(out)!r}],"
+                          f" prog_name='flamekit')\nexcept SystemExit:\n    pass")
+    assert out.read_bytes().startswith(b"digraph")
+    assert "flamekit.render.callgraph" in mods
+    assert "subprocess" not in mods - _baseline()
