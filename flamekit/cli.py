@@ -206,7 +206,7 @@ def load_inputs(
     # The inputs become one big structure of small objects that lives until
     # the command ends and holds no cycles worth finding: with the collector
     # running, it was rescanned by every collection while loading and again
-    # while rendering (50 ms of 0.42 CPU-s for a 7 MB gprof file).  So load
+    # while rendering (~25 ms CPU of ~0.42 CPU-s for a 7 MB gprof file).  So load
     # with the collector paused, then freeze what is alive (gc.freeze: later
     # collections skip it); FlamekitGroup.invoke unfreezes when the command ends.
     with no_gc():
