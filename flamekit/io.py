@@ -136,6 +136,13 @@ class _Replay(io.RawIOBase):
         b[: len(data)] = data
         return len(data)
 
+    def readall(self) -> bytes:
+        """What is left, in one read of ``inner`` (readers that want the whole
+        input call ``read()``; RawIOBase's readall would loop in 8 KB steps)."""
+        head, self.head = bytes(self.head), memoryview(b"")
+        rest = self.inner.read()
+        return head + rest if head else rest
+
     def close(self) -> None:
         self.inner.close()
         super().close()
