@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import cli_env  # run the CLI as a user does: cached bytecode (see cli_env.py)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / "data"
@@ -143,6 +145,7 @@ def main() -> None:
     ap.add_argument("--skip-browser", action="store_true")
     ap.add_argument("--json", type=Path, help="also write the results here")
     a = ap.parse_args()
+    cli_env.prepare()
     ensure_inputs(a.record_seconds)
     out_dir = Path(tempfile.mkdtemp(prefix="flamekit-bench-"))
     rows = []

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import cli_env  # run the CLI as a user does: cached bytecode (see cli_env.py)
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 INFERNO = DATA / "inferno" / "flamegraph"
@@ -67,6 +69,7 @@ def main() -> None:
     ap.add_argument("--input", type=Path, default=DATA / "perf-mixed.perf.txt")
     ap.add_argument("--jobs", type=int, choices=(1, 2), default=None, help="force flamekit's process count")
     args = ap.parse_args()
+    cli_env.prepare()
     capture: Path = args.input
     if not capture.exists():
         raise SystemExit(f"{capture} is missing: run benchmarks/record_perf_capture.sh first")

@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+import cli_env  # run the CLI as a user does: cached bytecode (see cli_env.py)
+
 from flamekit.symbolize.elf import ElfFile
 from flamekit.symbolize.kallsyms import Kallsyms
 
@@ -96,6 +98,7 @@ def main() -> None:
                     help="also record a perf capture of a stripped test binary (ROUNDS of its loop) and time "
                          "'flamekit symbolize --elf' on its perf script output against a plain collapse")
     args = ap.parse_args()
+    cli_env.prepare()
     llvm = shutil.which("llvm-symbolizer") or shutil.which("llvm-symbolizer-14")
     if llvm is None:
         raise SystemExit("needs llvm-symbolizer (Debian package llvm)")

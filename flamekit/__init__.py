@@ -2,14 +2,34 @@
 
 The public API: :class:`Profile` (the hub), :mod:`flamekit.folded` (its
 on-disk form), :func:`load` (any input, auto-detected) and the error family.
+
+The names are imported on first use (PEP 562), so ``import flamekit`` -- and
+with it every ``flamekit`` command, ``--version`` included -- starts without
+loading the parsers and renderers it does not need.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .collapse import CollapseOptions, detect, load, load_profile  # noqa: E402
-from .diff import DiffProfile  # noqa: E402
-from .errors import FlamekitError, InputError, Skips, UsageError  # noqa: E402
-from .profile import Profile, Stack, merge  # noqa: E402
+#: public name -> the submodule that defines it
+_EXPORTS = {
+    "CollapseOptions": "collapse",
+    "detect": "collapse",
+    "load": "collapse",
+    "load_profile": "collapse",
+    "DiffProfile": "diff",
+    "FlamekitError": "errors",
+    "InputError": "errors",
+    "Skips": "errors",
+    "UsageError": "errors",
+    "Profile": "profile",
+    "Stack": "profile",
+    "merge": "profile",
+}
 
 __all__ = [
     "__version__",
@@ -26,3 +46,32 @@ __all__ = [
     "load_profile",
     "merge",
 ]
+
+if TYPE_CHECKING:
+    from .collapse import CollapseOptions, detect, load, load_profile
+    from .diff import DiffProfile
+    from .errors import FlamekitError, InputError, Skips, UsageError
+    from .profile import Profile, Stack, merge
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module the first time the name is asked for.
+
+    A submodule asked for as an attribute (``flamekit.folded`` after a bare
+    ``import flamekit``) is imported too, as when this package imported them eagerly.
+    """
+    module = _EXPORTS.get(name)
+    if module is None:
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

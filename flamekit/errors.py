@@ -9,8 +9,6 @@ the first skip is raised as an :class:`InputError` instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 
 class FlamekitError(Exception):
     """Base of every error flamekit raises on purpose."""
@@ -34,13 +32,30 @@ class UsageError(FlamekitError):
     """The request cannot be served (missing tool, conflicting options)."""
 
 
-@dataclass
 class Skips:
-    """Counts lines skipped per source; raises instead when ``strict``."""
+    """Counts lines skipped per source; raises instead when ``strict``.
 
-    strict: bool = False
-    counts: dict[str, int] = field(default_factory=dict)
-    first: dict[str, tuple[int | None, str]] = field(default_factory=dict)
+    A plain class rather than a dataclass: the CLI imports this module at
+    start-up, and ``dataclasses`` (with ``inspect`` and ``ast``) would cost
+    every command, ``--version`` included, several milliseconds.
+    """
+
+    def __init__(self, strict: bool = False, counts: dict[str, int] | None = None,
+                 first: dict[str, tuple[int | None, str]] | None = None) -> None:
+        self.strict = strict
+        self.counts: dict[str, int] = {} if counts is None else counts
+        #: per source, where the first skip was and why
+        self.first: dict[str, tuple[int | None, str]] = {} if first is None else first
+
+    def __repr__(self) -> str:
+        return f"Skips(strict={self.strict!r}, counts={self.counts!r}, first={self.first!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Skips):
+            return NotImplemented
+        return (self.strict, self.counts, self.first) == (other.strict, other.counts, other.first)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
 
     def skip(self, source: str | None, line: int | None, reason: str) -> None:
         src = source or "<input>"

@@ -4,17 +4,17 @@ Inputs are a path or ``-`` (stdin), transparently decompressed by their magic
 bytes (gzip, xz, and zstd when the ``zstandard`` package is installed).
 Outputs are written atomically: to a temporary file beside the target, renamed
 into place only when the whole output was produced.
+
+The decompressors and ``tempfile`` are imported when an input or output
+needs them: every command imports this module, most never use them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gzip
 import io
-import lzma
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -54,8 +54,12 @@ def _raw_open(path: str) -> BinaryIO:
 
 def _decompressor(raw: BinaryIO, head: bytes, name: str) -> BinaryIO:
     if head.startswith(GZIP_MAGIC):
+        import gzip
+
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     if head.startswith(XZ_MAGIC):
+        import lzma
+
         return lzma.LZMAFile(raw, "rb")  # type: ignore[return-value]
     if head.startswith(ZSTD_MAGIC):
         try:
@@ -132,6 +136,13 @@ class _Replay(io.RawIOBase):
         b[: len(data)] = data
         return len(data)
 
+    def readall(self) -> bytes:
+        """What is left, in one read of ``inner`` (readers that want the whole
+        input call ``read()``; RawIOBase's readall would loop in 8 KB steps)."""
+        head, self.head = bytes(self.head), memoryview(b"")
+        rest = self.inner.read()
+        return head + rest if head else rest
+
     def close(self) -> None:
         self.inner.close()
         super().close()
@@ -168,9 +179,19 @@ def open_input(path: str | os.PathLike[str], progress: bool = False) -> tuple[Bi
             parts.append(chunk)
             got += len(chunk)
         head = b"".join(parts)
-    except (OSError, EOFError, lzma.LZMAError) as e:
+    except _read_errors() as e:
         raise InputError(name, None, f"cannot read: {e}") from None
-    return io.BufferedReader(_Replay(head, inner), 1 << 20), head  # type: ignore[return-value]
+    return io.BufferedReader(_Replay(head, inner), 1 << 20), head  # type: ignore[return-value,type-var]
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """What a corrupt or truncated (compressed) input raises while being read.
+
+    ``lzma.LZMAError`` only when lzma is loaded: an xz input is the only way
+    to meet one, and it imports lzma first.
+    """
+    lzma = sys.modules.get("lzma")
+    return (OSError, EOFError) if lzma is None else (OSError, EOFError, lzma.LZMAError)
 
 
 def read_all(path: str | os.PathLike[str]) -> bytes:
@@ -178,7 +199,7 @@ def read_all(path: str | os.PathLike[str]) -> bytes:
     stream, _ = open_input(path)
     try:
         return stream.read()
-    except (OSError, EOFError, lzma.LZMAError) as e:
+    except _read_errors() as e:
         raise InputError(source_name(path), None, f"cannot read: {e}") from None
 
 
@@ -194,6 +215,8 @@ def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[BinaryIO]:
         yield out
         out.flush()
         return
+    import tempfile
+
     directory = os.path.dirname(os.path.abspath(p))
     try:
         fd, tmp = tempfile.mkstemp(prefix=".flamekit-", dir=directory)

@@ -11,13 +11,31 @@ raises :class:`WireError`, which readers turn into an ``InputError``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
+from typing import Any
 
 VARINT, I64, LEN, I32 = 0, 1, 2, 5
 
 _SMALL = [bytes([i]) for i in range(128)]
-#: varints of 0 .. 2**14-1 (lengths and ids on the hot path), precomputed
-SMALL_VARINTS: list[bytes] = _SMALL + [bytes([(i & 0x7F) | 0x80, i >> 7]) for i in range(128, 1 << 14)]
 _MASK64 = (1 << 64) - 1
+
+
+@cache
+def small_varints() -> list[bytes]:
+    """The varints of 0 .. 2**14-1 (lengths and ids on the writer's hot path).
+
+    Built on first use: the 16k-entry table costs ~3 ms, and every command
+    imports this module (format detection asks the pprof reader), while only
+    writing pprof uses the table.
+    """
+    return _SMALL + [bytes([(i & 0x7F) | 0x80, i >> 7]) for i in range(128, 1 << 14)]
+
+
+def __getattr__(name: str) -> Any:
+    """``SMALL_VARINTS``: the table of :func:`small_varints`, for importers of the old name."""
+    if name == "SMALL_VARINTS":
+        return small_varints()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class WireError(ValueError):
@@ -56,7 +74,7 @@ def uint_field(field: int, n: int) -> bytes:
 def bytes_field(field: int, data: bytes) -> bytes:
     """A length-delimited field (string, message, or packed repeated)."""
     n = len(data)
-    return tag(field, LEN) + (SMALL_VARINTS[n] if n < 16384 else varint(n)) + data
+    return tag(field, LEN) + (small_varints()[n] if n < 16384 else varint(n)) + data
 
 
 def packed(field: int, values: list[int]) -> bytes:

@@ -3,44 +3,89 @@
 A module in this package that defines ``COLLAPSER`` (an object following
 :class:`~flamekit.collapse.base.Collapser`) is registered; nothing else needs
 editing to add a format.  :func:`detect` asks each, in priority order.
+
+Start-up matters (every command pays it), so nothing here imports a format
+module until it is needed: the modules are found by listing this package's
+directory, ``--format NAME`` imports just the module of that name (``-``
+spelled ``_``), and only detection, which must ask every format, imports
+them all.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..diff import DiffProfile
 from ..errors import InputError
-from ..io import open_input, source_name
-from ..perfdata import is_perf_data, open_perf_data
-from ..profile import Profile
 from .base import CollapseOptions, Collapser
 
-__all__ = ["CollapseOptions", "Collapser", "collapsers", "get", "detect", "load", "load_profile", "names"]
+if TYPE_CHECKING:
+    from ..diff import DiffProfile
+    from ..profile import Profile
+
+__all__ = ["CollapseOptions", "Collapser", "collapsers", "detect", "get", "load", "load_profile", "module_names", "names"]
+
+#: what starts every perf.data file (both header versions; flamekit.perfdata checks all 8 bytes)
+_PERF_DATA_PREFIX = b"PERF"
+
+
+@cache
+def module_names() -> tuple[str, ...]:
+    """The modules of this package that may hold a collapser, found without importing them.
+
+    Private modules (``_name``) and ``base`` are helpers, never formats.
+    """
+    found = set()
+    for directory in __path__:
+        try:
+            entries = os.listdir(directory)
+        except OSError:
+            continue
+        for entry in entries:
+            stem, ext = os.path.splitext(entry)
+            if not stem.isidentifier() or stem.startswith("_") or stem == "base":
+                continue
+            if ext == ".py" or (not ext and os.path.isfile(os.path.join(directory, entry, "__init__.py"))):
+                found.add(stem)
+    if not found:  # not plain directories (a zip import, say): ask the import system
+        import pkgutil
+
+        found = {info.name for info in pkgutil.iter_modules(__path__)
+                 if not info.name.startswith("_") and info.name != "base"}
+    return tuple(sorted(found))
+
+
+def _collapser_in(module_name: str) -> Collapser | None:
+    """The COLLAPSER a module of this package defines (importing it), or None."""
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    return getattr(module, "COLLAPSER", None)
 
 
 @cache
 def collapsers() -> tuple[Collapser, ...]:
-    """Every registered collapser, in detection order."""
-    found = []
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_") or info.name == "base":
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        c = getattr(module, "COLLAPSER", None)
-        if c is not None:
-            found.append(c)
+    """Every registered collapser, in detection order (imports every format module)."""
+    found = [c for c in map(_collapser_in, module_names()) if c is not None]
     return tuple(sorted(found, key=lambda c: (c.priority, c.name)))
 
 
 def names() -> list[str]:
+    """Every format name, in detection order."""
     return [c.name for c in collapsers()]
 
 
 def get(name: str) -> Collapser:
+    """The collapser called ``name``; KeyError if none is.
+
+    The module spelled like the name is tried first, so naming a format
+    imports that one module, not all of them.
+    """
+    guess = name.replace("-", "_")
+    if guess in module_names():
+        c = _collapser_in(guess)
+        if c is not None and c.name == name:
+            return c
     for c in collapsers():
         if c.name == name:
             return c
@@ -78,17 +123,20 @@ def load(
 
     Returns a DiffProfile only for the two-column folded form.
     """
+    from ..io import open_input, source_name
+    from ..profile import Profile
+
     source = source_name(path)
     opts = options or CollapseOptions()
     opts.source = source
     opts.params.update(params)
     stream, head = open_input(path, progress=progress)
     close_stream = path != "-"
-    if is_perf_data(head):
+    if head.startswith(_PERF_DATA_PREFIX) and _perfdata().is_perf_data(head):
         # a perf.data file: read what 'perf script' prints for it, streamed
         raw_stream = stream
         try:
-            stream, head = open_perf_data(path, source, raw_stream, opts.params)
+            stream, head = _perfdata().open_perf_data(path, source, raw_stream, opts.params)
         finally:
             if path != "-":
                 raw_stream.close()
@@ -117,7 +165,16 @@ def load(
 
 def load_profile(path: str, fmt: str = "auto", options: CollapseOptions | None = None, **params: Any) -> Profile:
     """Like :func:`load`, but a differential input yields its AFTER side."""
+    from ..profile import Profile
+
     result = load(path, fmt, options, **params)
-    if isinstance(result, DiffProfile):
+    if not isinstance(result, Profile):  # a DiffProfile
         return result.after
     return result
+
+
+def _perfdata() -> Any:
+    """flamekit.perfdata, imported only for perf.data input (it pulls in subprocess and tempfile)."""
+    from .. import perfdata
+
+    return perfdata

@@ -41,7 +41,7 @@ def normalize(data: bytes, source: str) -> bytes:
     return data
 
 
-@dataclass
+@dataclass(slots=True)
 class _Name:
     """A function reference as printed: name, ``<cycle N>``, ``[idx]``/``(idx)``, or a whole cycle."""
 
@@ -75,7 +75,7 @@ def split_name(raw: bytes) -> _Name:
     return _Name(raw.decode(ENC, ERR), cycle, index)
 
 
-@dataclass
+@dataclass(slots=True)
 class FlatRow:
     """One function of the flat profile (rows of ``-l`` output summed)."""
 
@@ -243,7 +243,7 @@ class GprofParser:
                     if line.strip():
                         skip(source, i, "malformed gprof call-graph arc line")
                     continue
-                tail = m.group(6)
+                tail = m[6]
                 hit = cache.get(tail)
                 if hit is None:
                     nm = self._name(tail)
@@ -362,8 +362,10 @@ class GprofParser:
             if (caller, callee) not in raw:  # the caller's own entry was not printed
                 raw[(caller, callee)] = (None, sa, sb, sc)
         # an arc is the child line's match, or (None, self, children, calls): [1], [2], [3] either way
-        edges.update({key: Edge(key[0], key[1], float(arc[1]) + float(arc[2] or 0) if arc[1] else None,
-                                int(arc[3]) if arc[3] else None) for key, arc in raw.items()})
+        for key, arc in raw.items():
+            self_s, child_s, calls_s = arc[1], arc[2], arc[3]
+            edges[key] = Edge(key[0], key[1], float(self_s) + float(child_s or 0) if self_s else None,
+                              int(calls_s) if calls_s else None)
         if not self.saw_graph and not self.flat:
             if self.annotated:
                 raise InputError(self.source, None, "gprof -A annotated source has no flat profile or call graph; "

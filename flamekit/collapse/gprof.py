@@ -8,19 +8,23 @@ it in proportion to call counts, as gprof itself assumes
 (``meta["approximate"] = "gprof arcs"``).  Weights are microseconds, or call
 counts when gprof recorded no time.  With the ``callgraph_only`` param
 (set by ``flamekit callgraph`` for a single input) the approximation is skipped.
+
+The parser is imported by :meth:`GprofCollapser.collapse`: detection imports
+every format module, and most inputs are not gprof.
 """
 
 from __future__ import annotations
 
 from collections.abc import Container
-from typing import BinaryIO, ClassVar
+from typing import TYPE_CHECKING, BinaryIO, ClassVar
 
-from ..callgraph import CallGraph
 from ..errors import InputError
 from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from .base import CollapseOptions
-from ._gprof_text import parse
+
+if TYPE_CHECKING:
+    from ..callgraph import CallGraph
 
 #: below this share of the total a path stops splitting and follows its
 #: busiest caller only, so the number of stacks stays bounded on huge graphs
@@ -155,6 +159,8 @@ class GprofCollapser:
         return True if looks_gprof(head) else False
 
     def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
+        from ._gprof_text import parse
+
         try:
             data = stream.read()
         except (OSError, EOFError) as e:

@@ -28,7 +28,6 @@ from ..profile import Profile, Stack
 from ..protowire import (
     LEN, VARINT, WireError, fields, looks_like_message, read_varint, signed, unpack_varints, varint,
 )
-from ..render.pprof import EVENT_COMMENT, UNIT_COMMENT
 from .base import CollapseOptions
 
 #: top-level fields of profile.proto and their wire types
@@ -283,6 +282,8 @@ def _decode(buf: bytes, source: str, sample_type: object, tasks: str | None = No
     stype, sunit = types[index]
     unit, event = _unit_and_event(stype, sunit)
     if ntypes == 1:
+        from ..render.pprof import EVENT_COMMENT, UNIT_COMMENT  # the writer (and its imports) only when read back
+
         for c in d.comments:
             if c.startswith(UNIT_COMMENT):
                 unit = c[len(UNIT_COMMENT):]

@@ -11,7 +11,6 @@ nanoseconds, other fractions are rounded (``meta["approximate"]``).
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any, BinaryIO, ClassVar
 
@@ -170,6 +169,8 @@ class SpeedscopeCollapser:
         return b"speedscope.app" in head or (b"speedscope" in head and b'"profiles"' in head)
 
     def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
+        import json  # here, not at the top: detection imports this module for every input
+
         try:
             doc = json.loads(stream.read())
         except (ValueError, RecursionError) as e:

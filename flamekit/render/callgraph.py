@@ -12,8 +12,6 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
-import shutil
-import subprocess
 import textwrap
 from collections import deque
 from dataclasses import dataclass, field
@@ -437,6 +435,9 @@ def render(graph: CallGraph, fmt: str, opts: CallGraphOptions | None = None,
         opts.notes.append(f"too many nodes for Graphviz: raised the node threshold to {thres:.3g}% "
                           f"(at most {limit} nodes)")
     dot = to_dot(graph, opts, node_thres=thres)
+    import shutil  # here: only SVG/PNG run Graphviz, and subprocess costs every DOT run ~3 ms of start-up
+    import subprocess
+
     exe = shutil.which("dot")
     if exe is None:
         raise UsageError("SVG/PNG call graphs need Graphviz 'dot' (Debian package graphviz); "
