@@ -87,3 +87,43 @@ def test_unusual_lines_are_left_to_the_general_classifier():
 
 def test_paths_exist():
     assert Path(GOLDEN / "ftrace").is_dir()
+
+
+def test_bad_lines_are_numbered_across_chunks(monkeypatch):
+    """Bad lines keep their line numbers when the trace spans many chunks."""
+    import io
+
+    from flamekit.collapse import CollapseOptions, _ftrace_common
+    from flamekit.collapse.ftrace import COLLAPSER
+    from flamekit.errors import Skips
+
+    good = b" 0)   1.000 us    |  a();\n"
+    data = good * 7 + b"junk one\n" + good * 5 + b"junk two\n" + good
+    seen: list[int | None] = []
+
+    class Record(Skips):
+        def skip(self, source, line, reason):  # type: ignore[override]
+            seen.append(line)
+            super().skip(source, line, reason)
+
+    orig = _ftrace_common.iter_chunks
+
+    def small_chunks(stream, chunk=64, transform=None):
+        return orig(stream, 64, transform)
+
+    monkeypatch.setattr("flamekit.collapse.ftrace.iter_chunks", small_chunks)
+    COLLAPSER.collapse(io.BytesIO(data), CollapseOptions(source="t", skips=Record()))
+    assert seen == [8, 14]
+
+
+_ABS = st.sampled_from([b"  6.077379 |", b"6.1 |", b"  1.5  |", b"x.5 |", b" 12 |", b"", b"[  1.5] ", b"1.5|"])
+_REST = st.sampled_from([b"   0)   0.1 us    |  f();", b"  1) |  }", b"0) x", b" ", b"", b"   12)  g() {"])
+
+
+@given(st.lists(st.tuples(_ABS, _REST), max_size=8))
+def test_abstime_cut_equals_the_line_anchored_pattern(parts):
+    from flamekit.collapse._fgraph_lines import _ABSTIME_ALL, strip_time_columns
+
+    chunk = b"\n".join(a + r for a, r in parts) + b"\n"
+    if b" |   " in chunk[:4096] and _ABSTIME_ALL.search(chunk, 0, 4096) and b"[" not in chunk:
+        assert strip_time_columns(chunk) == _ABSTIME_ALL.sub(b"", chunk)

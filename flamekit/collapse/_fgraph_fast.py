@@ -45,11 +45,12 @@ _HEAD = re.compile(
         \s*(?:[-+!\#*@$]\s*)?(?:(?P<dur>\d+(?:\.\d*)?)\s*us)?\s*""",
     re.VERBOSE,
 )
+_DURATION = re.compile(rb"\d+(?:\.\d*)?")
 # bodies holding these make the general classifier read the whole line another way
 _OTHER_MARKERS = (b"==========>", b"<==========", b"=>", b": funcgraph_")
 
 #: bound on each memo, so traces whose lines never repeat keep memory small
-LIMIT = 1 << 17
+LIMIT = 1 << 15
 
 
 class FastLines:
@@ -65,6 +66,7 @@ class FastLines:
         self.memo: dict[bytes, Call] = {}
         self.heads: dict[bytes, tuple[tuple[Any, Any, Any], int | None] | bool] = {}
         self.bodies: dict[bytes, tuple[int, int, dict[int, int] | None, str | None] | bool] = {}
+        self.shapes: dict[bytes, tuple[int, Any, int, Any, Any] | bool] = {}
         self.tasks: dict[tuple[Any, Any, Any], tuple[Any, Any, Any]] = {}
 
     def task(self, cpu: int | None, pid: bytes | None, comm: bytes | None) -> tuple[Any, Any, Any]:
@@ -74,6 +76,52 @@ class FastLines:
 
     def lookup(self, line: bytes) -> Call | None:
         """The call of a common-layout line, or None (the general classifier decides)."""
+        u = line.find(b" us ")
+        if u > 0:
+            # a duration column: the line without its duration token (its shape)
+            # repeats even when durations never do
+            k = line.rfind(b" ", 0, u) + 1
+            shape = self.shapes.get(line[:k] + line[u:])
+            if shape is None:
+                shape = self._shape(line, k, u)
+            if shape is False:
+                return self._split(line)
+            tok = line[k:u]
+            if tok[-4:-3] == b"." and len(tok) > 4:  # the kernel's %lu.%03lu
+                digits = tok.replace(b".", b"", 1)
+                if not digits.isdigit():
+                    return None
+                ns = int(digits)
+            elif _DURATION.fullmatch(tok):
+                ns = _duration_ns(tok)
+            else:
+                return None
+            kind, task, d, kids, name = shape  # type: ignore[misc]
+            call = (kind, task, d, kids, 0 if kind == ENTRY else ns, name)
+        else:
+            call = self._split(line)  # type: ignore[assignment]
+            if call is None:
+                return None
+        if len(self.memo) < LIMIT:
+            self.memo[line] = call
+        return call
+
+    def _shape(self, line: bytes, k: int, u: int) -> tuple[int, Any, int, Any, Any] | bool:
+        """The call of a line minus its duration, if the duration is the token at line[k:u]."""
+        shape: tuple[int, Any, int, Any, Any] | bool = False
+        head, sep, body = line.rpartition(b"|")
+        m = _HEAD.fullmatch(head)
+        if sep and m is not None and m.start("dur") == k and m.end("dur") == u:
+            call = self._split(line)
+            if call is not None:
+                kind, task, d, kids, _ns, name = call
+                shape = (kind, task, d, kids, name)
+        if len(self.shapes) < LIMIT:
+            self.shapes[line[:k] + line[u:]] = shape
+        return shape
+
+    def _split(self, line: bytes) -> Call | None:
+        """The call of a line from its memoized head (columns) and body (the call)."""
         head, sep, body = line.rpartition(b"|")
         if not sep:
             return None
@@ -95,10 +143,7 @@ class FastLines:
             ns = 0
         elif kind == ENTRY:
             ns = 0
-        call = (kind, task, d, kids, ns, name)
-        if len(self.memo) < LIMIT:
-            self.memo[line] = call
-        return call
+        return (kind, task, d, kids, ns, name)
 
     def _head(self, head: bytes) -> tuple[tuple[Any, Any, Any], int | None] | bool:
         m = _HEAD.fullmatch(head)

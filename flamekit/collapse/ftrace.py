@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from operator import length_hint
 from typing import Any, BinaryIO, ClassVar, cast
 
 from ..errors import InputError, UsageError
@@ -63,6 +64,7 @@ from ._fgraph_lines import (
     EVENT,
     EXIT,
     IGNORE,
+    LEAF,
     Classifier,
     Record,
     strip_time_columns,
@@ -220,6 +222,7 @@ class _Rebuilder:
             return ("cpu", cpu) if key is None else key
 
         classify = Classifier(cache).classify
+        ENTRY_, LEAF_ = ENTRY, LEAF  # locals: the loop compares with them on every line
         # the task of the line before (an interned (cpu, pid, comm)): lines of the
         # same task and CPU in a row reuse its stack without looking it up
         last_task: Any = None
@@ -233,7 +236,8 @@ class _Rebuilder:
         # unclosed frames rewinds it to the outermost cut frame's value.
         run = 0
         for lineno0, lines in iter_chunks(stream, transform=strip_time_columns):
-            for i, line in enumerate(lines):
+            todo = iter(lines)  # its length_hint numbers a bad line without enumerate() on every line
+            for line in todo:
                 c = fast_get(line)
                 if c is None:
                     c = lookup(line)
@@ -246,9 +250,10 @@ class _Rebuilder:
                             if kind == IGNORE:
                                 continue
                             if kind == BAD:
+                                lineno = lineno0 + len(lines) - length_hint(todo) - 1
                                 if first_bad is None:
-                                    first_bad = (lineno0 + i, r[5])
-                                skips.skip(source, lineno0 + i, r[5])
+                                    first_bad = (lineno, r[5])
+                                skips.skip(source, lineno, r[5])
                             elif kind == EVENT:
                                 counters["events"] += 1
                             elif kind == BANNER:
@@ -287,7 +292,8 @@ class _Rebuilder:
                             dur = 0
                             if auto and not records and kind != ENTRY:
                                 calls_mode, self_mode, mode, fast = True, False, "calls", False
-                        c = (kind, intern_task(r[1], r[2], r[3]), r[4] + 1, children.get(name), dur, name)
+                        kids = None if kind == EXIT else children.setdefault(name, {})
+                        c = (kind, intern_task(r[1], r[2], r[3]), r[4] + 1, kids, dur, name)
                     if c[0] != ENTRY:
                         records = True
                 kind, task, d, kids, dur, name = c
@@ -300,9 +306,21 @@ class _Rebuilder:
                         st = stacks[key] = [[0, 0]]
                     run = st[0][1]
                     last_task = task
-                n = len(st)
-                if kind == EXIT:
-                    if fast and n == d + 1 and name is None:  # the common case: close the top frame
+                if fast:  # self weights, no root frames: the common cases inline
+                    if kind == LEAF_:
+                        if len(st) == d:
+                            nid = kids.get(st[-1][0])
+                            if nid is not None:
+                                acc[nid] += dur
+                                run += dur
+                                continue
+                    elif kind == ENTRY_:
+                        if len(st) == d:
+                            nid = kids.get(st[-1][0])
+                            if nid is not None:
+                                st.append((nid, run))
+                                continue
+                    elif len(st) == d + 1 and name is None:  # an exit closing the top frame
                         nid, r0 = st.pop()
                         w = dur - run + r0
                         run = r0 + dur
@@ -311,6 +329,9 @@ class _Rebuilder:
                             w = 0
                         acc[nid] += w
                         continue
+                # the general case: any weight mode, depth changes, new nodes, named exits
+                n = len(st)
+                if kind == EXIT:
                     if n > d + 1:  # deeper frames whose exit was lost stay unclosed
                         counters["unclosed"] += n - d - 1
                         run = st[d + 1][1]
@@ -354,17 +375,11 @@ class _Rebuilder:
                         else:
                             pad(st, d, run)
                     parent_node = st[-1][0]
-                    nid = None if kids is None else kids.get(parent_node)
+                    nid = kids.get(parent_node)
                     if nid is None:
                         nid = node(parent_node, name)
-                        if kids is None:
-                            kids = children[name]
                     if kind == ENTRY:
                         st.append((nid, run))
-                        continue
-                    if fast:
-                        acc[nid] += dur
-                        run += dur
                         continue
                     w = 1 if calls_mode else dur
                     run += dur if self_mode else 1
