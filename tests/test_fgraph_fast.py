@@ -127,3 +127,40 @@ def test_abstime_cut_equals_the_line_anchored_pattern(parts):
     chunk = b"\n".join(a + r for a, r in parts) + b"\n"
     if b" |   " in chunk[:4096] and _ABSTIME_ALL.search(chunk, 0, 4096) and b"[" not in chunk:
         assert strip_time_columns(chunk) == _ABSTIME_ALL.sub(b"", chunk)
+
+
+_TIME = st.sampled_from([b"  6.077379 |", b"  6.077380 |", b"1.5 |", b"  1.5  |", b"x.5 |", b""])
+_CALL = st.sampled_from([b"   0)   0.1 us    |  f() {", b"   0)   2.5 us    |    g();", b"   0)   3.1 us    |  }",
+                         b"  1) |  }", b"  f();", b"   1)  cat-2  |  1.0 us  |  h();", b" 0) a-1 => b-2", b""])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_TIME, _CALL), min_size=1, max_size=12))
+def test_bulk_abstime_cut_gives_the_profile_of_the_regex_cut(parts):
+    """cut_abstime slices every line's column when all have one at the same width; the
+    profile (and skips) must be those of the per-line regex cut it replaces."""
+    import io
+
+    from flamekit.collapse import CollapseOptions
+    from flamekit.collapse import ftrace as ftrace_mod
+    from flamekit.collapse._fgraph_lines import strip_abstime
+    from flamekit.errors import InputError, Skips
+
+    data = b"\n".join(t + c for t, c in parts) + b"\n"
+
+    def run():
+        sk = Skips()
+        try:
+            p = ftrace_mod.COLLAPSER.collapse(io.BytesIO(data), CollapseOptions(source="t", skips=sk))
+        except InputError as e:
+            return str(e)
+        return p.stacks, p.meta, sk.counts
+
+    new = run()
+    bulk = ftrace_mod.cut_abstime
+    ftrace_mod.cut_abstime = lambda lines: strip_abstime(b"\n".join(lines)).split(b"\n")
+    try:
+        old = run()
+    finally:
+        ftrace_mod.cut_abstime = bulk
+    assert new == old

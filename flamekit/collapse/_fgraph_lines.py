@@ -10,6 +10,7 @@ entry.  The rebuilding of calls from records lives in :mod:`.ftrace`.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import Any
 
 from ._ftrace_common import BUFFER_STARTED, EVENT_PREFIX, LOST_EVENTS, decode
@@ -56,6 +57,9 @@ _ABSTIME_ALL = re.compile(rb"^[ \t]*\d+\.\d+ +\|(?=[ \t]+\d+\))", re.M)
 _ABSTIME_NL = re.compile(rb"\n[ \t]*\d+\.\d+ +\|(?=[ \t]+\d+\))")
 
 
+# the first columns of all lines joined by newlines, each an abstime column
+_ABSTIME_COLUMNS = re.compile(rb"(?:[ \t]*\d+\.\d+ +\|\n)*[ \t]*\d+\.\d+ +\|")
+
 _DMESG_ALL = re.compile(rb"^\[\s*\d+\.\d+\]\s?", re.M)
 
 
@@ -63,12 +67,41 @@ def strip_time_columns(chunk: bytes) -> bytes:
     """Cut the abstime column (``6.077379 |  0) ...``) and console timestamps
     (``[  210.283454] ``) off every line of a chunk, in one C pass each, so
     lines differing only by time share a cache entry."""
+    return strip_abstime(strip_dmesg(chunk))
+
+
+def strip_dmesg(chunk: bytes) -> bytes:
+    """Cut console timestamps (``[  210.283454] ``) off every line of a chunk."""
     if chunk[:1] == b"[" or b"\n[" in chunk[:4096]:
         if _DMESG_ALL.search(chunk, 0, 4096):
             chunk = _DMESG_ALL.sub(b"", chunk)
+    return chunk
+
+
+def strip_abstime(chunk: bytes) -> bytes:
+    """Cut the abstime column (``6.077379 |  0) ...``) off every line of a chunk."""
     if b" |   " in chunk[:4096] and _ABSTIME_ALL.search(chunk, 0, 4096):
         return _ABSTIME_NL.sub(b"\n", b"\n" + chunk)[1:]
     return chunk
+
+
+def cut_abstime(lines: list[bytes]) -> list[bytes]:
+    """The lines without their abstime column, as strip_abstime would leave them
+    for the classifier.
+
+    The usual trace has the column on every line at the same width: then two
+    C-level slicing passes and one regex check over the joined columns do it,
+    at half the cost of a regex substitution per line.  That also cuts the few
+    columns strip_abstime leaves (no CPU column after the ``|``); the
+    classifier drops those anyway (see Classifier.classify), so records are the
+    same.  Any other chunk goes through strip_abstime.
+    """
+    w = lines[0].find(b"|") + 1 if lines else 0
+    if w > 0 and _ABSTIME_COLUMNS.fullmatch(b"\n".join(map(itemgetter(slice(0, w)), lines))):
+        return list(map(itemgetter(slice(w, None)), lines))
+    chunk = b"\n".join(lines)
+    cut = strip_abstime(chunk)
+    return lines if cut is chunk else cut.split(b"\n")
 
 
 def _duration_ns(tok: bytes) -> int:

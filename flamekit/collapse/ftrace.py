@@ -67,7 +67,8 @@ from ._fgraph_lines import (
     LEAF,
     Classifier,
     Record,
-    strip_time_columns,
+    cut_abstime,
+    strip_dmesg,
 )
 from ._ftrace_common import cpu_frame, head_records, iter_chunks, task_frame
 from .base import CollapseOptions
@@ -235,7 +236,8 @@ class _Rebuilder:
         # completed children add up to, with no per-parent bookkeeping; cutting
         # unclosed frames rewinds it to the outermost cut frame's value.
         run = 0
-        for lineno0, lines in iter_chunks(stream, transform=strip_time_columns):
+        for lineno0, chunk_lines in iter_chunks(stream, transform=strip_dmesg):
+            lines = cut_abstime(chunk_lines)
             todo = iter(lines)  # its length_hint numbers a bad line without enumerate() on every line
             for line in todo:
                 c = fast_get(line)
