@@ -96,12 +96,15 @@ def cut_abstime(lines: list[bytes]) -> list[bytes]:
     classifier drops those anyway (see Classifier.classify), so records are the
     same.  Any other chunk goes through strip_abstime.
     """
-    w = lines[0].find(b"|") + 1 if lines else 0
-    if w > 0 and _ABSTIME_COLUMNS.fullmatch(b"\n".join(map(itemgetter(slice(0, w)), lines))):
-        return list(map(itemgetter(slice(w, None)), lines))
-    chunk = b"\n".join(lines)
-    cut = strip_abstime(chunk)
-    return lines if cut is chunk else cut.split(b"\n")
+    first = lines[0] if lines else b""
+    w = first.find(b"|") + 1
+    if w > 0 and _ABSTIME_COLUMNS.fullmatch(first, 0, w):  # worth checking every line
+        if _ABSTIME_COLUMNS.fullmatch(b"\n".join(map(itemgetter(slice(0, w)), lines))):
+            return list(map(itemgetter(slice(w, None)), lines))
+    head = b"\n".join(lines[:256])[:4096]  # strip_abstime's probe, without joining the chunk
+    if b" |   " in head and _ABSTIME_ALL.search(head):
+        return strip_abstime(b"\n".join(lines)).split(b"\n")
+    return lines
 
 
 def _duration_ns(tok: bytes) -> int:
