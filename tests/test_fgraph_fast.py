@@ -6,13 +6,11 @@ classifier read a line another way."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import CORPUS, GOLDEN
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS, GOLDEN
 from flamekit.collapse._fgraph_fast import FastLines
 from flamekit.collapse._fgraph_lines import ENTRY, _classify
 
@@ -83,10 +81,6 @@ def test_unusual_lines_are_left_to_the_general_classifier():
     for line in (b" 1)  ==========> |", b" 0)  d..1 |  0.5 us  |  f();", b" 0)   |  } junk",
                  b" 0)               |  }", b"# tracer: function_graph", b" 0) a-1 => b-2"):
         assert fl.lookup(line) is None, line
-
-
-def test_paths_exist():
-    assert Path(GOLDEN / "ftrace").is_dir()
 
 
 def test_bad_lines_are_numbered_across_chunks(monkeypatch):

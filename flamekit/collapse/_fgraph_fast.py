@@ -109,7 +109,7 @@ class FastLines:
     def _shape(self, line: bytes, k: int, u: int) -> tuple[int, Any, int, Any, Any] | bool:
         """The call of a line minus its duration, if the duration is the token at line[k:u]."""
         shape: tuple[int, Any, int, Any, Any] | bool = False
-        head, sep, body = line.rpartition(b"|")
+        head, sep, _body_text = line.rpartition(b"|")
         m = _HEAD.fullmatch(head)
         if sep and m is not None and m.start("dur") == k and m.end("dur") == u:
             call = self._split(line)

@@ -98,9 +98,9 @@ def cut_abstime(lines: list[bytes]) -> list[bytes]:
     """
     first = lines[0] if lines else b""
     w = first.find(b"|") + 1
-    if w > 0 and _ABSTIME_COLUMNS.fullmatch(first, 0, w):  # worth checking every line
-        if _ABSTIME_COLUMNS.fullmatch(b"\n".join(map(itemgetter(slice(0, w)), lines))):
-            return list(map(itemgetter(slice(w, None)), lines))
+    if (w > 0 and _ABSTIME_COLUMNS.fullmatch(first, 0, w)  # worth checking every line
+            and _ABSTIME_COLUMNS.fullmatch(b"\n".join(map(itemgetter(slice(0, w)), lines)))):
+        return list(map(itemgetter(slice(w, None)), lines))
     head = b"\n".join(lines[:256])[:4096]  # strip_abstime's probe, without joining the chunk
     if b" |   " in head and _ABSTIME_ALL.search(head):
         return strip_abstime(b"\n".join(lines)).split(b"\n")
