@@ -100,12 +100,12 @@ def test_bad_lines_are_numbered_across_chunks(monkeypatch):
             seen.append(line)
             super().skip(source, line, reason)
 
-    orig = _ftrace_common.iter_chunks
+    orig = _ftrace_common.iter_line_chunks
 
-    def small_chunks(stream, chunk=64, transform=None):
-        return orig(stream, 64, transform)
+    def small_chunks(stream, chunk=64):
+        return orig(stream, 64)
 
-    monkeypatch.setattr("flamekit.collapse.ftrace.iter_chunks", small_chunks)
+    monkeypatch.setattr("flamekit.collapse.ftrace.iter_line_chunks", small_chunks)
     COLLAPSER.collapse(io.BytesIO(data), CollapseOptions(source="t", skips=Record()))
     assert seen == [8, 14]
 
@@ -136,6 +136,7 @@ def test_bulk_abstime_cut_gives_the_profile_of_the_regex_cut(parts):
     import io
 
     from flamekit.collapse import CollapseOptions
+    from flamekit.collapse import _fgraph_lines as lines_mod
     from flamekit.collapse import ftrace as ftrace_mod
     from flamekit.collapse._fgraph_lines import strip_abstime
     from flamekit.errors import InputError, Skips
@@ -151,10 +152,20 @@ def test_bulk_abstime_cut_gives_the_profile_of_the_regex_cut(parts):
         return p.stacks, p.meta, sk.counts
 
     new = run()
-    bulk = ftrace_mod.cut_abstime
-    ftrace_mod.cut_abstime = lambda lines: strip_abstime(b"\n".join(lines)).split(b"\n")
+    bulk = lines_mod.cut_abstime
+    lines_mod.cut_abstime = lambda lines: strip_abstime(b"\n".join(lines)).split(b"\n")
     try:
         old = run()
     finally:
-        ftrace_mod.cut_abstime = bulk
+        lines_mod.cut_abstime = bulk
     assert new == old
+
+
+@given(st.binary(max_size=300), st.integers(1, 40))
+def test_line_chunks_are_the_chunks_without_copies(data, size):
+    """iter_line_chunks yields the lines (and numbers) iter_chunks yields."""
+    import io
+
+    from flamekit.collapse._ftrace_common import iter_chunks, iter_line_chunks
+
+    assert list(iter_line_chunks(io.BytesIO(data), size)) == list(iter_chunks(io.BytesIO(data), size))

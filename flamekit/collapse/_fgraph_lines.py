@@ -85,6 +85,18 @@ def strip_abstime(chunk: bytes) -> bytes:
     return chunk
 
 
+def cut_time_columns(lines: list[bytes]) -> list[bytes]:
+    """The lines without console timestamps and abstime columns (what
+    strip_time_columns does to a chunk, on its lines)."""
+    if lines and (lines[0][:1] == b"[" or b"\n[" in b"\n".join(lines[:256])[:4096]):
+        chunk = b"\n".join(lines) + b"\n"
+        cut = strip_dmesg(chunk)
+        if cut is not chunk:
+            lines = cut.split(b"\n")
+            lines.pop()
+    return cut_abstime(lines)
+
+
 def cut_abstime(lines: list[bytes]) -> list[bytes]:
     """The lines without their abstime column, as strip_abstime would leave them
     for the classifier.

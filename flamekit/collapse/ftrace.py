@@ -67,10 +67,9 @@ from ._fgraph_lines import (
     LEAF,
     Classifier,
     Record,
-    cut_abstime,
-    strip_dmesg,
+    cut_time_columns,
 )
-from ._ftrace_common import cpu_frame, head_records, iter_chunks, task_frame
+from ._ftrace_common import cpu_frame, head_records, iter_line_chunks, task_frame
 from .base import CollapseOptions
 
 # headerless detection: a graph line with a duration column and a call body
@@ -236,8 +235,8 @@ class _Rebuilder:
         # completed children add up to, with no per-parent bookkeeping; cutting
         # unclosed frames rewinds it to the outermost cut frame's value.
         run = 0
-        for lineno0, chunk_lines in iter_chunks(stream, transform=strip_dmesg):
-            lines = cut_abstime(chunk_lines)
+        for lineno0, chunk_lines in iter_line_chunks(stream):
+            lines = cut_time_columns(chunk_lines)
             todo = iter(lines)  # its length_hint numbers a bad line without enumerate() on every line
             for line in todo:
                 c = fast_get(line)
