@@ -87,7 +87,7 @@ class FastLines:
             if shape is False:
                 return self._split(line)
             tok = line[k:u]
-            if tok[-4:-3] == b"." and len(tok) > 4:  # the kernel's %lu.%03lu
+            if len(tok) > 4 and tok[-4] == 46:  # the kernel's %lu.%03lu ("." is 46)
                 digits = tok.replace(b".", b"", 1)
                 if not digits.isdigit():
                     return None
