@@ -169,3 +169,29 @@ def test_line_chunks_are_the_chunks_without_copies(data, size):
     from flamekit.collapse._ftrace_common import iter_chunks, iter_line_chunks
 
     assert list(iter_line_chunks(io.BytesIO(data), size)) == list(iter_chunks(io.BytesIO(data), size))
+
+
+@pytest.mark.parametrize("name", ["fgraph_interleaved_cpus.txt", "fgraph_proc_abstime_irq_tail.txt",
+                                  "fgraph_lost_events.txt", "function_tracefs.txt"])
+def test_profile_does_not_depend_on_where_reads_end(monkeypatch, name):
+    """Reads may end anywhere (mid-line, mid-call): the profile, meta and skips are
+    those of reading the whole trace at once."""
+    import io
+
+    from flamekit.collapse import CollapseOptions, _ftrace_common, get
+    from flamekit.errors import Skips
+
+    data = (GOLDEN / "ftrace" / name).read_bytes()[:3000]
+    fmt = "ftrace-function" if name.startswith("function") else "ftrace"
+    module = "flamekit.collapse.ftrace_function" if name.startswith("function") else "flamekit.collapse.ftrace"
+    orig = _ftrace_common.iter_line_chunks
+
+    def run(size: int) -> tuple:
+        monkeypatch.setattr(f"{module}.iter_line_chunks", lambda stream, chunk=size: orig(stream, size))
+        sk = Skips()
+        p = get(fmt).collapse(io.BytesIO(data), CollapseOptions(source="t", skips=sk))
+        return p.stacks, p.meta, sk.counts
+
+    whole = run(len(data) + 1)
+    for size in range(1, len(data) + 1, 7):
+        assert run(size) == whole, size
