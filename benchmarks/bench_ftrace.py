@@ -15,10 +15,15 @@ cases in tests/golden/ftrace):
 * ``function``: the function tracer sample with fresh timestamps;
 * ``stack``: live ``<stack trace>`` records (tracefs stacktrace trigger).
 
-Each is collapsed in-process and timed with ``time.process_time`` (CPU
-seconds, since the machine is shared); MB/s = input MB / CPU s.
+Each is collapsed in-process ``--repeat`` times and timed with
+``time.process_time`` (CPU seconds, the stable figure on a shared machine)
+and ``time.perf_counter`` (wall); MB/s = input MB / min CPU s.  The perf
+collapser (the issue's reference: each collapser at >= half its MB/s) is
+measured in the same run on bench_tracers.py's repeated-record perf input
+(one process), before and after the ftrace inputs, and each line prints the
+ratio to its best figure.
 
-    python3 benchmarks/bench_ftrace.py --mb 100
+    python3 benchmarks/bench_ftrace.py --mb 100 --repeat 3
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ import argparse
 import io
 import random
 import re
+import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -90,29 +97,80 @@ def generate(kind: str, mb: int, rng: random.Random) -> Path:
     return out
 
 
-def measure(path: Path, fmt: str, **params: object) -> tuple[float, float, int]:
+def measure(path: Path, fmt: str, repeat: int, **params: object) -> tuple[float, list[float], list[float], int]:
+    """(MB, CPU s per run, wall s per run, stacks) of collapsing ``path`` in-process."""
     data = path.read_bytes()
     collapser = get(fmt)
-    t0 = time.process_time()
-    profile = collapser.collapse(io.BytesIO(data), CollapseOptions(source=str(path), params=dict(params)))
-    cpu = time.process_time() - t0
-    return len(data) / 1e6, cpu, len(profile.stacks)
+    cpus, walls = [], []
+    stacks = 0
+    for _ in range(repeat):
+        w0, t0 = time.perf_counter(), time.process_time()
+        profile = collapser.collapse(io.BytesIO(data), CollapseOptions(source=str(path), params=dict(params)))
+        cpus.append(time.process_time() - t0)
+        walls.append(time.perf_counter() - w0)
+        stacks = len(profile.stacks)
+    return len(data) / 1e6, cpus, walls, stacks
+
+
+def _perf_input(mb: int) -> Path | None:
+    """bench_tracers.py's perf input (FlameGraph's example perf script repeated), if it can be had."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        from bench_tracers import gen_perf
+    except ImportError:
+        return None
+    path = DATA / "perf.txt"
+    if path.exists():
+        return path
+    try:
+        return gen_perf(mb)
+    except OSError:
+        return None
+
+
+def _line(kind: str, fmt: str, mb: float, cpus: list[float], walls: list[float], stacks: int, ref: float | None) -> str:
+    best = min(cpus)
+    rate = mb / best
+    ratio = f"{rate / ref:5.2f}x perf" if ref else ""
+    return (f"{kind:20s} {fmt:16s} {mb:7.1f} MB  CPU min {best:6.2f} s  med {statistics.median(cpus):6.2f} s  "
+            f"wall min {min(walls):6.2f} s  {rate:7.1f} MB/s  {stacks:6d} stacks  {ratio}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mb", type=int, default=100, help="size of each generated trace (default 100)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per input; the fastest CPU time counts")
     ap.add_argument("--only", nargs="*", help="only these kinds")
+    ap.add_argument("--no-perf", action="store_true", help="skip the perf reference")
     args = ap.parse_args()
     rng = random.Random(5)
     kinds = [("graph-verbatim", "ftrace"), ("graph-jitter", "ftrace"), ("graph-abstime-proc", "ftrace"),
              ("function", "ftrace-function"), ("stack", "ftrace-stack")]
+    perf = None if args.no_perf else _perf_input(args.mb)
+    ref_cpus: list[float] = []
+    ref_mb = 0.0
+    if perf is not None:
+        ref_mb, cpus, walls, stacks = measure(perf, "perf", args.repeat, jobs=1)
+        ref_cpus += cpus
+        print(_line("perf (reference)", "perf jobs=1", ref_mb, cpus, walls, stacks, None), flush=True)
+    ref = ref_mb / min(ref_cpus) if ref_cpus else None
+    rows = []
     for kind, fmt in kinds:
         if args.only and kind not in args.only:
             continue
         path = generate(kind, args.mb, rng)
-        mb, cpu, stacks = measure(path, fmt)
-        print(f"{kind:20s} {fmt:16s} {mb:8.1f} MB  {cpu:7.2f} CPU s  {mb / cpu:7.1f} MB/s  {stacks} stacks")
+        mb, cpus, walls, stacks = measure(path, fmt, args.repeat)
+        rows.append((kind, fmt, mb, cpus, walls, stacks))
+        print(_line(kind, fmt, mb, cpus, walls, stacks, ref), flush=True)
+    if perf is not None:
+        _, cpus, walls, stacks = measure(perf, "perf", args.repeat, jobs=1)
+        ref_cpus += cpus
+        print(_line("perf (again)", "perf jobs=1", ref_mb, cpus, walls, stacks, None))
+        ref = ref_mb / min(ref_cpus)
+        print(f"perf reference: {ref:.1f} MB/s (best of both); the target is >= 0.50x")
+        for kind, fmt, mb, cpus, _walls, _stacks in rows:
+            rate = mb / min(cpus)
+            print(f"  {kind:20s} {rate:7.1f} MB/s  {rate / ref:5.2f}x perf  {'ok' if rate >= ref / 2 else 'BELOW HALF'}")
 
 
 if __name__ == "__main__":

@@ -119,3 +119,15 @@ def test_generated_records_conserve_calls(records):
     got = collapse(("\n".join(lines) + "\n").encode(), strict=True, per_task=True)
     assert got.stacks == expected
     assert got.total == len(records)
+
+
+def test_interleaved_tasks_keep_their_own_roots():
+    # the loop reuses the task of the line before when the ``comm-pid [cpu]`` part repeats
+    lines = [b"    kworker/1:1H-0     [000] .....  1.000001: f <-p",
+             b"             cat-0     [000] .....  1.000002: function:   g+0x4/0x30 <-- p",
+             b"    kworker/1:1H-0     [000] .....  1.000003: g <-p",
+             b"             cat-0     [000] .....  1.000004: f <-p",
+             b"    kworker/1:1H-0     [000] .....  1.000005: f <-p"]
+    got = collapse(b"\n".join(lines) + b"\n", strict=True, per_task=True)
+    assert got.stacks == {("kworker/1:1H-0", "p", "f"): 2, ("kworker/1:1H-0", "p", "g"): 1,
+                          ("cat-0", "p", "g"): 1, ("cat-0", "p", "f"): 1}

@@ -64,6 +64,27 @@ def iter_chunks(
         yield lineno, [transform(rest) if transform is not None else rest]
 
 
+def iter_line_chunks(stream: BinaryIO, chunk: int = CHUNK) -> Iterator[tuple[int, list[bytes]]]:
+    """Like :func:`iter_chunks` without a transform, but without copying the
+    data read: each read is split as is and its unfinished last line is
+    carried into the next read's first line."""
+    rest = b""
+    lineno = 1
+    while True:
+        data = stream.read(chunk)
+        if not data:
+            break
+        lines = data.split(b"\n")
+        if rest:
+            lines[0] = rest + lines[0]
+        rest = lines.pop()
+        if lines:
+            yield lineno, lines
+            lineno += len(lines)
+    if rest:
+        yield lineno, [rest]
+
+
 def decode(raw: bytes) -> str:
     """A frame name, decoded once and losslessly."""
     return raw.decode(ENC, ERR)

@@ -1,9 +1,13 @@
 """ftrace ``function_graph`` traces (tracefs ``trace``/``trace_pipe``, console
 dumps, and ``trace-cmd report``) collapsed into time-weighted stacks.
 
-Every line is classified once (lines repeat a lot, so the classification is
-memoized on the raw bytes; time columns are cut off first so lines that differ
-only by a timestamp share an entry).  Calls are then rebuilt per **task**:
+Lines of the common tracefs layout (CPU, optional proc and duration columns,
+then the call) are recognized by :mod:`._fgraph_fast`, which memoizes the
+columns and the call body separately, so even a trace whose durations never
+repeat costs a few dict lookups per line.  Every other line goes to the
+general classifier of :mod:`._fgraph_lines` (memoized on the raw bytes; time
+columns are cut off first so lines that differ only by a timestamp share an
+entry).  Calls are then rebuilt per **task**:
 the proc column or the trace-cmd prefix names the task of each line,
 otherwise the context-switch banners (``3) kworker-32 => chromiu-919``) tell
 which task a CPU runs, otherwise the CPU stands for its task, so lines of
@@ -37,19 +41,22 @@ the named exits that close a frame of another name.  ``CPU:N [LOST M EVENTS]``
 resets that CPU's stacks (``meta['lost_events']``).  ``params['per_cpu']`` /
 ``params['per_task']`` add ``CPU n`` / ``comm-pid`` root frames.
 
-Line classification is in :mod:`._fgraph_lines`; call paths are kept in a
-trie (one node per (parent, name)), so the hot loop never builds or hashes
-whole stacks.
+Call paths are kept in a trie (one node per (parent, name)), so the hot loop
+never builds or hashes whole stacks, and a frame's weight comes from one
+running measure per stack (see ``run`` in :meth:`_Rebuilder.run`) instead of
+per-parent bookkeeping.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from operator import length_hint
 from typing import Any, BinaryIO, ClassVar, cast
 
 from ..errors import InputError, UsageError
 from ..profile import Profile
+from ._fgraph_fast import FastLines
 from ._fgraph_lines import (
     BAD,
     BANNER,
@@ -60,16 +67,15 @@ from ._fgraph_lines import (
     LEAF,
     Classifier,
     Record,
-    strip_time_columns,
+    cut_time_columns,
 )
-from ._ftrace_common import cpu_frame, head_records, iter_chunks, task_frame
+from ._ftrace_common import cpu_frame, head_records, iter_line_chunks, task_frame
 from .base import CollapseOptions
 
 # headerless detection: a graph line with a duration column and a call body
 _LOOKS_GRAPH = re.compile(rb"^\s*(?:\[[\d. ]+\]\s*)?(?:[\d.]+\s+\|\s+)?(?:\d+ us\s+\|\s+)?\d+\)\s.*\|\s\s+(?:\S[^(]*\(.*\)\s*[{;]|\})")
 _LOOKS_BARE = re.compile(rb"^ *(?:[A-Za-z_.$0-9]+\(\)\s*[{;]|\})\s*$")
 _PAD = "[unknown]\x00pad"
-_NO_CPU = object()  # "no line seen yet" for the per-line task memo
 
 
 class FtraceGraphCollapser:
@@ -128,20 +134,27 @@ class _Rebuilder:
         calls_mode = mode == "calls"
         rooted = self.per_cpu or self.per_task
         per_cpu, per_task = self.per_cpu, self.per_task
+        fast = self_mode and not rooted  # the inlined common case below applies
 
-        # call paths live in a trie: node 0 is the empty path; a frame holds its
-        # node id, so pushing a call is one dict lookup on (parent node, name) and
-        # weights add up per node, without building or hashing whole stacks
-        trie: dict[tuple[int, str], int] = {}
-        trie_get = trie.get
+        # call paths live in a trie: node 0 is the empty path; children[name]
+        # maps a parent node to its child of that name, so pushing a call is one
+        # dict lookup on an int, and weights add up per node, without building
+        # or hashing whole stacks
+        children: dict[str, dict[int, int]] = {}
         node_parent: list[int] = [-1]
         node_name: list[str] = [""]
         acc: list[int] = [0]  # weight per node (unrooted)
         racc: defaultdict[tuple[tuple[str, ...], int], int] = defaultdict(int)  # (root frames, node) -> weight
 
+        lines_ = FastLines(children)
+        fast_get = lines_.memo.get
+        lookup = lines_.lookup
+        intern_task = lines_.task
         cache: dict[bytes, Record] = {}
         cache_get = cache.get
-        stacks: dict[Any, list[list[int]]] = {}  # task key -> frames [node, child ns, child count]
+        # task key -> its stack: slot 0 is a sentinel [0, saved running measure],
+        # then one (node, running measure at entry) per open call
+        stacks: dict[Any, list[Any]] = {}
         current: dict[int, Any] = {}  # CPU -> key of the task it runs
         comms: dict[Any, bytes] = {}
         pids: dict[Any, bytes] = {}
@@ -149,13 +162,17 @@ class _Rebuilder:
         pad_names: dict[str, str | None] = {}
         unknown_task_root: dict[int, str] = {}  # CPU -> root placeholder of its untold task
         counters = {"clamped": 0, "lost": 0, "events": 0, "unclosed": 0, "mismatched": 0}
-        records = 0
+        clamped = 0
+        records = False  # a leaf or exit was seen (bare traces then keep their mode)
         recognized = 0
         first_bad: tuple[int, str] | None = None
 
         def node(parent: int, name: str) -> int:
             nid = len(node_name)
-            trie[(parent, name)] = nid
+            kids = children.get(name)
+            if kids is None:
+                kids = children[name] = {}
+            kids[parent] = nid
             node_parent.append(parent)
             node_name.append(name)
             acc.append(0)
@@ -166,11 +183,10 @@ class _Rebuilder:
             pad_names[ph] = None
             return ph
 
-        def pad(st: list[list[int]], depth: int) -> None:
-            base = st[-1][0] if st else 0
-            while len(st) < depth:
-                base = node(base, placeholder())
-                st.append([base, 0, 0])
+        def pad(st: list[Any], d: int, run: int) -> None:
+            """Placeholder frames up to d - 1 open calls (the trace began mid-call)."""
+            while len(st) < d:
+                st.append((node(st[-1][0], placeholder()), run))
 
         def roots(cpu: int | None, key: Any) -> tuple[str, ...]:
             r = roots_cache.get((cpu, key))
@@ -190,110 +206,140 @@ class _Rebuilder:
                 r = roots_cache[(cpu, key)] = tuple(parts)
             return r
 
+        def task_key(cpu: int | None, pid: bytes | None, comm: bytes | None) -> Any:
+            """The task a call line belongs to: its pid, else the task its CPU runs, else the CPU."""
+            if pid is not None:
+                key = pid if pid != b"0" else (b"idle", cpu)
+                if key not in comms:
+                    comms[key] = comm or b""
+                    pids[key] = pid
+                if cpu is not None:
+                    current[cpu] = key
+                return key
+            if cpu is None:
+                return None
+            key = current.get(cpu)
+            return ("cpu", cpu) if key is None else key
+
         classify = Classifier(cache).classify
-        last_key: Any = _NO_CPU
-        last_cpu: Any = _NO_CPU
+        ENTRY_, LEAF_ = ENTRY, LEAF  # locals: the loop compares with them on every line
+        # the task of the line before (an interned (cpu, pid, comm)): lines of the
+        # same task and CPU in a row reuse its stack without looking it up
+        last_task: Any = None
         key: Any = None
-        st: list[list[int]] = []
-        for lineno0, lines in iter_chunks(stream, transform=strip_time_columns):
-            for i, line in enumerate(lines):
-                r = cache_get(line)
-                if r is None:
-                    r = classify(line)
-                kind, cpu, pid, comm, depth, name, dur = r
-                if kind > EXIT:
-                    if kind == IGNORE:
-                        continue
-                    if kind == BAD:
-                        if first_bad is None:
-                            first_bad = (lineno0 + i, name)
-                        skips.skip(source, lineno0 + i, name)
-                    elif kind == EVENT:
-                        counters["events"] += 1
-                    elif kind == BANNER:
-                        recognized += 1
-                        bcpu = cast(int, cpu)  # banners and LOST lines always name their CPU
-                        ppid, pcomm = name
-                        pkey = ppid if ppid != b"0" else (b"idle", bcpu)
-                        nkey = pid if pid != b"0" else (b"idle", bcpu)
-                        unknown = ("cpu", bcpu)
-                        if current.get(bcpu) is None:
-                            if unknown in stacks and pkey not in stacks:
-                                stacks[pkey] = stacks.pop(unknown)
-                            ph = unknown_task_root.get(bcpu)
-                            if ph is not None and pad_names[ph] is None:
-                                pad_names[ph] = task_frame(pcomm, ppid)
-                        comms.setdefault(pkey, pcomm)
-                        pids.setdefault(pkey, ppid)
-                        comms.setdefault(nkey, comm or b"")
-                        pids.setdefault(nkey, pid or b"")
-                        current[bcpu] = nkey
-                        last_key = last_cpu = _NO_CPU
-                    else:  # LOST
-                        recognized += 1
-                        bcpu = cast(int, cpu)
-                        counters["lost"] += dur
-                        last_key = last_cpu = _NO_CPU
-                        for k in (current.get(bcpu), ("cpu", bcpu)):
-                            lost_stack = stacks.get(k)
-                            if lost_stack:
-                                counters["unclosed"] += len(lost_stack)
-                                lost_stack.clear()
-                    continue
-                # a call record: find its task's stack
-                if pid is not None:
-                    last_cpu = _NO_CPU
-                    key = pid if pid != b"0" else (b"idle", cpu)
-                    if key not in comms:
-                        comms[key] = comm or b""
-                        pids[key] = pid
-                    if cpu is not None:
-                        current[cpu] = key
-                    if key != last_key:
-                        st = stacks.get(key)  # type: ignore[assignment]
-                        if st is None:
-                            st = stacks[key] = []
-                        last_key = key
-                elif cpu != last_cpu:  # same CPU as the line before: same task, same stack
-                    last_cpu = cpu
-                    if cpu is not None:
-                        key = current.get(cpu)
-                        if key is None:
-                            key = ("cpu", cpu)
-                    else:
-                        key = None
+        cpu: Any = None
+        st: list[Any] = [[0, 0]]
+        # ``run`` is the running measure of the current stack: it grows by the
+        # duration (self weights) or by 1 (total weights) of every completed call,
+        # and a frame keeps its value at entry.  So run - frame's value = what its
+        # completed children add up to, with no per-parent bookkeeping; cutting
+        # unclosed frames rewinds it to the outermost cut frame's value.
+        run = 0
+        for lineno0, chunk_lines in iter_line_chunks(stream):
+            lines = cut_time_columns(chunk_lines)
+            todo = iter(lines)  # its length_hint numbers a bad line without enumerate() on every line
+            for line in todo:
+                c = fast_get(line)
+                if c is None:
+                    c = lookup(line)
+                    if c is None:  # not the common layout: the general classifier
+                        r = cache_get(line)
+                        if r is None:
+                            r = classify(line)
+                        kind = r[0]
+                        if kind > EXIT:
+                            if kind == IGNORE:
+                                continue
+                            if kind == BAD:
+                                lineno = lineno0 + len(lines) - length_hint(todo) - 1
+                                if first_bad is None:
+                                    first_bad = (lineno, r[5])
+                                skips.skip(source, lineno, r[5])
+                            elif kind == EVENT:
+                                counters["events"] += 1
+                            elif kind == BANNER:
+                                recognized += 1
+                                bcpu = cast(int, r[1])  # banners and LOST lines always name their CPU
+                                ppid, pcomm = r[5]
+                                pkey = ppid if ppid != b"0" else (b"idle", bcpu)
+                                nkey = r[2] if r[2] != b"0" else (b"idle", bcpu)
+                                unknown = ("cpu", bcpu)
+                                if current.get(bcpu) is None:
+                                    if unknown in stacks and pkey not in stacks:
+                                        stacks[pkey] = stacks.pop(unknown)
+                                    ph = unknown_task_root.get(bcpu)
+                                    if ph is not None and pad_names[ph] is None:
+                                        pad_names[ph] = task_frame(pcomm, ppid)
+                                comms.setdefault(pkey, pcomm)
+                                pids.setdefault(pkey, ppid)
+                                comms.setdefault(nkey, r[3] or b"")
+                                pids.setdefault(nkey, r[2] or b"")
+                                current[bcpu] = nkey
+                                last_task = None
+                            else:  # LOST
+                                recognized += 1
+                                bcpu = cast(int, r[1])
+                                counters["lost"] += r[6]
+                                last_task = None
+                                for k in (current.get(bcpu), ("cpu", bcpu)):
+                                    lost_stack = stacks.get(k)
+                                    if lost_stack is not None and len(lost_stack) > 1:
+                                        counters["unclosed"] += len(lost_stack) - 1
+                                        del lost_stack[1:]
+                            continue
+                        name = r[5]
+                        dur = r[6]
+                        if dur < 0:  # a layout without durations (bare, nofuncgraph-duration)
+                            dur = 0
+                            if auto and not records and kind != ENTRY:
+                                calls_mode, self_mode, mode, fast = True, False, "calls", False
+                        kids = None if kind == EXIT else children.setdefault(name, {})
+                        c = (kind, intern_task(r[1], r[2], r[3]), r[4] + 1, kids, dur, name)
+                    if c[0] != ENTRY:
+                        records = True
+                kind, task, d, kids, dur, name = c
+                if task is not last_task:  # another task or CPU: find its stack
+                    st[0][1] = run
+                    cpu = task[0]
+                    key = task_key(cpu, task[1], task[2])
                     st = stacks.get(key)  # type: ignore[assignment]
                     if st is None:
-                        st = stacks[key] = []
-                    last_key = key
-                n = len(st)
-                if kind != EXIT:  # an entry or a leaf: the stack is cut or padded to its depth
-                    if n > depth:
-                        counters["unclosed"] += n - depth
-                        del st[depth:]
-                    elif n < depth:
-                        pad(st, depth)
-                    parent_node = st[-1][0] if st else 0
-                    nid = trie_get((parent_node, name))
-                    if nid is None:
-                        nid = node(parent_node, name)
-                    if kind == ENTRY:
-                        st.append([nid, 0, 0])
+                        st = stacks[key] = [[0, 0]]
+                    run = st[0][1]
+                    last_task = task
+                if fast:  # self weights, no root frames: the common cases inline
+                    if kind == LEAF_:
+                        if len(st) == d:
+                            nid = kids.get(st[-1][0])
+                            if nid is not None:
+                                acc[nid] += dur
+                                run += dur
+                                continue
+                    elif kind == ENTRY_:
+                        if len(st) == d:
+                            nid = kids.get(st[-1][0])
+                            if nid is not None:
+                                st.append((nid, run))
+                                continue
+                    elif len(st) == d + 1 and name is None:  # an exit closing the top frame
+                        nid, r0 = st.pop()
+                        w = dur - run + r0
+                        run = r0 + dur
+                        if w < 0:
+                            clamped += 1
+                            w = 0
+                        acc[nid] += w
                         continue
-                if dur < 0:  # a layout without durations (bare, nofuncgraph-duration)
-                    dur = 0
-                    if auto and not records:
-                        calls_mode, self_mode, mode = True, False, "calls"
-                if kind == LEAF:
-                    w = 1 if calls_mode else dur
-                else:  # EXIT
-                    if n > depth + 1:
-                        counters["unclosed"] += n - depth - 1
-                        del st[depth + 1 :]
-                        n = depth + 1
-                    if n == depth + 1:
-                        frame = st.pop()
-                        nid = frame[0]
+                # the general case: any weight mode, depth changes, new nodes, named exits
+                n = len(st)
+                if kind == EXIT:
+                    if n > d + 1:  # deeper frames whose exit was lost stay unclosed
+                        counters["unclosed"] += n - d - 1
+                        run = st[d + 1][1]
+                        del st[d + 1 :]
+                        n = d + 1
+                    if n == d + 1:
+                        nid, r0 = st.pop()
                         if name is not None:  # the exit names its function
                             own = node_name[nid]
                             if own in pad_names:
@@ -303,25 +349,41 @@ class _Rebuilder:
                         if calls_mode:
                             w = 1
                         elif self_mode:
-                            w = dur - frame[1]
+                            w = dur - run + r0
+                            run = r0 + dur
                             if w < 0:
-                                counters["clamped"] += 1
+                                clamped += 1
                                 w = 0
                         else:
-                            w = dur if frame[2] == 0 else 0
+                            w = dur if run == r0 else 0
+                            run = r0 + 1
                     else:  # nothing to close: an orphan exit is a call of its own
-                        pad(st, depth)
-                        parent_node = st[-1][0] if st else 0
+                        pad(st, d, run)
+                        parent_node = st[-1][0]
                         own = name if name is not None else placeholder()
-                        nid = trie_get((parent_node, own))
+                        kids = children.get(own)
+                        nid = None if kids is None else kids.get(parent_node)
                         if nid is None:
                             nid = node(parent_node, own)
                         w = 1 if calls_mode else dur
-                if st:
-                    parent = st[-1]
-                    parent[1] += dur
-                    parent[2] += 1
-                records += 1
+                        run += 1 if not self_mode else dur
+                else:  # an entry or a leaf: the stack is cut or padded to its depth
+                    if n != d:
+                        if n > d:
+                            counters["unclosed"] += n - d
+                            run = st[d][1]
+                            del st[d:]
+                        else:
+                            pad(st, d, run)
+                    parent_node = st[-1][0]
+                    nid = kids.get(parent_node)
+                    if nid is None:
+                        nid = node(parent_node, name)
+                    if kind == ENTRY:
+                        st.append((nid, run))
+                        continue
+                    w = 1 if calls_mode else dur
+                    run += dur if self_mode else 1
                 if w:
                     if rooted:
                         racc[(roots(cpu, key), nid)] += w
@@ -330,8 +392,9 @@ class _Rebuilder:
 
         if not recognized and len(node_name) == 1 and first_bad is not None:
             raise InputError(source, first_bad[0], f"no function_graph records found ({first_bad[1]})")
+        counters["clamped"] = clamped
         for st in stacks.values():
-            counters["unclosed"] += len(st)
+            counters["unclosed"] += len(st) - 1
         profile = Profile(self._materialize(acc, racc, node_parent, node_name),
                           unit="calls" if calls_mode else "nanoseconds", event="function_graph")
         if pad_names:

@@ -14,11 +14,12 @@ with ``func_stack_trace`` has full stacks and is read by ``ftrace-stack``.
 from __future__ import annotations
 
 import re
-from typing import BinaryIO, ClassVar
+from operator import length_hint
+from typing import Any, BinaryIO, ClassVar
 
 from ..errors import InputError
 from ..profile import Profile
-from ._ftrace_common import NOT_A_CALL, PrefixParser, Task, function_call, head_records, iter_chunks, roots_for
+from ._ftrace_common import NOT_A_CALL, PrefixParser, Task, function_call, head_records, iter_line_chunks, roots_for
 from .base import CollapseOptions
 
 # headerless detection: ``comm-pid [cpu] ... ts: func <-parent``
@@ -48,13 +49,39 @@ class FtraceFunctionCollapser:
         rooted = per_cpu or per_task
         parser = PrefixParser()
         split = parser.split
-        stacks: dict[bytes, tuple[str, ...] | None] = {}
-        roots: dict[Task, tuple[str, ...]] = {}
-        out: dict[tuple[str, ...], int] = {}
-        calls = events = 0
+        tasks_get = parser.tasks.get  # ``comm-pid [cpu]`` part -> task (None: not one), filled by split()
+        stacks: dict[bytes, tuple[str, ...] | None] = {}  # record text -> (parent, func), NOT_A_CALL or None
+        # calls counted by record text (and task when rooted), folded into stacks at the end:
+        # the loop then does no tuple building or stack hashing per line
+        calls: dict[Any, int] = {}
+        calls_get = calls.get
+        events = 0
         first_bad: tuple[int, str] | None = None
-        for lineno0, lines in iter_chunks(stream):
-            for i, line in enumerate(lines):
+        prev = b"\n"  # the ``comm-pid [cpu] `` of the last line read with a known task (never in a line)
+        prev_task: Task | None = None
+        after = 0  # len(prev)
+        for lineno0, lines in iter_line_chunks(stream):
+            todo = iter(lines)  # its length_hint numbers a bad line without enumerate()
+            for line in todo:
+                # split()'s fast path inlined: ``comm-pid [cpu] flags ts: REST``; the
+                # ``comm-pid [cpu] `` part usually repeats from the line before, and
+                # then needs no find, slice or lookup (``prev`` ends in the first "] ")
+                same = line.startswith(prev)
+                if not same:
+                    i = line.find(b"] ")
+                    known = tasks_get(line[: i + 1]) if i > 0 else None
+                    if known is not None:
+                        prev, prev_task, after = line[: i + 2], known, i + 2
+                        same = True
+                if same:
+                    j = line.find(b": ", after)
+                    if j > 0 and 48 <= line[j - 1] <= 57:
+                        rest = line[j + 2 :]
+                        key = (prev_task, rest) if rooted else rest
+                        n = calls_get(key)
+                        if n is not None:
+                            calls[key] = n + 1
+                            continue
                 rec = split(line)
                 if rec is None:
                     s = line.strip()
@@ -62,10 +89,11 @@ class FtraceFunctionCollapser:
                         if s.startswith(b"=>"):
                             events += 1  # frames of a <stack trace> record
                         continue
+                    lineno = lineno0 + len(lines) - length_hint(todo) - 1
                     reason = "not a function tracer record"
                     if first_bad is None:
-                        first_bad = (lineno0 + i, reason)
-                    skips.skip(source, lineno0 + i, reason)
+                        first_bad = (lineno, reason)
+                    skips.skip(source, lineno, reason)
                     continue
                 task, rest = rec
                 stack = stacks.get(rest, NOT_A_CALL)
@@ -75,27 +103,42 @@ class FtraceFunctionCollapser:
                         stacks[rest] = stack
                 if not stack:
                     if stack is None:
+                        lineno = lineno0 + len(lines) - length_hint(todo) - 1
                         reason = "malformed function record"
                         if first_bad is None:
-                            first_bad = (lineno0 + i, reason)
-                        skips.skip(source, lineno0 + i, reason)
+                            first_bad = (lineno, reason)
+                        skips.skip(source, lineno, reason)
                     else:
                         events += 1
                     continue
-                calls += 1
-                if rooted:
-                    r = roots.get(task)
-                    if r is None:
-                        r = roots[task] = roots_for(task, per_cpu, per_task)
-                    stack = r + stack
-                out[stack] = out.get(stack, 0) + 1
-        if calls == 0 and first_bad is not None:
+                key = (task, rest) if rooted else rest
+                calls[key] = calls_get(key, 0) + 1
+        if not calls and first_bad is not None:
             raise InputError(source, first_bad[0], f"no function tracer records found ({first_bad[1]})")
-        profile = Profile(out, unit="calls", event="function")
+        profile = Profile(_fold(calls, stacks, rooted, per_cpu, per_task), unit="calls", event="function")
         profile.meta["tracer"] = "function"
         if events:
             profile.meta["events"] = str(events)
         return profile
+
+
+def _fold(calls: dict[Any, int], stacks: dict[bytes, tuple[str, ...] | None], rooted: bool, per_cpu: bool,
+          per_task: bool) -> dict[tuple[str, ...], int]:
+    """Stacks from the per-record-text counts (in the order records first appeared)."""
+    out: dict[tuple[str, ...], int] = {}
+    roots: dict[Task, tuple[str, ...]] = {}
+    for key, n in calls.items():
+        task, rest = key if rooted else (None, key)
+        stack = stacks.get(rest)
+        if stack is None:  # past the memo's bound: fold the text again
+            stack = function_call(rest)
+        if rooted:
+            r = roots.get(task)
+            if r is None:
+                r = roots[task] = roots_for(task, per_cpu, per_task)
+            stack = r + stack
+        out[stack] = out.get(stack, 0) + n
+    return out
 
 
 COLLAPSER = FtraceFunctionCollapser()
