@@ -112,6 +112,8 @@ def decode_line_program(data: bytes, offset: int, comp_dir: str, little: bool,
     line_base = struct.unpack_from("b", data, pos)[0]
     line_range = data[pos + 1]
     opcode_base = data[pos + 2]
+    if not line_range:
+        raise ValueError("line_range 0 in a line program header")
     pos += 3
     std_lengths = data[pos:pos + opcode_base - 1]
     pos += opcode_base - 1

@@ -16,12 +16,15 @@ from __future__ import annotations
 import mmap
 import os
 import struct
+import sys
 import zlib
 from array import array
 from bisect import bisect_right
+from itertools import compress, repeat
+from operator import add, eq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from ..errors import InputError
 
@@ -66,17 +69,50 @@ def alias_key(sym: RawSymbol) -> tuple[int, int, int, int, int, str]:
     leading underscores, longer name; glibc's internal ``__GI_`` aliases lose to
     any other name; the name itself breaks remaining ties so the choice is fixed.
     """
-    name = sym.name
+    return _alias_rank(sym.name, sym.size, sym.bind)
+
+
+def _alias_rank(name: str, size: int, bind: int) -> tuple[int, int, int, int, int, str]:
     underscores = len(name) - len(name.lstrip("_"))
     return (
         0 if name.startswith("__GI_") else 1,
-        1 if sym.size else 0,
-        0 if sym.bind == STB_WEAK else 1,
-        1 if sym.bind == STB_GLOBAL else 0,
+        1 if size else 0,
+        0 if bind == STB_WEAK else 1,
+        1 if bind == STB_GLOBAL else 0,
         -underscores,
         len(name),
         name,
-    )  # type: ignore[return-value]
+    )
+
+
+class SymbolColumns(NamedTuple):
+    """Function symbols of one table as parallel columns (no object per symbol).
+
+    ``files[i]`` is the preceding STT_FILE name for local symbols, else None;
+    ``dynamic`` is True for ``.dynsym`` (a zero size then matches only the exact address).
+    """
+
+    names: list[str]
+    values: list[int]
+    sizes: list[int]
+    binds: list[int]
+    files: list[str | None]
+    dynamic: bool
+
+    @classmethod
+    def of(cls, symbols: Iterable[RawSymbol]) -> list[SymbolColumns]:
+        """Columns from :class:`RawSymbol` objects (one column set per ``dynamic`` value, input order kept)."""
+        out: list[SymbolColumns] = []
+        for s in symbols:
+            if not out or out[-1].dynamic != s.dynamic:
+                out.append(cls([], [], [], [], [], s.dynamic))
+            c = out[-1]
+            c.names.append(s.name)
+            c.values.append(s.value)
+            c.sizes.append(s.size)
+            c.binds.append(s.bind)
+            c.files.append(s.file)
+        return out
 
 
 class SymbolTable:
@@ -90,51 +126,67 @@ class SymbolTable:
 
     def __init__(self, symbols: Iterable[RawSymbol], section_ends: list[tuple[int, int]] | None = None,
                  keep_aliases: bool = False) -> None:
-        syms = sorted(symbols, key=lambda s: s.value)
-        bounds = sorted(section_ends or [])
-        self.starts = array("Q")
-        self.ends = array("Q")
-        self.names: list[str] = []
-        self.files: dict[int, str] = {}
-        self.aliases: dict[int, list[str]] = {}
-        starts = self.starts
-        n = len(syms)
-        groups: list[list[RawSymbol]] = []
-        i = 0
-        while i < n:
-            j = i + 1
-            v = syms[i].value
-            while j < n and syms[j].value == v:
-                j += 1
-            groups.append(syms[i:j])
-            starts.append(v)
-            i = j
-        ends = self.ends
-        names = self.names
-        last = len(groups) - 1
-        for k, group in enumerate(groups):
-            addr = starts[k]
-            if len(group) == 1:
-                best = group[0]
-                size = best.size
-                static_zero = not best.dynamic
-            else:
-                best = max(group, key=alias_key)
+        self._build(SymbolColumns.of(symbols), section_ends, keep_aliases)
+
+    @classmethod
+    def from_columns(cls, columns: list[SymbolColumns], section_ends: list[tuple[int, int]] | None = None,
+                     keep_aliases: bool = False) -> SymbolTable:
+        """The table of several symbol tables' columns (earlier tables first among equal addresses)."""
+        t = cls.__new__(cls)
+        t._build(columns, section_ends, keep_aliases)
+        return t
+
+    def _build(self, columns: list[SymbolColumns], section_ends: list[tuple[int, int]] | None,
+               keep_aliases: bool) -> None:
+        # one flat list per field; a symbol is its index, and the work is done by C-level
+        # map/sort/compress over plain ints (35k libLLVM symbols: no object per symbol)
+        names: list[str] = []
+        values: list[int] = []
+        sizes: list[int] = []
+        binds: list[int] = []
+        files: list[str | None] = []
+        dynamic = bytearray()
+        for c in columns:
+            names += c.names
+            values += c.values
+            sizes += c.sizes
+            binds += c.binds
+            files += c.files
+            dynamic += (b"\1" if c.dynamic else b"\0") * len(c.values)
+        order = sorted(range(len(values)), key=values.__getitem__)  # stable: input order among equal addresses
+        starts = list(map(values.__getitem__, order))
+        pick = order  # per start: the symbol shown
+        size_at = list(map(sizes.__getitem__, order))
+        dyn_at = bytearray(map(dynamic.__getitem__, order))
+        self.aliases = {}
+        dups = [k + 1 for k, same in enumerate(map(eq, starts[1:], starts)) if same]
+        if dups:  # several names at one address: one wins (alias_key), the widest size and any .symtab count
+            mask = bytearray(b"\1") * len(starts)
+            for k in dups:
+                mask[k] = 0
+            for first, last in _runs(dups):
+                group = order[first:last]
+                best = max(group, key=lambda g: _alias_rank(names[g], sizes[g], binds[g]))
                 if keep_aliases:
-                    self.aliases[addr] = sorted({s.name for s in group} - {best.name})
-                size = max(s.size for s in group)
-                static_zero = any(not s.dynamic for s in group)
-            if size:
-                end = addr + size
-            elif static_zero:
-                # .symtab zero-size symbol: runs to the next symbol (or its section's end)
-                end = starts[k + 1] if k < last else _section_end(bounds, addr)
-            else:
-                end = addr + 1
-            ends.append(end)
-            names.append(best.name)
-            if best.file:
-                self.files[addr] = best.file
+                    self.aliases[starts[first]] = sorted({names[g] for g in group} - {names[best]})
+                pick[first] = best
+                size_at[first] = max(map(sizes.__getitem__, group))
+                dyn_at[first] = all(map(dynamic.__getitem__, group))
+            starts, pick, size_at, dyn_at = (list(compress(starts, mask)), list(compress(pick, mask)),
+                                             list(compress(size_at, mask)), bytearray(compress(dyn_at, mask)))
+        ends = list(map(add, starts, size_at))
+        if 0 in size_at:
+            bounds = sorted(section_ends or [])
+            last = len(starts) - 1
+            for k in [k for k, size in enumerate(size_at) if not size]:
+                if dyn_at[k]:  # .dynsym zero-size symbol: its exact address only
+                    ends[k] = starts[k] + 1
+                else:  # .symtab zero-size symbol: runs to the next symbol (or its section's end)
+                    ends[k] = starts[k + 1] if k < last else _section_end(bounds, starts[k])
+        self.starts = array("Q", starts)
+        self.ends = array("Q", ends)
+        self.names = list(map(names.__getitem__, pick))
+        self.files = {starts[k]: f for k, f in enumerate(map(files.__getitem__, pick)) if f}
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -148,11 +200,49 @@ class SymbolTable:
         return self.names[i], start, self.ends[i] - start
 
 
+def _runs(dups: list[int]) -> list[tuple[int, int]]:
+    """``[first, last)`` position runs of equal addresses, from the positions equal to their predecessor."""
+    runs: list[tuple[int, int]] = []
+    for k in dups:
+        if runs and runs[-1][1] == k:
+            runs[-1] = (runs[-1][0], k + 1)
+        else:
+            runs.append((k - 1, k + 1))
+    return runs
+
+
 def _section_end(bounds: list[tuple[int, int]], addr: int) -> int:
     for lo, hi in bounds:
         if lo <= addr < hi:
             return hi
     return addr + 1
+
+
+_K_FUNC, _K_NOTYPE, _K_FILE = 1, 2, 3
+#: st_info byte -> 1 function (STT_FUNC, STT_GNU_IFUNC), 2 STT_NOTYPE, 3 STT_FILE, 0 anything else
+_SYMBOL_KIND = bytes(_K_FUNC if b & 0xF in (STT_FUNC, STT_GNU_IFUNC) else _K_NOTYPE if b & 0xF == STT_NOTYPE
+                     else _K_FILE if b & 0xF == STT_FILE else 0 for b in range(256))
+#: st_info byte -> its binding
+_BIND = bytes(b >> 4 for b in range(256))
+
+
+def _array(code: str, data: bytes, swap: bool) -> array:
+    a = array(code, data)
+    if swap:
+        a.byteswap()
+    return a
+
+
+def _names(text: str, raw: bytes, starts: list[int], ends: list[int]) -> list[str]:
+    """String-table entries ``[start, end)`` (``text`` is ``raw`` decoded as latin-1), UTF-8 decoded losslessly."""
+    if raw.isascii():
+        return list(map(text.__getitem__, map(slice, starts, ends)))
+    return [raw[s:e].decode("utf-8", "surrogateescape") for s, e in zip(starts, ends)]
+
+
+def _end(text: str, start: int) -> int:
+    end = text.find("\0", start)
+    return len(text) if end < 0 else end
 
 
 def _mmap(path: str) -> tuple[BinaryIO, mmap.mmap | bytes]:
@@ -343,52 +433,76 @@ class ElfFile:
 
     # -- symbols ---------------------------------------------------------------
     def raw_symbols(self, section: str) -> list[RawSymbol]:
-        """Function symbols of ``.symtab`` or ``.dynsym``, unpacked in bulk."""
+        """Function symbols of ``.symtab`` or ``.dynsym`` as objects (see :meth:`symbol_columns`)."""
+        c = self.symbol_columns(section)
+        return [RawSymbol(n, v, s, b, c.dynamic, f) for n, v, s, b, f in zip(c.names, c.values, c.sizes, c.binds,
+                                                                          c.files)]
+
+    def symbol_columns(self, section: str) -> SymbolColumns:
+        """Function symbols of ``.symtab`` or ``.dynsym``, as columns.
+
+        The fixed-size fields are sliced out of the whole section at once
+        (``array`` over the entries, strided slices per field), so Python code
+        runs only for the function entries, not for every entry; it keeps
+        STT_FUNC/STT_GNU_IFUNC, and STT_NOTYPE labels in executable sections
+        (not ``.L``/``$`` local labels), defined and non-zero.
+        """
+        dynamic = section == ".dynsym"
+        out = SymbolColumns([], [], [], [], [], dynamic)
         sec = self.sections.get(section)
         if sec is None or sec.type == SHT_NOBITS:
-            return []
+            return out
         data = self._section_data(sec)
         if not 0 < sec.link < len(self.section_list):
             raise InputError(self.path, None, f"bad string table link of {section}")
         strtab = self._section_data(self.section_list[sec.link])
         if data is None or strtab is None:
-            return []
-        exec_secs = self._exec_section_indexes()
-        dynamic = section == ".dynsym"
-        if self.elfclass == 64:
-            fmt = "<IBBHQQ" if self.little else ">IBBHQQ"
-            esize = 24
-            fields = lambda t: (t[0], t[1], t[3], t[4], t[5])  # noqa: E731
-        else:
-            fmt = "<IIIBBH" if self.little else ">IIIBBH"
-            esize = 16
-            fields = lambda t: (t[0], t[3], t[5], t[1], t[2])  # noqa: E731
-        n = len(data) // esize
-        out: list[RawSymbol] = []
-        current_file: str | None = None
-        find = strtab.find
-        for t in struct.iter_unpack(fmt, memoryview(data)[: n * esize]):
-            st_name, info, shndx, value, size = fields(t)
-            typ = info & 0xF
-            if typ == STT_FILE:
-                e = strtab.find(b"\0", st_name)
-                current_file = strtab[st_name:e].decode("utf-8", "surrogateescape") or None
-                continue
-            if typ != STT_FUNC and typ != STT_GNU_IFUNC:
-                if typ != STT_NOTYPE or shndx not in exec_secs:
-                    continue
-            if shndx == SHN_UNDEF or shndx >= SHN_LORESERVE or value == 0:
-                continue
-            end = find(b"\0", st_name)
-            if end < 0:
-                end = len(strtab)
-            raw = strtab[st_name:end]
-            if not raw or (typ == STT_NOTYPE and (raw.startswith(b".L") or raw.startswith(b"$"))):
-                continue
-            bind = info >> 4
-            out.append(RawSymbol(raw.decode("utf-8", "surrogateescape"), value, size, bind, dynamic,
-                                 current_file if bind == STB_LOCAL else None))
-        return out
+            return out
+        swap = self.little != (sys.byteorder == "little")
+        esize = 24 if self.elfclass == 64 else 16
+        data = data[: len(data) // esize * esize]
+        words = _array("I", data, swap)
+        half = _array("H", data, swap)
+        if self.elfclass == 64:  # st_name I, st_info B, st_other B, st_shndx H, st_value Q, st_size Q
+            longs = _array("Q", data, swap)
+            name_offs, infos, shndxs, values, sizes = words[0::6], data[4::24], half[3::12], longs[1::3], longs[2::3]
+        else:  # st_name I, st_value I, st_size I, st_info B, st_other B, st_shndx H
+            name_offs, infos, shndxs, values, sizes = words[0::4], data[12::16], half[7::8], words[1::4], words[2::4]
+        kinds = infos.translate(_SYMBOL_KIND)
+        has_notype, has_file = _K_NOTYPE in kinds, _K_FILE in kinds
+        cand = [i for i, k in enumerate(kinds) if k]
+        funcs = [i for i in cand if kinds[i] == _K_FUNC] if has_notype or has_file else cand
+        keep = [i for i in funcs if 0 < shndxs[i] < SHN_LORESERVE and values[i]]
+        if has_notype:  # labels count only in executable sections
+            exec_secs = self._exec_section_indexes()
+            labels = {i for i in cand if kinds[i] == _K_NOTYPE and shndxs[i] in exec_secs and values[i]}
+            keep = sorted(labels.union(keep))
+        text = strtab.decode("latin-1")  # one str for all names: slicing it is decoding nothing per name
+        starts = list(map(name_offs.__getitem__, keep))
+        ends = list(map(text.find, repeat("\0"), starts))
+        if -1 in ends:
+            ends = [len(text) if e < 0 else e for e in ends]
+        names = _names(text, strtab, starts, ends)
+        # unnamed entries and .L/$ local labels are not functions
+        drop = [k for k, name in enumerate(names) if not name or has_notype and keep[k] in labels
+                and name.startswith((".L", "$"))]
+        if drop:
+            mask = bytearray(b"\1") * len(keep)
+            for k in drop:
+                mask[k] = 0
+            keep, names = list(compress(keep, mask)), list(compress(names, mask))
+        binds = list(map(infos.translate(_BIND).__getitem__, keep))
+        files: list[str | None] = [None] * len(keep)
+        if has_file:  # a local symbol belongs to the STT_FILE entry before it
+            at = [i for i in cand if kinds[i] == _K_FILE]
+            offs = list(map(name_offs.__getitem__, at))
+            file_names = [name or None for name in _names(text, strtab, offs, [_end(text, o) for o in offs])]
+            for k, i in enumerate(keep):
+                if not binds[k]:
+                    f = bisect_right(at, i) - 1
+                    files[k] = file_names[f] if f >= 0 else None
+        return SymbolColumns(names, list(map(values.__getitem__, keep)), list(map(sizes.__getitem__, keep)), binds,
+                             files, dynamic)
 
     def _exec_section_indexes(self) -> set[int]:
         return {s.index for s in self.section_list if s.flags & SHF_EXECINSTR}
@@ -513,8 +627,9 @@ def load_module(path: str, debug_dirs: Iterable[str] = DEFAULT_DEBUG_DIRS, use_d
     mod = LoadedModule(rt)
     if use_debug and not (rt.has_symtab and rt.has_dwarf):
         mod.debug = find_debug_file(rt, debug_dirs)
-    raw = rt.raw_symbols(".dynsym")
-    if raw:
+    dyn = rt.symbol_columns(".dynsym")
+    columns = [dyn]
+    if dyn.values:
         mod.symbol_sources.append(".dynsym")
     bounds = rt.exec_ranges()
     symtab_from = None
@@ -523,12 +638,12 @@ def load_module(path: str, debug_dirs: Iterable[str] = DEFAULT_DEBUG_DIRS, use_d
     elif mod.debug is not None and mod.debug.has_symtab:
         symtab_from = mod.debug
     if symtab_from is not None:
-        raw += symtab_from.raw_symbols(".symtab")
+        columns.append(symtab_from.symbol_columns(".symtab"))
         mod.symbol_sources.append(".symtab" if symtab_from is rt else f".symtab of {symtab_from.path}")
     else:
         mini = rt.minidebuginfo()
         if mini is not None:
-            raw += mini.raw_symbols(".symtab")
+            columns.append(mini.symbol_columns(".symtab"))
             mod.symbol_sources.append(".gnu_debugdata")
-    mod.symbols = SymbolTable(raw, bounds, keep_aliases)
+    mod.symbols = SymbolTable.from_columns(columns, bounds, keep_aliases)
     return mod
