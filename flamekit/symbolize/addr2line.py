@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from bisect import bisect_right
+from itertools import islice, repeat
 
 from ..errors import InputError
 from . import Frame, Resolution
@@ -52,27 +53,25 @@ def format_resolution(addr: int, r: Resolution, lines: bool, inlines: bool) -> s
 
 
 def names_only(addresses: Iterable[int], table: SymbolTable, show: Callable[[str], str]) -> Iterator[str]:
-    """The hot path for function names: bisect over the table, format, batch by batch."""
+    """The hot path for function names, batch by batch.
+
+    Each batch is bisected in C (``map(bisect_right, ...)``); the columns are
+    shifted by one so the bisect result indexes them directly (slot 0: before
+    every symbol); a name is decoded and demangled the first time an address hits it.
+    """
     starts = table.starts.tolist()
-    ends = table.ends.tolist()
-    names = table.names
-    shown: dict[int, str] = {}
-    batch: list[str] = []
-    append = batch.append
-    for a in addresses:
-        i = bisect_right(starts, a) - 1
-        if i >= 0 and a < ends[i]:
-            n = shown.get(i)
-            if n is None:
-                n = shown[i] = show(names[i])
-            append(f"0x{a:x} {n}+0x{a - starts[i]:x}\n")
-        else:
-            append(f"0x{a:x} ??\n")
-        if len(batch) >= BATCH:
-            yield "".join(batch)
-            batch.clear()
-    if batch:
-        yield "".join(batch)
+    lo = [0, *starts]
+    hi = [0, *table.ends.tolist()]
+    shown: list[str | None] = [None] * len(lo)
+    addresses = iter(addresses)
+
+    def fill(k: int) -> str:
+        name = shown[k] = show(table.name(k - 1))
+        return name
+
+    while batch := list(islice(addresses, BATCH)):
+        yield "".join([f"0x{a:x} {shown[k] or fill(k)}+0x{a - lo[k]:x}\n" if a < hi[k] else f"0x{a:x} ??\n"
+                       for a, k in zip(batch, map(bisect_right, repeat(starts), batch))])
 
 
 def run(addresses: Iterable[int], resolve: Callable[[int], Resolution],
@@ -99,8 +98,26 @@ def run(addresses: Iterable[int], resolve: Callable[[int], Resolution],
 
 
 def read_addresses(stream: Iterable[bytes], source: str = "<stdin>") -> Iterator[int]:
-    """Hex addresses (``0x`` optional), any number per line."""
-    for lineno, raw in enumerate(stream, 1):
+    """Hex addresses (``0x`` optional), any number per line.
+
+    Lines are converted a chunk at a time (``map(int, ...)`` over the chunk's
+    words); a chunk with a bad word is re-read word by word to name its line.
+    """
+    lines = iter(stream)
+    first = 1
+    while chunk := list(islice(lines, 4096)):
+        try:
+            values = list(map(int, b" ".join(chunk).split(), repeat(16)))
+            if values and min(values) < 0:
+                raise ValueError
+        except ValueError:
+            values = list(_addresses_of(chunk, first, source))
+        yield from values
+        first += len(chunk)
+
+
+def _addresses_of(lines: list[bytes], first: int, source: str) -> Iterator[int]:
+    for lineno, raw in enumerate(lines, first):
         for word in raw.split():
             try:
                 v = int(word, 16)

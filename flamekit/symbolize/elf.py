@@ -191,6 +191,10 @@ class SymbolTable:
     def __len__(self) -> int:
         return len(self.starts)
 
+    def name(self, i: int) -> str:
+        """The raw name of symbol ``i``."""
+        return self.names[i]
+
     def lookup(self, vaddr: int) -> tuple[str, int, int] | None:
         """``(name, start, size)`` of the symbol covering ``vaddr``, or None."""
         i = bisect_right(self.starts, vaddr) - 1
