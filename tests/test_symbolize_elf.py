@@ -345,3 +345,20 @@ def test_lines_without_inlines_agree_with_llvm_symbolizer_no_inlines(bins):
         if mine != (s["FunctionName"], s["FileName"], s["Line"]):
             bad.append(hex(a))
     assert len(addrs) > 2000 and bad == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["", "/", "a", "b/", "/usr", "x/y", "..", "/a/"]), min_size=3, max_size=3))
+def test_line_table_path_join_is_os_path_join(parts):
+    """dwarf_lines._join (string ops, 25k calls on glibc) builds the paths os.path.join built."""
+    import os
+
+    from flamekit.symbolize.dwarf_lines import _join
+
+    comp_dir, d, name = parts
+    if os.path.isabs(name):
+        want = name
+    else:
+        dd = os.path.join(comp_dir, d) if d and not os.path.isabs(d) else d
+        want = os.path.join(dd or comp_dir, name)
+    assert _join(comp_dir, d, name) == want

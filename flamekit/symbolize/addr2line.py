@@ -8,9 +8,8 @@ answered in batches so 100,000 of them stream without a large buffer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-
 from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice, repeat
 
 from ..errors import InputError

@@ -58,6 +58,7 @@ class Dwarf:
         self._lines: dict[int, LineTable | None] = {}
         self._scopes: dict[int, tuple[list[int], list[tuple[int, Scope]]]] = {}
         self._names: dict[int, str] = {}
+        self._line_strings: dict[tuple[int, int], bytes] = {}
 
     def unit_for(self, addr: int) -> Unit | None:
         i = bisect_right(self._los, addr) - 1
@@ -82,8 +83,13 @@ class Dwarf:
         return table
 
     def _line_string(self, form: int, value: int) -> bytes:
-        data = self.info.line_str if form == 0x1F else self.info.str
-        return cstr(data, value)[0]
+        """A line-table header string; units share them (that is what .debug_line_str is for), so memoized."""
+        key = (form, value)
+        got = self._line_strings.get(key)
+        if got is None:
+            data = self.info.line_str if form == 0x1F else self.info.str
+            got = self._line_strings[key] = cstr(data, value)[0]
+        return got
 
     def _scopes_of(self, u: Unit) -> tuple[list[int], list[tuple[int, Scope]]]:
         """Top-level scopes of ``u`` indexed by range start: (starts, [(end, scope)])."""

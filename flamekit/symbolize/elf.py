@@ -20,10 +20,10 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_right
-from itertools import compress, repeat
-from operator import add, eq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import add, eq
 from typing import Any, BinaryIO, NamedTuple
 
 from ..errors import InputError
