@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import islice, repeat
 
 from ..errors import InputError
@@ -90,7 +91,9 @@ def with_dwarf(addresses: Iterable[int], ms: ModuleSymbolizer, lines: bool, inli
     shown: list[str | None] = [None] * len(lo)
     show = display_name if ms.demangle_names else str
     sfiles = table.files
-    frames_at = ms.frames
+    # with inlines and the python backend, ms.frames is dw.frames: call it without the wrapper
+    dw = ms.dwarf if inlines and ms.backend == "python" else None
+    frames_at = dw.frames if dw is not None else partial(ms.frames, inlines=inlines)
     addresses = iter(addresses)
 
     def fill(k: int) -> str:
@@ -106,7 +109,7 @@ def with_dwarf(addresses: Iterable[int], ms: ModuleSymbolizer, lines: bool, inli
                 continue
             name = shown[k] or fill(k)
             start = lo[k]
-            frames = frames_at(a, inlines)
+            frames = frames_at(a)
             if (not frames or frames[-1].file is None) and len(frames) <= 1:
                 sfile = sfiles.get(start)
                 if sfile:  # no DWARF line here: llvm-symbolizer names the STT_FILE of a local symbol, line 0

@@ -40,6 +40,9 @@ class Frame(NamedTuple):
     line: int = 0
 
 
+_frame = tuple.__new__
+
+
 class Dwarf:
     """Line tables and inline trees of one ELF file carrying DWARF."""
 
@@ -169,11 +172,15 @@ class Dwarf:
             return [Frame("??", file, line)] if row is not None else []
         out: list[Frame] = []
         names = self._names
+        file_names = table.file_names if table is not None else None
         for sc in reversed(chain):
             name = names.get(sc.offset)
-            out.append(Frame(name if name is not None else self._name(sc.offset), file, line))
-            if table is not None:
-                file = table.file_name(sc.call_file)
+            if name is None:
+                name = self._name(sc.offset)
+            out.append(_frame(Frame, (name, file, line)))  # tuple.__new__: NamedTuple's own __new__ is Python code
+            if file_names is not None:
+                cf = sc.call_file
+                file = file_names[cf] if 0 <= cf < len(file_names) else None
             line = sc.call_line
         return out
 
