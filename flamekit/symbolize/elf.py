@@ -22,7 +22,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import accumulate, compress, repeat
 from operator import add, eq
 from typing import Any, BinaryIO, NamedTuple
 
@@ -85,33 +85,79 @@ def _alias_rank(name: str, size: int, bind: int) -> tuple[int, int, int, int, in
     )
 
 
+class StringTable:
+    """An ELF string table whose entries are decoded on demand (most symbols are never shown).
+
+    ``text`` is the table decoded as latin-1, one character per byte, so
+    ``str.find`` and slicing work on byte offsets; entries are UTF-8 with
+    surrogateescape, which for an all-ASCII table is the slice itself.
+    """
+
+    __slots__ = ("ascii", "raw", "text")
+
+    def __init__(self, raw: bytes, text: str | None = None) -> None:
+        self.raw = raw
+        self.text = raw.decode("latin-1") if text is None else text
+        self.ascii = raw.isascii()
+
+    def at(self, off: int) -> str:
+        """The entry starting at byte offset ``off`` ('' past the end)."""
+        text = self.text
+        end = text.find("\0", off)
+        if end < 0:
+            end = len(text)
+        return text[off:end] if self.ascii else self.raw[off:end].decode("utf-8", "surrogateescape")
+
+    @classmethod
+    def of(cls, names: list[str]) -> tuple[StringTable, list[int]]:
+        """A table holding ``names``, and their offsets."""
+        raws = [n.encode("utf-8", "surrogateescape") for n in names]
+        offs = list(accumulate((len(r) + 1 for r in raws), initial=0))[:-1]
+        return cls(b"\0".join(raws) + b"\0"), offs
+
+    @classmethod
+    def join(cls, tables: list[StringTable]) -> tuple[StringTable, list[int]]:
+        """One table of several, and the offset each starts at."""
+        if len(tables) == 1:
+            return tables[0], [0]
+        bases = list(accumulate((len(t.raw) for t in tables), initial=0))[:-1]
+        return cls(b"".join(t.raw for t in tables), "".join(t.text for t in tables)), bases
+
+
 class SymbolColumns(NamedTuple):
     """Function symbols of one table as parallel columns (no object per symbol).
 
-    ``files[i]`` is the preceding STT_FILE name for local symbols, else None;
-    ``dynamic`` is True for ``.dynsym`` (a zero size then matches only the exact address).
+    Names are offsets into ``strings``; ``files[i]`` is the preceding STT_FILE
+    name for local symbols, else None; ``dynamic`` is True for ``.dynsym`` (a
+    zero size then matches only the exact address).
     """
 
-    names: list[str]
+    name_offs: list[int]
     values: list[int]
     sizes: list[int]
     binds: list[int]
     files: list[str | None]
     dynamic: bool
+    strings: StringTable
+
+    @property
+    def names(self) -> list[str]:
+        at = self.strings.at
+        return [at(o) for o in self.name_offs]
 
     @classmethod
     def of(cls, symbols: Iterable[RawSymbol]) -> list[SymbolColumns]:
         """Columns from :class:`RawSymbol` objects (one column set per ``dynamic`` value, input order kept)."""
         out: list[SymbolColumns] = []
-        for s in symbols:
-            if not out or out[-1].dynamic != s.dynamic:
-                out.append(cls([], [], [], [], [], s.dynamic))
-            c = out[-1]
-            c.names.append(s.name)
-            c.values.append(s.value)
-            c.sizes.append(s.size)
-            c.binds.append(s.bind)
-            c.files.append(s.file)
+        runs: list[list[RawSymbol]] = []
+        for sym in symbols:
+            if not runs or runs[-1][0].dynamic != sym.dynamic:
+                runs.append([])
+            runs[-1].append(sym)
+        for run in runs:
+            strings, offs = StringTable.of([sym.name for sym in run])
+            out.append(cls(offs, [sym.value for sym in run], [sym.size for sym in run], [sym.bind for sym in run],
+                           [sym.file for sym in run], run[0].dynamic, strings))
         return out
 
 
@@ -122,7 +168,7 @@ class SymbolTable:
     ``names`` are the raw (mangled) names, decoded losslessly.
     """
 
-    __slots__ = ("starts", "ends", "names", "aliases", "files")
+    __slots__ = ("_names", "_offs", "_strings", "aliases", "ends", "files", "starts")
 
     def __init__(self, symbols: Iterable[RawSymbol], section_ends: list[tuple[int, int]] | None = None,
                  keep_aliases: bool = False) -> None:
@@ -140,14 +186,15 @@ class SymbolTable:
                keep_aliases: bool) -> None:
         # one flat list per field; a symbol is its index, and the work is done by C-level
         # map/sort/compress over plain ints (35k libLLVM symbols: no object per symbol)
-        names: list[str] = []
+        strings, bases = StringTable.join([c.strings for c in columns])
+        offs: list[int] = []
         values: list[int] = []
         sizes: list[int] = []
         binds: list[int] = []
         files: list[str | None] = []
         dynamic = bytearray()
-        for c in columns:
-            names += c.names
+        for c, base in zip(columns, bases, strict=True):
+            offs += map(add, c.name_offs, repeat(base)) if base else c.name_offs
             values += c.values
             sizes += c.sizes
             binds += c.binds
@@ -164,11 +211,13 @@ class SymbolTable:
             mask = bytearray(b"\1") * len(starts)
             for k in dups:
                 mask[k] = 0
+            at = strings.at
             for first, last in _runs(dups):
                 group = order[first:last]
-                best = max(group, key=lambda g: _alias_rank(names[g], sizes[g], binds[g]))
+                named = {g: at(offs[g]) for g in group}
+                best = max(group, key=lambda g: _alias_rank(named[g], sizes[g], binds[g]))
                 if keep_aliases:
-                    self.aliases[starts[first]] = sorted({names[g] for g in group} - {names[best]})
+                    self.aliases[starts[first]] = sorted(set(named.values()) - {named[best]})
                 pick[first] = best
                 size_at[first] = max(map(sizes.__getitem__, group))
                 dyn_at[first] = all(map(dynamic.__getitem__, group))
@@ -185,15 +234,27 @@ class SymbolTable:
                     ends[k] = starts[k + 1] if k < last else _section_end(bounds, starts[k])
         self.starts = array("Q", starts)
         self.ends = array("Q", ends)
-        self.names = list(map(names.__getitem__, pick))
-        self.files = {starts[k]: f for k, f in enumerate(map(files.__getitem__, pick)) if f}
+        self._strings = strings
+        self._offs = list(map(offs.__getitem__, pick))
+        self._names: list[str] | None = None
+        self.files = {starts[k]: f for k, f in enumerate(map(files.__getitem__, pick)) if f} if any(files) else {}
 
     def __len__(self) -> int:
         return len(self.starts)
 
     def name(self, i: int) -> str:
-        """The raw name of symbol ``i``."""
-        return self.names[i]
+        """The raw name of symbol ``i``, decoded on first use."""
+        if self._names is not None:
+            return self._names[i]
+        return self._strings.at(self._offs[i])
+
+    @property
+    def names(self) -> list[str]:
+        """All raw (mangled) names, in table order (decoded once, on first use)."""
+        if self._names is None:
+            at = self._strings.at
+            self._names = [at(o) for o in self._offs]
+        return self._names
 
     def lookup(self, vaddr: int) -> tuple[str, int, int] | None:
         """``(name, start, size)`` of the symbol covering ``vaddr``, or None."""
@@ -201,7 +262,7 @@ class SymbolTable:
         if i < 0 or vaddr >= self.ends[i]:
             return None
         start = self.starts[i]
-        return self.names[i], start, self.ends[i] - start
+        return self.name(i), start, self.ends[i] - start
 
 
 def _runs(dups: list[int]) -> list[tuple[int, int]]:
@@ -235,18 +296,6 @@ def _array(code: str, data: bytes, swap: bool) -> array:
     if swap:
         a.byteswap()
     return a
-
-
-def _names(text: str, raw: bytes, starts: list[int], ends: list[int]) -> list[str]:
-    """String-table entries ``[start, end)`` (``text`` is ``raw`` decoded as latin-1), UTF-8 decoded losslessly."""
-    if raw.isascii():
-        return list(map(text.__getitem__, map(slice, starts, ends)))
-    return [raw[s:e].decode("utf-8", "surrogateescape") for s, e in zip(starts, ends)]
-
-
-def _end(text: str, start: int) -> int:
-    end = text.find("\0", start)
-    return len(text) if end < 0 else end
 
 
 def _mmap(path: str) -> tuple[BinaryIO, mmap.mmap | bytes]:
@@ -452,7 +501,7 @@ class ElfFile:
         (not ``.L``/``$`` local labels), defined and non-zero.
         """
         dynamic = section == ".dynsym"
-        out = SymbolColumns([], [], [], [], [], dynamic)
+        out = SymbolColumns([], [], [], [], [], dynamic, StringTable(b""))
         sec = self.sections.get(section)
         if sec is None or sec.type == SHT_NOBITS:
             return out
@@ -481,32 +530,32 @@ class ElfFile:
             exec_secs = self._exec_section_indexes()
             labels = {i for i in cand if kinds[i] == _K_NOTYPE and shndxs[i] in exec_secs and values[i]}
             keep = sorted(labels.union(keep))
-        text = strtab.decode("latin-1")  # one str for all names: slicing it is decoding nothing per name
+        strings = StringTable(strtab)
+        text = strings.text  # one str for all names: names are offsets, decoded when shown
         starts = list(map(name_offs.__getitem__, keep))
-        ends = list(map(text.find, repeat("\0"), starts))
-        if -1 in ends:
-            ends = [len(text) if e < 0 else e for e in ends]
-        names = _names(text, strtab, starts, ends)
         # unnamed entries and .L/$ local labels are not functions
-        drop = [k for k, name in enumerate(names) if not name or has_notype and keep[k] in labels
-                and name.startswith((".L", "$"))]
+        if starts and max(starts) >= len(text):
+            drop = [k for k, o in enumerate(starts) if o >= len(text) or text[o] == "\0"]
+        else:
+            drop = [k for k, empty in enumerate(map(text.startswith, repeat("\0"), starts)) if empty]
+        if has_notype:
+            drop += [k for k, i in enumerate(keep) if i in labels and text.startswith((".L", "$"), starts[k])]
         if drop:
             mask = bytearray(b"\1") * len(keep)
             for k in drop:
                 mask[k] = 0
-            keep, names = list(compress(keep, mask)), list(compress(names, mask))
+            keep, starts = list(compress(keep, mask)), list(compress(starts, mask))
         binds = list(map(infos.translate(_BIND).__getitem__, keep))
         files: list[str | None] = [None] * len(keep)
         if has_file:  # a local symbol belongs to the STT_FILE entry before it
             at = [i for i in cand if kinds[i] == _K_FILE]
-            offs = list(map(name_offs.__getitem__, at))
-            file_names = [name or None for name in _names(text, strtab, offs, [_end(text, o) for o in offs])]
+            file_names = [strings.at(name_offs[i]) or None for i in at]
             for k, i in enumerate(keep):
                 if not binds[k]:
                     f = bisect_right(at, i) - 1
                     files[k] = file_names[f] if f >= 0 else None
-        return SymbolColumns(names, list(map(values.__getitem__, keep)), list(map(sizes.__getitem__, keep)), binds,
-                             files, dynamic)
+        return SymbolColumns(starts, list(map(values.__getitem__, keep)), list(map(sizes.__getitem__, keep)), binds,
+                             files, dynamic, strings)
 
     def _exec_section_indexes(self) -> set[int]:
         return {s.index for s in self.section_list if s.flags & SHF_EXECINSTR}
