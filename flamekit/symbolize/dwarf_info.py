@@ -4,7 +4,8 @@ It walks compile units and extracts only what an address needs: CU ranges,
 the line-program offset, and the tree of subprograms / inlined subroutines /
 lexical blocks with their ranges and call sites.  Every other DIE is skipped
 (whole subtrees at once through ``DW_AT_sibling`` when present), and each
-abbreviation is compiled once into a list of attribute steps.  Names are read
+abbreviation shape is compiled once (for all units sharing it) into a skip
+plan of attribute steps.  Names are read
 lazily, one DIE at a time, following abstract_origin / specification.
 """
 

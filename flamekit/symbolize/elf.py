@@ -1,9 +1,11 @@
 """ELF symbol tables, PT_LOAD address translation and build-ids.
 
-Headers, sections, notes and symbol tables are unpacked with ``struct``
-straight from the (mmapped) file: pyelftools builds one object per symbol
+Headers, sections and notes are unpacked with ``struct`` straight from the
+(mmapped) file; symbol tables are read as columns (strided ``array`` slices
+of the whole section), sorted as plain ints, and their names stay offsets
+into the string table until shown: pyelftools builds one object per symbol
 (6-25x slower) and parses all of ``.gnu.hash`` just to list sections (0.5 s
-on libLLVM); this keeps loading a 100 MB DSO near 0.1 s.  Rules (symbolize.md §3):
+on libLLVM); this loads libLLVM's 35k-symbol ``.dynsym`` in ~0.07 s.  Rules (symbolize.md §3):
 STT_FUNC and STT_GNU_IFUNC by number (plus STT_NOTYPE labels in executable
 sections, as llvm-symbolizer accepts them), ``st_size`` honoured, zero-size
 ``.symtab`` symbols extend to the next symbol while zero-size ``.dynsym``
