@@ -4,12 +4,16 @@
 Draws N uniform random ``.text`` addresses (seeded) of glibc (symbols from
 Debian's libc6-dbg debug file, found by build-id) and of libLLVM (stripped,
 ``.dynsym`` only), writes them to benchmarks/data/ (gitignored), and runs
-each tool once over all of them on stdin, start-up and loading included.
-CPU seconds are user+sys of the child (``os.wait4``): the machine is shared,
-so wall time is noise.
+each tool over all of them on stdin, start-up and loading included, the two
+tools interleaved ``--runs`` times.  CPU seconds are user+sys of the child
+(``os.wait4``); the machine may be shared, so the min and median CPU are
+printed with the median wall time, MB/s (address-file bytes per min CPU
+second) and flamekit's CPU as a multiple of llvm-symbolizer's (min / min).
+flamekit runs from this checkout (``PYTHONPATH`` and working directory).
 
-    python3 benchmarks/bench_symbolize.py               # names, 100k addresses
-    python3 benchmarks/bench_symbolize.py --lines 10000 # + file:line with inlines
+    python3 benchmarks/bench_symbolize.py                 # names + lines+inlines, 100k addresses, 3 runs
+    python3 benchmarks/bench_symbolize.py --lines 0       # names only
+    python3 benchmarks/bench_symbolize.py --llvm-backend  # also flamekit's --backend llvm
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import argparse
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -47,19 +52,40 @@ def addresses(name: str, path: str, n: int) -> Path:
     return out
 
 
-def run_cpu(cmd: list[str], stdin: Path) -> tuple[float, int]:
-    """CPU seconds (user+sys, this child only) and output line count."""
+def run_cpu(cmd: list[str], stdin: Path) -> tuple[float, float, int]:
+    """CPU seconds (user+sys of this child), wall seconds and output line count."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    t0 = time.perf_counter()
     with open(stdin, "rb") as f:
-        p = subprocess.Popen(cmd, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p = subprocess.Popen(cmd, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
         lines = 0
         assert p.stdout is not None
         for chunk in iter(lambda: p.stdout.read(1 << 20), b""):  # type: ignore[union-attr]
             lines += chunk.count(b"\n")
         _, status, ru = os.wait4(p.pid, 0)
         p.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
     if p.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed")
-    return ru.ru_utime + ru.ru_stime, lines
+    return ru.ru_utime + ru.ru_stime, wall, lines
+
+
+def compare(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str], runs: int) -> None:
+    """Run both commands ``runs`` times, interleaved, and print one line of figures."""
+    mine: list[tuple[float, float]] = []
+    peer: list[tuple[float, float]] = []
+    for _ in range(runs):
+        cpu, wall, _n = run_cpu(ours, addrs)
+        mine.append((cpu, wall))
+        cpu, wall, _n = run_cpu(theirs, addrs)
+        peer.append((cpu, wall))
+    mb = addrs.stat().st_size / 1e6
+    n = addrs.read_bytes().count(b"\n")
+    m_cpu, p_cpu = sorted(c for c, _ in mine), sorted(c for c, _ in peer)
+    m_wall, p_wall = statistics.median(w for _, w in mine), statistics.median(w for _, w in peer)
+    print(f"{name:<11} {task:<20} {n:>8} {mb:>6.2f} | {m_cpu[0]:>6.2f} {statistics.median(m_cpu):>6.2f} "
+          f"{m_wall:>6.2f} {mb / m_cpu[0]:>6.2f} | {p_cpu[0]:>6.2f} {statistics.median(p_cpu):>6.2f} "
+          f"{p_wall:>6.2f} | {m_cpu[0] / p_cpu[0]:>5.2f}x")
 
 
 def capture(rounds: int) -> None:
@@ -83,8 +109,8 @@ def capture(rounds: int) -> None:
         subprocess.run([perf, "script", "-i", str(pdata)], stdout=f, check=True, stderr=subprocess.DEVNULL)
     mb = raw.stat().st_size / 1e6
     fk = [sys.executable, "-m", "flamekit"]
-    t_sym, _ = run_cpu([*fk, "symbolize", "-q", "--elf", str(b.full), str(raw)], Path(os.devnull))
-    t_col, _ = run_cpu([*fk, "collapse", "-q", str(raw)], Path(os.devnull))
+    t_sym, _, _ = run_cpu([*fk, "symbolize", "-q", "--elf", str(b.full), str(raw)], Path(os.devnull))
+    t_col, _, _ = run_cpu([*fk, "collapse", "-q", str(raw)], Path(os.devnull))
     print(f"capture: perf script {mb:.1f} MB; symbolize --elf {t_sym:.2f} CPU s ({mb / t_sym:.0f} MB/s), "
           f"plain collapse {t_col:.2f} CPU s")
 
@@ -92,8 +118,11 @@ def capture(rounds: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=100_000, help="addresses per DSO for function names")
-    ap.add_argument("--lines", type=int, default=0, metavar="N",
-                    help="also time file:line with inlines on N addresses (python and llvm backends)")
+    ap.add_argument("--lines", type=int, default=100_000, metavar="N",
+                    help="also time file:line with inlines on N addresses (0: skip)")
+    ap.add_argument("--runs", type=int, default=3, help="interleaved runs per tool (min and median reported)")
+    ap.add_argument("--llvm-backend", action="store_true",
+                    help="also time flamekit's --backend llvm (batched llvm-symbolizer) for lines+inlines")
     ap.add_argument("--capture", type=int, default=0, metavar="ROUNDS",
                     help="also record a perf capture of a stripped test binary (ROUNDS of its loop) and time "
                          "'flamekit symbolize --elf' on its perf script output against a plain collapse")
@@ -103,24 +132,24 @@ def main() -> None:
     if llvm is None:
         raise SystemExit("needs llvm-symbolizer (Debian package llvm)")
     fk = [sys.executable, "-m", "flamekit", "addr2line"]
-    print(f"{'target':<12} {'task':<22} {'addresses':>9} {'flamekit CPU s':>15} {'llvm-symbolizer CPU s':>22}")
+    print(f"CPU s = user+sys; min/med of {args.runs} interleaved runs; wall = median; MB/s = input MB / min CPU s")
+    print(f"{'target':<11} {'task':<20} {'addrs':>8} {'MB':>6} | {'flamekit CPU min/med, wall, MB/s':<30} | "
+          f"{'llvm-symbolizer CPU min/med, wall':<33} | ratio")
     for name, path in TARGETS.items():
         if not os.path.exists(path):
             print(f"{name}: {path} missing, skipped")
             continue
         addrs = addresses(name, path, args.n)
-        ours, n1 = run_cpu([*fk, "--elf", path], addrs)
-        theirs, _ = run_cpu([llvm, f"--obj={path}", "--no-inlines", "--functions=linkage", "--demangle"], addrs)
-        print(f"{name:<12} {'function names':<22} {n1:>9} {ours:>15.2f} {theirs:>22.2f}")
+        names = [llvm, f"--obj={path}", "--no-inlines", "--functions=linkage", "--demangle"]
+        compare(name, "function names", addrs, [*fk, "--elf", path], names, args.runs)
         if args.lines:
             few = addresses(name, path, args.lines)
-            nt, _ = run_cpu([llvm, f"--obj={path}", "--no-inlines", "--functions=linkage", "--demangle"], few)
-            t, _ = run_cpu([*fk, "--elf", path, "--lines"], few)
-            print(f"{name:<12} {'lines (no inlines)':<22} {args.lines:>9} {t:>15.2f} {nt:>22.2f}")
-            lt, _ = run_cpu([llvm, f"--obj={path}", "--inlining", "--functions=linkage", "--demangle"], few)
-            for backend in ("llvm", "python"):
-                t, n2 = run_cpu([*fk, "--elf", path, "--lines", "--inlines", "--backend", backend], few)
-                print(f"{name:<12} {'lines+inlines/' + backend:<22} {args.lines:>9} {t:>15.2f} {lt:>22.2f}")
+            inl = [llvm, f"--obj={path}", "--inlining", "--functions=linkage", "--demangle"]
+            compare(name, "lines (no inlines)", few, [*fk, "--elf", path, "--lines"], names, args.runs)
+            compare(name, "lines+inlines", few, [*fk, "--elf", path, "--lines", "--inlines"], inl, args.runs)
+            if args.llvm_backend:
+                compare(name, "lines+inlines/llvm", few,
+                        [*fk, "--elf", path, "--lines", "--inlines", "--backend", "llvm"], inl, args.runs)
     if args.capture:
         capture(args.capture)
     try:

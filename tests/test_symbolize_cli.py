@@ -169,3 +169,35 @@ def test_symbolize_absolute_addresses_through_maps_and_pid(tmp_path):
         assert r.stdout in (b"main;getpid 4\n", b"main;__getpid 4\n")
     r = fk("symbolize", "-q", "--maps", str(maps), "--pid", "1", str(folded))
     assert r.returncode == 2 and r.stderr == b"flamekit: error: give --pid or --maps, not both\n"
+
+
+@pytest.mark.parametrize("lines,inlines", [(False, False), (True, False), (False, True), (True, True)])
+def test_addr2line_fast_paths_answer_as_the_resolver_chain(prog, lines, inlines):
+    """names_only/with_dwarf print what format_resolution prints for ModuleSymbolizer.resolve_vaddr,
+    on every address of the text (repeats, padding without a symbol, inlined code), in input order."""
+    from flamekit.symbolize import ModuleSymbolizer
+    from flamekit.symbolize import addr2line as a2l
+    from flamekit.symbolize.demangle import display_name
+
+    ms = ModuleSymbolizer.open(str(prog), [])
+    text = ms.elf.sections[".text"]
+    addrs = [*range(text.addr - 4, text.addr + text.size + 4), text.addr + 7, 0x1, text.addr + 7]
+    want = "".join(a2l.format_resolution(a, ms.resolve_vaddr(a, lines, inlines), lines, inlines) for a in addrs)
+    if lines or inlines:
+        got = "".join(a2l.with_dwarf(iter(addrs), ms, lines, inlines))
+    else:
+        got = "".join(a2l.names_only(iter(addrs), ms.mod.symbols, display_name))
+    assert got == want
+    assert "inlined" in got or not inlines
+
+
+def test_read_addresses_chunks_keep_line_numbers():
+    from flamekit.errors import InputError
+    from flamekit.symbolize.addr2line import read_addresses
+
+    lines = [b"0x10 20\n"] * 5000 + [b"\n", b"ff 0x1_0\n"]
+    assert list(read_addresses(lines)) == [0x10, 0x20] * 5000 + [0xFF, 0x10]
+    with pytest.raises(InputError, match=r"<stdin>:4999: not a hex address: 'zz'"):
+        list(read_addresses(lines[:4998] + [b"1 zz\n"] + lines[4998:]))
+    with pytest.raises(InputError, match=r"x:3: not a hex address: '-0x5'"):
+        list(read_addresses([b"1\n", b"2\n", b"-0x5\n"], "x"))

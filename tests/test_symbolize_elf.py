@@ -345,3 +345,47 @@ def test_lines_without_inlines_agree_with_llvm_symbolizer_no_inlines(bins):
         if mine != (s["FunctionName"], s["FileName"], s["Line"]):
             bad.append(hex(a))
     assert len(addrs) > 2000 and bad == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["", "/", "a", "b/", "/usr", "x/y", "..", "/a/"]), min_size=3, max_size=3))
+def test_line_table_path_join_is_os_path_join(parts):
+    """dwarf_lines._join (string ops, 25k calls on glibc) builds the paths os.path.join built."""
+    import os
+
+    from flamekit.symbolize.dwarf_lines import _join
+
+    comp_dir, d, name = parts
+    if os.path.isabs(name):
+        want = name
+    else:
+        dd = os.path.join(comp_dir, d) if d and not os.path.isabs(d) else d
+        want = os.path.join(dd or comp_dir, name)
+    assert _join(comp_dir, d, name) == want
+
+
+def test_names_are_decoded_on_demand_and_losslessly():
+    """SymbolTable keeps offsets into the string table; name(i), names and lookup agree, UTF-8 and
+    undecodable bytes (surrogateescape) included, and the first of equal-address symbols' input order holds."""
+    from flamekit.symbolize.elf import StringTable
+
+    odd = b"f\xffx".decode("utf-8", "surrogateescape")
+    syms = [RawSymbol("caf\u00e9", 0x1000, 0x10, 1, False), RawSymbol(odd, 0x2000, 0x10, 1, False),
+            RawSymbol("plain", 0x3000, 0x10, 1, True), RawSymbol("zz", 0x3000, 0x10, 1, False)]
+    t = SymbolTable(syms)
+    assert [t.name(i) for i in range(len(t))] == ["caf\u00e9", odd, "plain"]
+    assert t.lookup(0x2004) == (odd, 0x2000, 0x10)
+    assert t.names == ["caf\u00e9", odd, "plain"] and t.name(2) == "plain"
+    s = StringTable(b"a\0bc\0\xc3\xa9\0")
+    assert (s.at(0), s.at(2), s.at(3), s.at(5), s.at(99)) == ("a", "bc", "c", "\u00e9", "")
+
+
+def test_symbol_columns_drop_unnamed_entries_and_local_labels(tmp_path):
+    require_tool("gcc")
+    src = tmp_path / "l.c"
+    src.write_text('void f(void) { __asm__(".Lhere: nop\\n$dollar: nop\\nlabel_ok: nop"); }\nint main(void) { f(); }\n')
+    exe = tmp_path / "l"
+    subprocess.run(["gcc", "-O1", "-o", str(exe), str(src)], check=True, capture_output=True)
+    names = set(ElfFile(str(exe)).symbol_columns(".symtab").names)
+    assert {"f", "main", "label_ok"} <= names
+    assert "" not in names and not any(n.startswith((".L", "$")) for n in names)

@@ -8,12 +8,14 @@ answered in batches so 100,000 of them stream without a large buffer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-
 from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from itertools import islice, repeat
 
 from ..errors import InputError
-from . import Frame, Resolution
+from . import Frame, ModuleSymbolizer, Resolution
+from .demangle import display_name
 from .elf import SymbolTable
 
 BATCH = 16384
@@ -52,27 +54,79 @@ def format_resolution(addr: int, r: Resolution, lines: bool, inlines: bool) -> s
 
 
 def names_only(addresses: Iterable[int], table: SymbolTable, show: Callable[[str], str]) -> Iterator[str]:
-    """The hot path for function names: bisect over the table, format, batch by batch."""
+    """The hot path for function names, batch by batch.
+
+    Each batch is bisected in C (``map(bisect_right, ...)``); the columns are
+    shifted by one so the bisect result indexes them directly (slot 0: before
+    every symbol); a name is decoded and demangled the first time an address hits it.
+    """
     starts = table.starts.tolist()
-    ends = table.ends.tolist()
-    names = table.names
-    shown: dict[int, str] = {}
-    batch: list[str] = []
-    append = batch.append
-    for a in addresses:
-        i = bisect_right(starts, a) - 1
-        if i >= 0 and a < ends[i]:
-            n = shown.get(i)
-            if n is None:
-                n = shown[i] = show(names[i])
-            append(f"0x{a:x} {n}+0x{a - starts[i]:x}\n")
-        else:
-            append(f"0x{a:x} ??\n")
-        if len(batch) >= BATCH:
-            yield "".join(batch)
-            batch.clear()
-    if batch:
-        yield "".join(batch)
+    lo = [0, *starts]
+    hi = [0, *table.ends.tolist()]
+    shown: list[str | None] = [None] * len(lo)
+    addresses = iter(addresses)
+
+    def fill(k: int) -> str:
+        name = shown[k] = show(table.name(k - 1))
+        return name
+
+    while batch := list(islice(addresses, BATCH)):
+        yield "".join([f"0x{a:x} {shown[k] or fill(k)}+0x{a - lo[k]:x}\n" if a < hi[k] else f"0x{a:x} ??\n"
+                       for a, k in zip(batch, map(bisect_right, repeat(starts), batch))])
+
+
+def with_dwarf(addresses: Iterable[int], ms: ModuleSymbolizer, lines: bool, inlines: bool) -> Iterator[str]:
+    """The hot path for file:line and inlines (python backend), batch by batch.
+
+    The same answer as :func:`format_resolution` of ``ms.resolve_vaddr`` (the
+    symbol-table name and offset, the outermost frame renamed to it, the
+    STT_FILE fallback without a line row) without building a Resolution per
+    address; DWARF is not consulted where no symbol covers the address, as
+    the output then is ``??`` whatever the line table says.
+    """
+    table = ms.mod.symbols
+    starts = table.starts.tolist()
+    lo = [0, *starts]
+    hi = [0, *table.ends.tolist()]
+    shown: list[str | None] = [None] * len(lo)
+    show = display_name if ms.demangle_names else str
+    sfiles = table.files
+    # with inlines and the python backend, ms.frames is dw.frames: call it without the wrapper
+    dw = ms.dwarf if inlines and ms.backend == "python" else None
+    frames_at = dw.frames if dw is not None else partial(ms.frames, inlines=inlines)
+    addresses = iter(addresses)
+
+    def fill(k: int) -> str:
+        name = shown[k] = show(table.name(k - 1))
+        return name
+
+    while batch := list(islice(addresses, BATCH)):
+        done: dict[int, str] = {}
+        todo = sorted(set(batch))  # in address order: neighbours share line tables and scopes (cache locality)
+        for a, k in zip(todo, map(bisect_right, repeat(starts), todo)):
+            if a >= hi[k]:
+                done[a] = f"0x{a:x} ??\n"
+                continue
+            name = shown[k] or fill(k)
+            start = lo[k]
+            frames = frames_at(a)
+            if (not frames or frames[-1].file is None) and len(frames) <= 1:
+                sfile = sfiles.get(start)
+                if sfile:  # no DWARF line here: llvm-symbolizer names the STT_FILE of a local symbol, line 0
+                    frames = [Frame(frames[-1].function if frames else name, sfile, 0)]
+            head = f"0x{a:x} {name}+0x{a - start:x}"
+            if lines:
+                outer = frames[-1] if frames else Frame(name)
+                head = f"{head} at {outer.file or '??'}:{outer.line}"
+            if inlines and len(frames) > 1:
+                if lines:
+                    inner = [f"  inlined {f.function} at {f.file or '??'}:{f.line}\n" for f in reversed(frames[:-1])]
+                else:
+                    inner = [f"  inlined {f.function}\n" for f in reversed(frames[:-1])]
+                done[a] = f"{head}\n{''.join(inner)}"
+            else:
+                done[a] = head + "\n"
+        yield "".join(map(done.__getitem__, batch))
 
 
 def run(addresses: Iterable[int], resolve: Callable[[int], Resolution],
@@ -99,8 +153,26 @@ def run(addresses: Iterable[int], resolve: Callable[[int], Resolution],
 
 
 def read_addresses(stream: Iterable[bytes], source: str = "<stdin>") -> Iterator[int]:
-    """Hex addresses (``0x`` optional), any number per line."""
-    for lineno, raw in enumerate(stream, 1):
+    """Hex addresses (``0x`` optional), any number per line.
+
+    Lines are converted a chunk at a time (``map(int, ...)`` over the chunk's
+    words); a chunk with a bad word is re-read word by word to name its line.
+    """
+    lines = iter(stream)
+    first = 1
+    while chunk := list(islice(lines, 4096)):
+        try:
+            values = list(map(int, b" ".join(chunk).split(), repeat(16)))
+            if values and min(values) < 0:
+                raise ValueError
+        except ValueError:
+            values = list(_addresses_of(chunk, first, source))
+        yield from values
+        first += len(chunk)
+
+
+def _addresses_of(lines: list[bytes], first: int, source: str) -> Iterator[int]:
+    for lineno, raw in enumerate(lines, first):
         for word in raw.split():
             try:
                 v = int(word, 16)
@@ -136,6 +208,11 @@ def stream(addresses: Iterable[int], elf: str | None, kallsyms: str | None, debu
 
         mod = load_module(elf, [*debug_dirs, *DEFAULT_DEBUG_DIRS])
         return names_only(addresses, mod.symbols, display_name)
+    if elf is not None and backend == "python":
+        from . import DEFAULT_DEBUG_DIRS, ModuleSymbolizer
+
+        ms = ModuleSymbolizer.open(elf, [*debug_dirs, *DEFAULT_DEBUG_DIRS], backend)
+        return _gc_relaxed(with_dwarf(addresses, ms, lines, inlines))
     resolve, prefetch = resolver_for(elf, kallsyms, debug_dirs, backend, lines, inlines)
     return _gc_relaxed(run(addresses, resolve, prefetch, lines, inlines, LLVM_BATCH if backend == "llvm" else BATCH))
 

@@ -30,6 +30,7 @@ _LEGACY_RUST = re.compile(r"^_ZN.*17h[0-9a-f]{16}E(\..*)?$")
 
 #: libiberty flags c++filt uses: parameters, ANSI qualifiers, verbose (std:: names in full)
 DMGL_PARAMS, DMGL_ANSI, DMGL_VERBOSE = 1, 2, 8
+_CPLUS_FLAGS = DMGL_PARAMS | DMGL_ANSI | DMGL_VERBOSE
 _BFD_GLOBS = ("/usr/lib/x86_64-linux-gnu/libbfd*.so", "/usr/lib/*-linux-gnu/libbfd*.so", "/usr/lib64/libbfd*.so",
               "/usr/lib/libbfd*.so")
 
@@ -85,7 +86,7 @@ def backend() -> str:
 
 def _cxx(name: str) -> str | None:
     """Itanium demangling in process, None when it cannot."""
-    kind = _load()
+    kind = _impl[0] if _impl is not None else _load()
     if kind == "none":
         return None
     try:
@@ -96,7 +97,7 @@ def _cxx(name: str) -> str | None:
         return None
     fn = _impl[1]  # type: ignore[index]
     if kind == "libiberty":
-        ptr = fn(raw, DMGL_PARAMS | DMGL_ANSI | DMGL_VERBOSE)  # type: ignore[operator]
+        ptr = fn(raw, _CPLUS_FLAGS)  # type: ignore[operator]
     else:
         status = ctypes.c_int(0)
         ptr = fn(raw, None, None, ctypes.byref(status))  # type: ignore[operator]
@@ -115,7 +116,7 @@ def strip_suffixes(name: str) -> str:
     at = name.find("@")
     if at > 0:
         name = name[:at]
-    return _LLVM_SUFFIX.sub("", name)
+    return _LLVM_SUFFIX.sub("", name) if ".llvm." in name else name
 
 
 @lru_cache(maxsize=1 << 18)
@@ -139,14 +140,14 @@ def demangle(name: str) -> str:
         if base.startswith(("_R", "__R")):
             out = demangle_rust_v0(base.lstrip("_")[1:] if base.startswith("__") else base[2:])
             return out if out is not None else name
-        if _LEGACY_RUST.match(base):
+        if "17h" in base and _LEGACY_RUST.match(base):
             out = demangle_rust_legacy(base)
             if out is not None:
                 return out
         out = _cxx(base)
         if out is None and base.startswith("__Z"):
             out = _cxx(base[1:])
-        if out is None and _load() == "none":
+        if out is None and _impl is not None and _impl[0] == "none":
             out = _cxxfilt_batch([base]).get(base)
         return out if out else name
     except (RecursionError, ValueError, IndexError, KeyError, UnicodeError):

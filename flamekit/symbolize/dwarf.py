@@ -40,6 +40,9 @@ class Frame(NamedTuple):
     line: int = 0
 
 
+_frame = tuple.__new__
+
+
 class Dwarf:
     """Line tables and inline trees of one ELF file carrying DWARF."""
 
@@ -58,6 +61,7 @@ class Dwarf:
         self._lines: dict[int, LineTable | None] = {}
         self._scopes: dict[int, tuple[list[int], list[tuple[int, Scope]]]] = {}
         self._names: dict[int, str] = {}
+        self._line_strings: dict[tuple[int, int], bytes] = {}
 
     def unit_for(self, addr: int) -> Unit | None:
         i = bisect_right(self._los, addr) - 1
@@ -82,8 +86,13 @@ class Dwarf:
         return table
 
     def _line_string(self, form: int, value: int) -> bytes:
-        data = self.info.line_str if form == 0x1F else self.info.str
-        return cstr(data, value)[0]
+        """A line-table header string; units share them (that is what .debug_line_str is for), so memoized."""
+        key = (form, value)
+        got = self._line_strings.get(key)
+        if got is None:
+            data = self.info.line_str if form == 0x1F else self.info.str
+            got = self._line_strings[key] = cstr(data, value)[0]
+        return got
 
     def _scopes_of(self, u: Unit) -> tuple[list[int], list[tuple[int, Scope]]]:
         """Top-level scopes of ``u`` indexed by range start: (starts, [(end, scope)])."""
@@ -120,38 +129,40 @@ class Dwarf:
         return table.lookup(addr) if table is not None else None
 
     def frames(self, addr: int) -> list[Frame]:
-        """The inline chain at ``addr``, innermost first; [] when DWARF does not cover it."""
-        u = self.unit_for(addr)
-        if u is None:
-            return []
-        table = self._lines[u.offset] if u.offset in self._lines else self._line_table(u)
+        """The inline chain at ``addr``, innermost first; [] when DWARF does not cover it.
+
+        The hot path of ``--inlines``: each lookup first tries the entry the
+        bisect lands on and only then looks back over nested/overlapping spans.
+        """
+        i = bisect_right(self._los, addr) - 1
+        if i >= 0 and addr < self._his[i]:
+            u = self.info.units[self._idx[i]]
+        else:
+            u = self.unit_for(addr)
+            if u is None:
+                return []
+        off = u.offset
+        table = self._lines.get(off, self)
+        if table is self:
+            table = self._line_table(u)
         row = None
         if table is not None:
             i = bisect_right(table.addrs, addr) - 1
             if i >= 0 and not table.ends[i]:
                 row = (table.file_name(table.files[i]), table.lines[i])
-        chain: list[Scope] = []
-        got = self._scopes.get(u.offset)
+        got = self._scopes.get(off)
         starts, ends = got if got is not None else self._scopes_of(u)
-        i = bisect_right(starts, addr) - 1
-        for j in range(i, max(i - 4, -1), -1):
-            if addr < ends[j][0]:
-                chain.append(ends[j][1])
+        chain: list[Scope] = []
+        scope = _covering(starts, ends, addr)
+        while scope is not None:
+            chain.append(scope)
+            if not scope.children:
                 break
-        scope = chain[0] if chain else None
-        while scope is not None and scope.children:
             idx = scope.index
             if idx is None:
                 spans = sorted((lo, hi, k) for k, c in enumerate(scope.children) for lo, hi in c.ranges)
                 idx = scope.index = ([sp[0] for sp in spans], [(sp[1], scope.children[sp[2]]) for sp in spans])
-            cstarts, cends = idx
-            i = bisect_right(cstarts, addr) - 1
-            scope = None
-            for j in range(i, max(i - 4, -1), -1):
-                if addr < cends[j][0]:
-                    scope = cends[j][1]
-                    chain.append(scope)
-                    break
+            scope = _covering(idx[0], idx[1], addr)
         if row is not None:
             file, line = row
         else:
@@ -161,11 +172,30 @@ class Dwarf:
             return [Frame("??", file, line)] if row is not None else []
         out: list[Frame] = []
         names = self._names
-        for k in range(len(chain) - 1, -1, -1):
-            sc = chain[k]
+        file_names = table.file_names if table is not None else None
+        for sc in reversed(chain):
             name = names.get(sc.offset)
-            out.append(Frame(name if name is not None else self._name(sc.offset), file, line))
-            if table is not None:
-                file = table.file_name(sc.call_file)
+            if name is None:
+                name = self._name(sc.offset)
+            out.append(_frame(Frame, (name, file, line)))  # tuple.__new__: NamedTuple's own __new__ is Python code
+            if file_names is not None:
+                cf = sc.call_file
+                file = file_names[cf] if 0 <= cf < len(file_names) else None
             line = sc.call_line
         return out
+
+
+def _covering(starts: list[int], ends: list[tuple[int, Scope]], addr: int) -> Scope | None:
+    """The scope whose span covers ``addr``: the last one starting at or before it, or
+    one of the three before that (nested or overlapping spans)."""
+    i = bisect_right(starts, addr) - 1
+    if i < 0:
+        return None
+    end = ends[i]
+    if addr < end[0]:
+        return end[1]
+    for j in range(i - 1, max(i - 4, -1), -1):
+        end = ends[j]
+        if addr < end[0]:
+            return end[1]
+    return None

@@ -4,7 +4,8 @@ It walks compile units and extracts only what an address needs: CU ranges,
 the line-program offset, and the tree of subprograms / inlined subroutines /
 lexical blocks with their ranges and call sites.  Every other DIE is skipped
 (whole subtrees at once through ``DW_AT_sibling`` when present), and each
-abbreviation is compiled once into a list of attribute steps.  Names are read
+abbreviation shape is compiled once (for all units sharing it) into a skip
+plan of attribute steps.  Names are read
 lazily, one DIE at a time, following abstract_origin / specification.
 """
 
@@ -91,6 +92,24 @@ def _sibling_step(attrs: list[tuple[int, int, int]], a_size: int, o_size: int) -
     return -1
 
 
+#: (attribute specs, address size, offset size) -> (skip plan, sibling step): units repeat the same shapes
+_COMPILED: dict[tuple[tuple[tuple[int, int, int], ...], int, int], tuple[int | tuple[int, ...], int]] = {}
+
+
+def _compiled(attrs: tuple[tuple[int, int, int], ...], a_size: int, o_size: int) -> tuple[int | tuple[int, ...], int]:
+    """``(skip plan, sibling step)`` of an abbreviation, compiled once per distinct shape.
+
+    A plan that is one fixed size comes back as a plain int (the common case: skipping is one addition).
+    """
+    key = (attrs, a_size, o_size)
+    got = _COMPILED.get(key)
+    if got is None:
+        plan = _skip_plan(list(attrs), a_size, o_size)
+        got = _COMPILED[key] = (plan[0] if len(plan) == 1 and plan[0] >= 0 else 0 if not plan else plan,
+                                _sibling_step(list(attrs), a_size, o_size))
+    return got
+
+
 def _skip(data: bytes, pos: int, plan: tuple[int, ...]) -> int:
     for step in plan:
         if step >= 0:
@@ -172,7 +191,7 @@ class LazyAbbrevs:
                 if name == 0 and form == 0:
                     break
                 attrs.append((name, form, implicit))
-            table[c] = [tag, children, attrs, None, -2]
+            table[c] = [tag, children, tuple(attrs), None, -2]
             if c == code:
                 self.pos = pos
                 return table[c]
@@ -504,12 +523,13 @@ class DebugInfo:
             if tag not in _SCOPE_TAGS:
                 sib = ab[4]
                 if sib == -2:
-                    sib = ab[4] = _sibling_step(ab[2], u.address_size, u.offsize)
-                    ab[3] = _skip_plan(ab[2], u.address_size, u.offsize)
+                    ab[3], sib = _compiled(ab[2], u.address_size, u.offsize)
+                    ab[4] = sib
                 if kids and sib >= 0:  # jump over the whole subtree
                     pos = u.offset + int.from_bytes(data[p + sib:p + sib + 4], "little" if little else "big")
                     continue
-                pos = _skip(data, p, ab[3])
+                plan = ab[3]
+                pos = p + plan if plan.__class__ is int else _skip(data, p, plan)
                 if kids:
                     stack.append(level)
                     level = ([], level[1])  # walk it, keep nothing

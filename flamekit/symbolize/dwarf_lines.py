@@ -7,7 +7,6 @@ decodes the opcodes in one tight loop straight from the section bytes.
 
 from __future__ import annotations
 
-import os
 import struct
 from array import array
 from bisect import bisect_right
@@ -112,6 +111,8 @@ def decode_line_program(data: bytes, offset: int, comp_dir: str, little: bool,
     line_base = struct.unpack_from("b", data, pos)[0]
     line_range = data[pos + 1]
     opcode_base = data[pos + 2]
+    if not line_range:
+        raise ValueError("line_range 0 in a line program header")
     pos += 3
     std_lengths = data[pos:pos + opcode_base - 1]
     pos += opcode_base - 1
@@ -159,20 +160,30 @@ def decode_line_program(data: bytes, offset: int, comp_dir: str, little: bool,
 
 
 def _join(comp_dir: str, d: str, name: str) -> str:
-    if os.path.isabs(name):
+    """``name`` in directory ``d`` (itself relative to ``comp_dir``), as ``os.path.join`` builds it."""
+    if name.startswith("/"):
         return name
-    if d and not os.path.isabs(d):
-        d = os.path.join(comp_dir, d)
-    return os.path.join(d or comp_dir, name)
+    if d and not d.startswith("/"):
+        d = _pjoin(comp_dir, d)
+    return _pjoin(d or comp_dir, name)
+
+
+def _pjoin(a: str, b: str) -> str:
+    """``posixpath.join(a, b)`` for two str (without its generic type checks: 25k calls on glibc)."""
+    if b.startswith("/"):
+        return b
+    if not a or a.endswith("/"):
+        return a + b
+    return a + "/" + b
 
 
 def _form_value(data: bytes, pos: int, form: int, offsize: int, e: str) -> tuple[int | bytes, int]:
-    if form == 0x08:  # string
-        return cstr(data, pos)
-    if form in (0x1F, 0x0E):  # line_strp, strp
-        return struct.unpack_from(e + ("I" if offsize == 4 else "Q"), data, pos)[0], pos + offsize
     if form == 0x0F:  # udata
         return uleb(data, pos)
+    if form == 0x08:  # string
+        return cstr(data, pos)
+    if form == 0x1F or form == 0x0E:  # line_strp, strp
+        return int.from_bytes(data[pos:pos + offsize], "little" if e == "<" else "big"), pos + offsize
     if form == 0x0B:
         return data[pos], pos + 1
     if form == 0x05:
@@ -189,6 +200,19 @@ def _form_value(data: bytes, pos: int, form: int, offsize: int, e: str) -> tuple
     raise ValueError(f"unsupported form 0x{form:x} in a line table header")
 
 
+_ADVANCES: dict[tuple[int, int, int, int], tuple[list[int], list[int]]] = {}
+
+
+def _advances(opcode_base: int, line_range: int, min_inst: int, line_base: int) -> tuple[list[int], list[int]]:
+    """Address and line advance of each special opcode (units share a handful of header settings)."""
+    key = (opcode_base, line_range, min_inst, line_base)
+    got = _ADVANCES.get(key)
+    if got is None:
+        got = _ADVANCES[key] = ([((op - opcode_base) // line_range) * min_inst for op in range(256)],
+                                [line_base + (op - opcode_base) % line_range for op in range(256)])
+    return got
+
+
 def _run(data: bytes, pos: int, end: int, min_inst: int, line_base: int, line_range: int, opcode_base: int,
          std_lengths: bytes, names: list[str], comp_dir: str, address_size: int, e: str) -> LineTable:
     # rows go straight into column lists per sequence (no tuple per row)
@@ -200,13 +224,29 @@ def _run(data: bytes, pos: int, end: int, min_inst: int, line_base: int, line_ra
     address, file, line = 0, 1, 1
     const_add = ((255 - opcode_base) // line_range) * min_inst
     little = e == "<"
+    # special opcodes: address and line advances looked up, not divided out, per row
+    addr_adv, line_adv = _advances(opcode_base, line_range, min_inst, line_base)
+    column_args = std_lengths[4] if len(std_lengths) > 4 else -1
+    # branches in the order of their frequency in GCC/clang output: special, set_column, negate_stmt, ...
     while pos < end:
         op = data[pos]
         pos += 1
         if op >= opcode_base:
-            adj = op - opcode_base
-            address += (adj // line_range) * min_inst
-            line += line_base + adj % line_range
+            address += addr_adv[op]
+            line += line_adv[op]
+            add_a(address)
+            add_f(file)
+            add_l(line)
+        elif op == 5 and column_args == 1:  # set_column: skip its ULEB operand
+            while data[pos] & 0x80:
+                pos += 1
+            pos += 1
+        elif op == 6 or op == 7 or op == 10 or op == 11:  # negate_stmt, basic_block, prologue_end, epilogue_begin
+            pass
+        elif op == 3:  # advance_line
+            v, pos = sleb(data, pos)
+            line += v
+        elif op == 1:  # copy
             add_a(address)
             add_f(file)
             add_l(line)
@@ -225,16 +265,9 @@ def _run(data: bytes, pos: int, end: int, min_inst: int, line_base: int, line_ra
             elif sub == 2:  # set_address
                 address = int.from_bytes(data[pos + 1:pos + n], "little" if little else "big")
             pos += n
-        elif op == 1:  # copy
-            add_a(address)
-            add_f(file)
-            add_l(line)
         elif op == 2:  # advance_pc
             v, pos = uleb(data, pos)
             address += v * min_inst
-        elif op == 3:  # advance_line
-            v, pos = sleb(data, pos)
-            line += v
         elif op == 4:  # set_file
             file, pos = uleb(data, pos)
         elif op == 8:  # const_add_pc
@@ -242,9 +275,7 @@ def _run(data: bytes, pos: int, end: int, min_inst: int, line_base: int, line_ra
         elif op == 9:  # fixed_advance_pc
             address += data[pos] | (data[pos + 1] << 8) if little else (data[pos] << 8) | data[pos + 1]
             pos += 2
-        elif op in (6, 7, 10, 11):  # negate_stmt, basic_block, prologue_end, epilogue_begin
-            pass
-        else:  # set_column, set_isa, and unknown standard opcodes: skip their ULEB operands
+        else:  # set_column (unusual operand count), set_isa, and unknown standard opcodes: skip their ULEBs
             for _ in range(std_lengths[op - 1]):
                 _, pos = uleb(data, pos)
     seqs.sort(key=lambda q: q[0])

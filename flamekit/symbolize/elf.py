@@ -1,9 +1,11 @@
 """ELF symbol tables, PT_LOAD address translation and build-ids.
 
-Headers, sections, notes and symbol tables are unpacked with ``struct``
-straight from the (mmapped) file: pyelftools builds one object per symbol
+Headers, sections and notes are unpacked with ``struct`` straight from the
+(mmapped) file; symbol tables are read as columns (strided ``array`` slices
+of the whole section), sorted as plain ints, and their names stay offsets
+into the string table until shown: pyelftools builds one object per symbol
 (6-25x slower) and parses all of ``.gnu.hash`` just to list sections (0.5 s
-on libLLVM); this keeps loading a 100 MB DSO near 0.1 s.  Rules (symbolize.md §3):
+on libLLVM); this loads libLLVM's 35k-symbol ``.dynsym`` in ~0.07 s.  Rules (symbolize.md §3):
 STT_FUNC and STT_GNU_IFUNC by number (plus STT_NOTYPE labels in executable
 sections, as llvm-symbolizer accepts them), ``st_size`` honoured, zero-size
 ``.symtab`` symbols extend to the next symbol while zero-size ``.dynsym``
@@ -16,12 +18,15 @@ from __future__ import annotations
 import mmap
 import os
 import struct
+import sys
 import zlib
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from itertools import accumulate, compress, repeat
+from operator import add, eq
+from typing import Any, BinaryIO, NamedTuple
 
 from ..errors import InputError
 
@@ -66,17 +71,96 @@ def alias_key(sym: RawSymbol) -> tuple[int, int, int, int, int, str]:
     leading underscores, longer name; glibc's internal ``__GI_`` aliases lose to
     any other name; the name itself breaks remaining ties so the choice is fixed.
     """
-    name = sym.name
+    return _alias_rank(sym.name, sym.size, sym.bind)
+
+
+def _alias_rank(name: str, size: int, bind: int) -> tuple[int, int, int, int, int, str]:
     underscores = len(name) - len(name.lstrip("_"))
     return (
         0 if name.startswith("__GI_") else 1,
-        1 if sym.size else 0,
-        0 if sym.bind == STB_WEAK else 1,
-        1 if sym.bind == STB_GLOBAL else 0,
+        1 if size else 0,
+        0 if bind == STB_WEAK else 1,
+        1 if bind == STB_GLOBAL else 0,
         -underscores,
         len(name),
         name,
-    )  # type: ignore[return-value]
+    )
+
+
+class StringTable:
+    """An ELF string table whose entries are decoded on demand (most symbols are never shown).
+
+    ``text`` is the table decoded as latin-1, one character per byte, so
+    ``str.find`` and slicing work on byte offsets; entries are UTF-8 with
+    surrogateescape, which for an all-ASCII table is the slice itself.
+    """
+
+    __slots__ = ("ascii", "raw", "text")
+
+    def __init__(self, raw: bytes, text: str | None = None) -> None:
+        self.raw = raw
+        self.text = raw.decode("latin-1") if text is None else text
+        self.ascii = raw.isascii()
+
+    def at(self, off: int) -> str:
+        """The entry starting at byte offset ``off`` ('' past the end)."""
+        text = self.text
+        end = text.find("\0", off)
+        if end < 0:
+            end = len(text)
+        return text[off:end] if self.ascii else self.raw[off:end].decode("utf-8", "surrogateescape")
+
+    @classmethod
+    def of(cls, names: list[str]) -> tuple[StringTable, list[int]]:
+        """A table holding ``names``, and their offsets."""
+        raws = [n.encode("utf-8", "surrogateescape") for n in names]
+        offs = list(accumulate((len(r) + 1 for r in raws), initial=0))[:-1]
+        return cls(b"\0".join(raws) + b"\0"), offs
+
+    @classmethod
+    def join(cls, tables: list[StringTable]) -> tuple[StringTable, list[int]]:
+        """One table of several, and the offset each starts at."""
+        if len(tables) == 1:
+            return tables[0], [0]
+        bases = list(accumulate((len(t.raw) for t in tables), initial=0))[:-1]
+        return cls(b"".join(t.raw for t in tables), "".join(t.text for t in tables)), bases
+
+
+class SymbolColumns(NamedTuple):
+    """Function symbols of one table as parallel columns (no object per symbol).
+
+    Names are offsets into ``strings``; ``files[i]`` is the preceding STT_FILE
+    name for local symbols, else None; ``dynamic`` is True for ``.dynsym`` (a
+    zero size then matches only the exact address).
+    """
+
+    name_offs: list[int]
+    values: list[int]
+    sizes: list[int]
+    binds: list[int]
+    files: list[str | None]
+    dynamic: bool
+    strings: StringTable
+
+    @property
+    def names(self) -> list[str]:
+        at = self.strings.at
+        return [at(o) for o in self.name_offs]
+
+    @classmethod
+    def of(cls, symbols: Iterable[RawSymbol]) -> list[SymbolColumns]:
+        """Columns from :class:`RawSymbol` objects (one column set per ``dynamic`` value, input order kept)."""
+        out: list[SymbolColumns] = []
+        runs: list[list[RawSymbol]] = []
+        for sym in symbols:
+            if not runs or runs[-1][0].dynamic != sym.dynamic:
+                runs.append([])
+            runs[-1].append(sym)
+        for run in runs:
+            strings, offs = StringTable.of([sym.name for sym in run])
+            out.append(cls(offs, [sym.value for sym in run], [sym.size for sym in run], [sym.bind for sym in run],
+                           [sym.file for sym in run], run[0].dynamic, strings))
+        return out
 
 
 class SymbolTable:
@@ -86,58 +170,93 @@ class SymbolTable:
     ``names`` are the raw (mangled) names, decoded losslessly.
     """
 
-    __slots__ = ("starts", "ends", "names", "aliases", "files")
+    __slots__ = ("_names", "_offs", "_strings", "aliases", "ends", "files", "starts")
 
     def __init__(self, symbols: Iterable[RawSymbol], section_ends: list[tuple[int, int]] | None = None,
                  keep_aliases: bool = False) -> None:
-        syms = sorted(symbols, key=lambda s: s.value)
-        bounds = sorted(section_ends or [])
-        self.starts = array("Q")
-        self.ends = array("Q")
-        self.names: list[str] = []
-        self.files: dict[int, str] = {}
-        self.aliases: dict[int, list[str]] = {}
-        starts = self.starts
-        n = len(syms)
-        groups: list[list[RawSymbol]] = []
-        i = 0
-        while i < n:
-            j = i + 1
-            v = syms[i].value
-            while j < n and syms[j].value == v:
-                j += 1
-            groups.append(syms[i:j])
-            starts.append(v)
-            i = j
-        ends = self.ends
-        names = self.names
-        last = len(groups) - 1
-        for k, group in enumerate(groups):
-            addr = starts[k]
-            if len(group) == 1:
-                best = group[0]
-                size = best.size
-                static_zero = not best.dynamic
-            else:
-                best = max(group, key=alias_key)
+        self._build(SymbolColumns.of(symbols), section_ends, keep_aliases)
+
+    @classmethod
+    def from_columns(cls, columns: list[SymbolColumns], section_ends: list[tuple[int, int]] | None = None,
+                     keep_aliases: bool = False) -> SymbolTable:
+        """The table of several symbol tables' columns (earlier tables first among equal addresses)."""
+        t = cls.__new__(cls)
+        t._build(columns, section_ends, keep_aliases)
+        return t
+
+    def _build(self, columns: list[SymbolColumns], section_ends: list[tuple[int, int]] | None,
+               keep_aliases: bool) -> None:
+        # one flat list per field; a symbol is its index, and the work is done by C-level
+        # map/sort/compress over plain ints (35k libLLVM symbols: no object per symbol)
+        strings, bases = StringTable.join([c.strings for c in columns])
+        offs: list[int] = []
+        values: list[int] = []
+        sizes: list[int] = []
+        binds: list[int] = []
+        files: list[str | None] = []
+        dynamic = bytearray()
+        for c, base in zip(columns, bases, strict=True):
+            offs += map(add, c.name_offs, repeat(base)) if base else c.name_offs
+            values += c.values
+            sizes += c.sizes
+            binds += c.binds
+            files += c.files
+            dynamic += (b"\1" if c.dynamic else b"\0") * len(c.values)
+        order = sorted(range(len(values)), key=values.__getitem__)  # stable: input order among equal addresses
+        starts = list(map(values.__getitem__, order))
+        pick = order  # per start: the symbol shown
+        size_at = list(map(sizes.__getitem__, order))
+        dyn_at = bytearray(map(dynamic.__getitem__, order))
+        self.aliases = {}
+        dups = [k + 1 for k, same in enumerate(map(eq, starts[1:], starts)) if same]
+        if dups:  # several names at one address: one wins (alias_key), the widest size and any .symtab count
+            mask = bytearray(b"\1") * len(starts)
+            for k in dups:
+                mask[k] = 0
+            at = strings.at
+            for first, last in _runs(dups):
+                group = order[first:last]
+                named = {g: at(offs[g]) for g in group}
+                best = max(group, key=lambda g: _alias_rank(named[g], sizes[g], binds[g]))
                 if keep_aliases:
-                    self.aliases[addr] = sorted({s.name for s in group} - {best.name})
-                size = max(s.size for s in group)
-                static_zero = any(not s.dynamic for s in group)
-            if size:
-                end = addr + size
-            elif static_zero:
-                # .symtab zero-size symbol: runs to the next symbol (or its section's end)
-                end = starts[k + 1] if k < last else _section_end(bounds, addr)
-            else:
-                end = addr + 1
-            ends.append(end)
-            names.append(best.name)
-            if best.file:
-                self.files[addr] = best.file
+                    self.aliases[starts[first]] = sorted(set(named.values()) - {named[best]})
+                pick[first] = best
+                size_at[first] = max(map(sizes.__getitem__, group))
+                dyn_at[first] = all(map(dynamic.__getitem__, group))
+            starts, pick, size_at, dyn_at = (list(compress(starts, mask)), list(compress(pick, mask)),
+                                             list(compress(size_at, mask)), bytearray(compress(dyn_at, mask)))
+        ends = list(map(add, starts, size_at))
+        if 0 in size_at:
+            bounds = sorted(section_ends or [])
+            last = len(starts) - 1
+            for k in [k for k, size in enumerate(size_at) if not size]:
+                if dyn_at[k]:  # .dynsym zero-size symbol: its exact address only
+                    ends[k] = starts[k] + 1
+                else:  # .symtab zero-size symbol: runs to the next symbol (or its section's end)
+                    ends[k] = starts[k + 1] if k < last else _section_end(bounds, starts[k])
+        self.starts = array("Q", starts)
+        self.ends = array("Q", ends)
+        self._strings = strings
+        self._offs = list(map(offs.__getitem__, pick))
+        self._names: list[str] | None = None
+        self.files = {starts[k]: f for k, f in enumerate(map(files.__getitem__, pick)) if f} if any(files) else {}
 
     def __len__(self) -> int:
         return len(self.starts)
+
+    def name(self, i: int) -> str:
+        """The raw name of symbol ``i``, decoded on first use."""
+        if self._names is not None:
+            return self._names[i]
+        return self._strings.at(self._offs[i])
+
+    @property
+    def names(self) -> list[str]:
+        """All raw (mangled) names, in table order (decoded once, on first use)."""
+        if self._names is None:
+            at = self._strings.at
+            self._names = [at(o) for o in self._offs]
+        return self._names
 
     def lookup(self, vaddr: int) -> tuple[str, int, int] | None:
         """``(name, start, size)`` of the symbol covering ``vaddr``, or None."""
@@ -145,7 +264,18 @@ class SymbolTable:
         if i < 0 or vaddr >= self.ends[i]:
             return None
         start = self.starts[i]
-        return self.names[i], start, self.ends[i] - start
+        return self.name(i), start, self.ends[i] - start
+
+
+def _runs(dups: list[int]) -> list[tuple[int, int]]:
+    """``[first, last)`` position runs of equal addresses, from the positions equal to their predecessor."""
+    runs: list[tuple[int, int]] = []
+    for k in dups:
+        if runs and runs[-1][1] == k:
+            runs[-1] = (runs[-1][0], k + 1)
+        else:
+            runs.append((k - 1, k + 1))
+    return runs
 
 
 def _section_end(bounds: list[tuple[int, int]], addr: int) -> int:
@@ -153,6 +283,21 @@ def _section_end(bounds: list[tuple[int, int]], addr: int) -> int:
         if lo <= addr < hi:
             return hi
     return addr + 1
+
+
+_K_FUNC, _K_NOTYPE, _K_FILE = 1, 2, 3
+#: st_info byte -> 1 function (STT_FUNC, STT_GNU_IFUNC), 2 STT_NOTYPE, 3 STT_FILE, 0 anything else
+_SYMBOL_KIND = bytes(_K_FUNC if b & 0xF in (STT_FUNC, STT_GNU_IFUNC) else _K_NOTYPE if b & 0xF == STT_NOTYPE
+                     else _K_FILE if b & 0xF == STT_FILE else 0 for b in range(256))
+#: st_info byte -> its binding
+_BIND = bytes(b >> 4 for b in range(256))
+
+
+def _array(code: str, data: bytes, swap: bool) -> array:
+    a = array(code, data)
+    if swap:
+        a.byteswap()
+    return a
 
 
 def _mmap(path: str) -> tuple[BinaryIO, mmap.mmap | bytes]:
@@ -343,52 +488,76 @@ class ElfFile:
 
     # -- symbols ---------------------------------------------------------------
     def raw_symbols(self, section: str) -> list[RawSymbol]:
-        """Function symbols of ``.symtab`` or ``.dynsym``, unpacked in bulk."""
+        """Function symbols of ``.symtab`` or ``.dynsym`` as objects (see :meth:`symbol_columns`)."""
+        c = self.symbol_columns(section)
+        return [RawSymbol(n, v, s, b, c.dynamic, f) for n, v, s, b, f in zip(c.names, c.values, c.sizes, c.binds,
+                                                                          c.files)]
+
+    def symbol_columns(self, section: str) -> SymbolColumns:
+        """Function symbols of ``.symtab`` or ``.dynsym``, as columns.
+
+        The fixed-size fields are sliced out of the whole section at once
+        (``array`` over the entries, strided slices per field), so Python code
+        runs only for the function entries, not for every entry; it keeps
+        STT_FUNC/STT_GNU_IFUNC, and STT_NOTYPE labels in executable sections
+        (not ``.L``/``$`` local labels), defined and non-zero.
+        """
+        dynamic = section == ".dynsym"
+        out = SymbolColumns([], [], [], [], [], dynamic, StringTable(b""))
         sec = self.sections.get(section)
         if sec is None or sec.type == SHT_NOBITS:
-            return []
+            return out
         data = self._section_data(sec)
         if not 0 < sec.link < len(self.section_list):
             raise InputError(self.path, None, f"bad string table link of {section}")
         strtab = self._section_data(self.section_list[sec.link])
         if data is None or strtab is None:
-            return []
-        exec_secs = self._exec_section_indexes()
-        dynamic = section == ".dynsym"
-        if self.elfclass == 64:
-            fmt = "<IBBHQQ" if self.little else ">IBBHQQ"
-            esize = 24
-            fields = lambda t: (t[0], t[1], t[3], t[4], t[5])  # noqa: E731
+            return out
+        swap = self.little != (sys.byteorder == "little")
+        esize = 24 if self.elfclass == 64 else 16
+        data = data[: len(data) // esize * esize]
+        words = _array("I", data, swap)
+        half = _array("H", data, swap)
+        if self.elfclass == 64:  # st_name I, st_info B, st_other B, st_shndx H, st_value Q, st_size Q
+            longs = _array("Q", data, swap)
+            name_offs, infos, shndxs, values, sizes = words[0::6], data[4::24], half[3::12], longs[1::3], longs[2::3]
+        else:  # st_name I, st_value I, st_size I, st_info B, st_other B, st_shndx H
+            name_offs, infos, shndxs, values, sizes = words[0::4], data[12::16], half[7::8], words[1::4], words[2::4]
+        kinds = infos.translate(_SYMBOL_KIND)
+        has_notype, has_file = _K_NOTYPE in kinds, _K_FILE in kinds
+        cand = [i for i, k in enumerate(kinds) if k]
+        funcs = [i for i in cand if kinds[i] == _K_FUNC] if has_notype or has_file else cand
+        keep = [i for i in funcs if 0 < shndxs[i] < SHN_LORESERVE and values[i]]
+        if has_notype:  # labels count only in executable sections
+            exec_secs = self._exec_section_indexes()
+            labels = {i for i in cand if kinds[i] == _K_NOTYPE and shndxs[i] in exec_secs and values[i]}
+            keep = sorted(labels.union(keep))
+        strings = StringTable(strtab)
+        text = strings.text  # one str for all names: names are offsets, decoded when shown
+        starts = list(map(name_offs.__getitem__, keep))
+        # unnamed entries and .L/$ local labels are not functions
+        if starts and max(starts) >= len(text):
+            drop = [k for k, o in enumerate(starts) if o >= len(text) or text[o] == "\0"]
         else:
-            fmt = "<IIIBBH" if self.little else ">IIIBBH"
-            esize = 16
-            fields = lambda t: (t[0], t[3], t[5], t[1], t[2])  # noqa: E731
-        n = len(data) // esize
-        out: list[RawSymbol] = []
-        current_file: str | None = None
-        find = strtab.find
-        for t in struct.iter_unpack(fmt, memoryview(data)[: n * esize]):
-            st_name, info, shndx, value, size = fields(t)
-            typ = info & 0xF
-            if typ == STT_FILE:
-                e = strtab.find(b"\0", st_name)
-                current_file = strtab[st_name:e].decode("utf-8", "surrogateescape") or None
-                continue
-            if typ != STT_FUNC and typ != STT_GNU_IFUNC:
-                if typ != STT_NOTYPE or shndx not in exec_secs:
-                    continue
-            if shndx == SHN_UNDEF or shndx >= SHN_LORESERVE or value == 0:
-                continue
-            end = find(b"\0", st_name)
-            if end < 0:
-                end = len(strtab)
-            raw = strtab[st_name:end]
-            if not raw or (typ == STT_NOTYPE and (raw.startswith(b".L") or raw.startswith(b"$"))):
-                continue
-            bind = info >> 4
-            out.append(RawSymbol(raw.decode("utf-8", "surrogateescape"), value, size, bind, dynamic,
-                                 current_file if bind == STB_LOCAL else None))
-        return out
+            drop = [k for k, empty in enumerate(map(text.startswith, repeat("\0"), starts)) if empty]
+        if has_notype:
+            drop += [k for k, i in enumerate(keep) if i in labels and text.startswith((".L", "$"), starts[k])]
+        if drop:
+            mask = bytearray(b"\1") * len(keep)
+            for k in drop:
+                mask[k] = 0
+            keep, starts = list(compress(keep, mask)), list(compress(starts, mask))
+        binds = list(map(infos.translate(_BIND).__getitem__, keep))
+        files: list[str | None] = [None] * len(keep)
+        if has_file:  # a local symbol belongs to the STT_FILE entry before it
+            at = [i for i in cand if kinds[i] == _K_FILE]
+            file_names = [strings.at(name_offs[i]) or None for i in at]
+            for k, i in enumerate(keep):
+                if not binds[k]:
+                    f = bisect_right(at, i) - 1
+                    files[k] = file_names[f] if f >= 0 else None
+        return SymbolColumns(starts, list(map(values.__getitem__, keep)), list(map(sizes.__getitem__, keep)), binds,
+                             files, dynamic, strings)
 
     def _exec_section_indexes(self) -> set[int]:
         return {s.index for s in self.section_list if s.flags & SHF_EXECINSTR}
@@ -513,8 +682,9 @@ def load_module(path: str, debug_dirs: Iterable[str] = DEFAULT_DEBUG_DIRS, use_d
     mod = LoadedModule(rt)
     if use_debug and not (rt.has_symtab and rt.has_dwarf):
         mod.debug = find_debug_file(rt, debug_dirs)
-    raw = rt.raw_symbols(".dynsym")
-    if raw:
+    dyn = rt.symbol_columns(".dynsym")
+    columns = [dyn]
+    if dyn.values:
         mod.symbol_sources.append(".dynsym")
     bounds = rt.exec_ranges()
     symtab_from = None
@@ -523,12 +693,12 @@ def load_module(path: str, debug_dirs: Iterable[str] = DEFAULT_DEBUG_DIRS, use_d
     elif mod.debug is not None and mod.debug.has_symtab:
         symtab_from = mod.debug
     if symtab_from is not None:
-        raw += symtab_from.raw_symbols(".symtab")
+        columns.append(symtab_from.symbol_columns(".symtab"))
         mod.symbol_sources.append(".symtab" if symtab_from is rt else f".symtab of {symtab_from.path}")
     else:
         mini = rt.minidebuginfo()
         if mini is not None:
-            raw += mini.raw_symbols(".symtab")
+            columns.append(mini.symbol_columns(".symtab"))
             mod.symbol_sources.append(".gnu_debugdata")
-    mod.symbols = SymbolTable(raw, bounds, keep_aliases)
+    mod.symbols = SymbolTable.from_columns(columns, bounds, keep_aliases)
     return mod
