@@ -5,20 +5,33 @@ count is split off at the last space (frames may contain spaces).  The
 two-column differential form ``stack BEFORE AFTER`` is recognized per file
 (every data line of the head has two counts), never per line, so a leaf such
 as ``Worker 3`` is not mistaken for a count.
+
+The one-column form is read in blocks of lines and kept packed (see
+:meth:`Profile.from_packed`): a block of ordinary lines is split by one regex
+and merged by dict operations, with no Python work per frame or per line;
+a block with anything unusual (comments, blank or bad lines, ``\r``,
+fractional counts) takes the line-by-line path, which reports every skip.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .diff import DiffProfile
 from .errors import InputError, Skips
-from .profile import Profile, Stack
+from .profile import Profile, Stack, unpack
 
 ENC = "utf-8"
 ERR = "surrogateescape"
+#: bytes of input read at once (then cut after its last complete line)
+BLOCK = 1 << 22
+#: folded separators made packed ones (:data:`flamekit.profile.PACK_SEP`)
+_PACK = bytes.maketrans(b";", b"\x01")
+#: the end of an ordinary line: the count after the last space (a literal first, which regex search is fast at)
+_COUNT_END = re.compile(r" ([0-9]+)\n")
 
 
 def decode_stack(raw: bytes) -> Stack:
@@ -108,6 +121,8 @@ def read(
         if head is None and hasattr(stream, "peek"):
             head = stream.peek(8192)[:8192]
         differential = looks_differential(head or b"")
+    if not differential:
+        return _read_one_column(stream, source, skips)
     before: dict[Stack, int] = {}
     after: dict[Stack, int] = {}
     lineno = 0
@@ -115,25 +130,94 @@ def read(
         line = line.rstrip(b"\r\n")
         if not line or line[0] == 35 or not line.strip():  # '#'
             continue
-        if differential:
-            parts = line.rsplit(b" ", 2)
-            if len(parts) != 3 or not (_is_count(parts[1]) and _is_count(parts[2])):
-                skips.skip(source, lineno, "expected 'stack BEFORE AFTER'")
-                continue
-            stack = decode_stack(parts[0])
-            b, a = _parse_count(parts[1]), _parse_count(parts[2])
-            before[stack] = before.get(stack, 0) + b
-            after[stack] = after.get(stack, 0) + a
-        else:
-            stack_b, sep, count = line.rpartition(b" ")
-            if not sep or not _is_count(count):
-                skips.skip(source, lineno, "expected 'frame;frame;... COUNT'")
-                continue
-            stack = decode_stack(stack_b.rstrip(b" \t"))
-            after[stack] = after.get(stack, 0) + _parse_count(count)
-    if differential:
-        return DiffProfile(Profile(before, sources=[source]), Profile(after, sources=[source]))
-    return Profile(after, sources=[source])
+        parts = line.rsplit(b" ", 2)
+        if len(parts) != 3 or not (_is_count(parts[1]) and _is_count(parts[2])):
+            skips.skip(source, lineno, "expected 'stack BEFORE AFTER'")
+            continue
+        stack = decode_stack(parts[0])
+        b, a = _parse_count(parts[1]), _parse_count(parts[2])
+        before[stack] = before.get(stack, 0) + b
+        after[stack] = after.get(stack, 0) + a
+    return DiffProfile(Profile(before, sources=[source]), Profile(after, sources=[source]))
+
+
+def _blocks(stream: BinaryIO) -> Iterator[bytes]:
+    """The input in pieces of whole lines, each ending in ``\n`` (one is added to a last unended line)."""
+    pending: list[bytes] = []
+    while True:
+        block = stream.read(BLOCK)
+        if not block:
+            break
+        cut = block.rfind(b"\n") + 1
+        if not cut:
+            pending.append(block)
+            continue
+        pending.append(block[:cut])
+        yield b"".join(pending)
+        pending = [block[cut:]] if cut < len(block) else []
+    if pending:
+        yield b"".join(pending) + b"\n"
+
+
+def _pack_key(stack: bytes) -> str:
+    return stack.translate(_PACK).decode(ENC, ERR)
+
+
+def _read_one_column(stream: BinaryIO, source: str, skips: Skips) -> Profile:
+    """``frame;frame;... COUNT`` lines, kept packed unless a frame holds a byte the packing reserves."""
+    packed: dict[str, int] = {}
+    stacks: dict[Stack, int] | None = None  # the tuple form, once packing is impossible
+    lineno = 0
+    for block in _blocks(stream):
+        if stacks is None and (b"\x00" in block or b"\x01" in block or b"\x02" in block):
+            stacks = unpack(packed)
+        if stacks is not None:
+            _add_lines(block, lineno, stacks, decode_stack, source, skips)
+        elif not _add_block(block, packed):
+            _add_lines(block, lineno, packed, _pack_key, source, skips)
+        lineno += block.count(b"\n")
+    if stacks is not None:
+        return Profile(stacks, sources=[source])
+    return Profile.from_packed(packed, sources=[source])
+
+
+def _add_block(block: bytes, packed: dict[str, int]) -> bool:
+    """Add a block of ordinary lines to ``packed``; False (nothing added) if some line is not ordinary."""
+    if block[:1] == b"#" or b"\n#" in block or b"\r" in block:
+        return False
+    text = block.translate(_PACK).decode(ENC, ERR)
+    parts = _COUNT_END.split(text)
+    keys = parts[0:-1:2]
+    if len(keys) != block.count(b"\n"):  # some line did not end in ' COUNT' (blank, bad, fractional)
+        return False
+    if "  " in text or "\t " in text:  # maybe blanks between a stack and its count: they belong to no frame
+        keys = [k.rstrip(" \t") for k in keys]
+    weights = list(map(int, parts[1::2]))
+    merged = dict(zip(keys, weights))
+    if len(merged) != len(keys):  # a stack repeated within the block: sum, in first-seen order
+        merged = {}
+        for k, w in zip(keys, weights):
+            merged[k] = merged.get(k, 0) + w
+    if packed:
+        for k in merged.keys() & packed.keys():
+            merged[k] += packed[k]
+    packed.update(merged)
+    return True
+
+
+def _add_lines(block: bytes, before: int, into: dict[Any, int], key: Callable[[bytes], Any], source: str,
+               skips: Skips) -> None:
+    """Add a block (after line ``before``) line by line: comments, blank and bad lines as folded text always was."""
+    for lineno, line in enumerate(block.split(b"\n")[:-1], before + 1):
+        line = line.rstrip(b"\r")
+        if not line or line[0] == 35 or not line.strip():  # '#'
+            continue
+        stack_b, sep, count = line.rpartition(b" ")
+        if not sep or not _is_count(count):
+            skips.skip(source, lineno, "expected 'frame;frame;... COUNT'")
+            continue
+        stack = key(stack_b.rstrip(b" \t"))
+        into[stack] = into.get(stack, 0) + _parse_count(count)
 
 
 def read_profile(stream: BinaryIO, source: str = "<input>", skips: Skips | None = None) -> Profile:

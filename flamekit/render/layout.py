@@ -112,30 +112,73 @@ class SortedSource:
         if before is None:
             self.cumb = self.cum
 
+    @classmethod
+    def from_packed(cls, packed: dict[str, int]) -> SortedSource:
+        """The same source from packed stacks (:meth:`Profile.from_packed`): they are the keys already."""
+        self = cls.__new__(cls)
+        keys = sorted(packed)
+        ws = list(map(packed.__getitem__, keys))
+        self.root_w = self.root_b = 0
+        if keys and not keys[0]:  # the empty stack: the root's own weight
+            self.root_w = self.root_b = ws[0]
+            del keys[0], ws[0]
+        self.keys, self.ws, self.bs, self.escaped = keys, ws, ws, False
+        self.cum = self.cumb = list(accumulate(ws, initial=self.root_w))
+        return self
+
     def root(self) -> Child:
         n = len(self.keys)
         return ("all", 0, self.cum[n], self.cumb[n], self.root_w - self.root_b, (0, n, 0))
 
     def children(self, handle: tuple[int, int, int], floor: float = 0) -> list[Child]:
-        """Callees in name order; runs of callees lighter than ``floor`` together are skipped unseen."""
+        """Callees in name order; with ``floor`` > 0, only those weighing at least ``floor``.
+
+        Lighter callees are never looked at: from a position, the first stack at which
+        the weight since then reaches ``floor`` (a bisection of the prefix sums) must
+        belong to the next callee that can be heavy enough, so each light candidate
+        costs two bisections and each kept callee three, however many stacks lie between.
+        """
         lo, hi, off = handle
-        keys, cum, cumb = self.keys, self.cum, self.cumb
-        out: list[Child] = []
+        keys = self.keys
         i = lo
         if i < hi and len(keys[i]) < off:  # the parent's own stack sorts first
             i += 1
+        if floor <= 0:
+            return self._all_children(i, hi, off)
+        cum, cumb = self.cum, self.cumb
+        out: list[Child] = []
+        q = bisect_left(cum, cum[i] + floor, i + 1, hi + 1) if i < hi else hi + 1
+        while q <= hi:
+            # stacks i..q-2 weigh less than floor: the callee holding stack q-1 is the next candidate
+            k = keys[q - 1]
+            j = k.find(SEP, off)
+            pre = k if j < 0 else k[:j]
+            upper = pre + _UPPER
+            start = bisect_left(keys, pre, i, q)
+            # the first stack at which the candidate's weight (from its start) reaches floor
+            e = bisect_left(cum, cum[start] + floor, q, hi + 1)
+            if e > hi:
+                break  # not even everything from its start on weighs floor
+            if keys[e - 1] >= upper:  # it ends before: too light; the callee holding e-1 is next
+                i, q = start, e
+                continue
+            end = bisect_left(keys, upper, e, hi)
+            name = pre[off:]
+            if self.escaped and "\x02" in name:
+                name = _unescape(name)
+            sd = self.ws[start] - self.bs[start] if len(keys[start]) == len(pre) else 0
+            out.append((name, cum[start], cum[end] - cum[start], cumb[end] - cumb[start], sd, (start, end, len(pre) + 1)))
+            i = end
+            if i >= hi:
+                break
+            q = bisect_left(cum, cum[i] + floor, i + 1, hi + 1)
+        return out
+
+    def _all_children(self, i: int, hi: int, off: int) -> list[Child]:
+        """Every callee among stacks ``i..hi-1`` (none of them the parent's own), in name order."""
+        keys, cum, cumb = self.keys, self.cum, self.cumb
+        out: list[Child] = []
         while i < hi:
-            if floor > 0 and cum[i + 1] - cum[i] < floor:
-                # stacks i..m-1 weigh less than floor together: every callee that
-                # starts and ends among them is too light to matter; jump past them
-                q = bisect_left(cum, cum[i] + floor, i + 1, hi + 1)
-                if q > hi:
-                    break
-                k = keys[q - 1]
-                j = k.find(SEP, off)
-                start = bisect_left(keys, k if j < 0 else k[:j], i, q)
-                if start > i:
-                    i = start
             k = keys[i]
             j = k.find(SEP, off)
             if j < 0:
@@ -214,13 +257,21 @@ def _by_weight(kids: list[Child], start: int) -> list[tuple[Child, int]]:
     return out
 
 
-def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, int] | None = None,
-           sort: str = "name", flamechart: bool = False, max_embedded: int = 0) -> Layout:
+def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, before: dict[Stack, int] | None = None,
+           sort: str = "name", flamechart: bool = False, max_embedded: int = 0, packed: bool = False) -> Layout:
     """Lay out ``stacks``: frames at least ``threshold`` wide are drawn, the rest embedded or summed.
 
     ``before`` (differential input) supplies the other column; widths come from ``stacks``.
+    ``packed``: the keys of ``stacks`` are packed stacks (:meth:`Profile.from_packed`), not tuples
+    (no ``before``, no flame chart).
     """
-    src: SortedSource | ChartSource = ChartSource(stacks, before) if flamechart else SortedSource(stacks, before)
+    src: SortedSource | ChartSource
+    if packed:
+        if before is not None or flamechart:
+            raise ValueError("packed stacks: no differential layout, no flame chart")
+        src = SortedSource.from_packed(stacks)  # type: ignore[arg-type]
+    else:
+        src = ChartSource(stacks, before) if flamechart else SortedSource(stacks, before)  # type: ignore[arg-type]
     by_weight = sort == "weight" and not flamechart
     root = src.root()
     total, total_before = root[2], root[3]
