@@ -27,6 +27,9 @@ SEP = "\x01"
 EMBED_ZOOM = 16
 DEFAULT_EMBED = 20_000
 _UPPER = "\x02"
+#: bits of a hidden candidate's number in its heap key (more candidates than 2**40 cannot be found)
+SEQ_BITS = 40
+SEQ_MASK = (1 << SEQ_BITS) - 1
 #: name characters that would sort at or below the separators are escaped as \x02 + char+3
 _ESCAPE = {chr(c): "\x02" + chr(c + 3) for c in range(3)}
 _UNESCAPE = {v: k for k, v in _ESCAPE.items()}
@@ -140,6 +143,8 @@ class SortedSource:
         """
         lo, hi, off = handle
         keys = self.keys
+        if hi - lo == 1:  # one stack (the commonest case by far): its next frame, if any
+            return self._next_frame(lo, off, floor)
         i = lo
         if i < hi and len(keys[i]) < off:  # the parent's own stack sorts first
             i += 1
@@ -147,22 +152,28 @@ class SortedSource:
             return self._all_children(i, hi, off)
         cum, cumb = self.cum, self.cumb
         out: list[Child] = []
-        q = bisect_left(cum, cum[i] + floor, i + 1, hi + 1) if i < hi else hi + 1
+        # (each bisection is tried first at the nearest place, where it most often ends: a
+        # comparison in Python is far cheaper than a bisection among scattered strings)
+        if i >= hi:
+            return out
+        target = cum[i] + floor
+        q = i + 1 if cum[i + 1] >= target else bisect_left(cum, target, i + 2, hi + 1)
         while q <= hi:
             # stacks i..q-2 weigh less than floor: the callee holding stack q-1 is the next candidate
             k = keys[q - 1]
             j = k.find(SEP, off)
             pre = k if j < 0 else k[:j]
             upper = pre + _UPPER
-            start = bisect_left(keys, pre, i, q)
+            start = i if keys[i] >= pre else bisect_left(keys, pre, i + 1, q)
             # the first stack at which the candidate's weight (from its start) reaches floor
-            e = bisect_left(cum, cum[start] + floor, q, hi + 1)
+            target = cum[start] + floor
+            e = q if cum[q] >= target else bisect_left(cum, target, q + 1, hi + 1)
             if e > hi:
                 break  # not even everything from its start on weighs floor
             if keys[e - 1] >= upper:  # it ends before: too light; the callee holding e-1 is next
                 i, q = start, e
                 continue
-            end = bisect_left(keys, upper, e, hi)
+            end = e if e == hi or keys[e] >= upper else bisect_left(keys, upper, e + 1, hi)
             name = pre[off:]
             if self.escaped and "\x02" in name:
                 name = _unescape(name)
@@ -171,8 +182,26 @@ class SortedSource:
             i = end
             if i >= hi:
                 break
-            q = bisect_left(cum, cum[i] + floor, i + 1, hi + 1)
+            target = cum[i] + floor
+            q = i + 1 if cum[i + 1] >= target else bisect_left(cum, target, i + 2, hi + 1)
         return out
+
+    def _next_frame(self, i: int, off: int, floor: float) -> list[Child]:
+        """The callee of a frame that only stack ``i`` passes through: its next frame, if any."""
+        k = self.keys[i]
+        if len(k) < off:  # it ends here
+            return []
+        cum, cumb = self.cum, self.cumb
+        w = cum[i + 1] - cum[i]
+        if floor > 0 and w < floor:
+            return []
+        j = k.find(SEP, off)
+        pre = k if j < 0 else k[:j]
+        name = pre[off:]
+        if self.escaped and "\x02" in name:
+            name = _unescape(name)
+        sd = self.ws[i] - self.bs[i] if j < 0 else 0
+        return [(name, cum[i], w, cumb[i + 1] - cumb[i], sd, (i, i + 1, len(pre) + 1))]
 
     def _all_children(self, i: int, hi: int, off: int) -> list[Child]:
         """Every callee among stacks ``i..hi-1`` (none of them the parent's own), in name order."""
@@ -280,8 +309,10 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
     zoom = EMBED_ZOOM * max(1.0, max_embedded / DEFAULT_EMBED)
     floor = threshold if not max_embedded else (0 if len(stacks) <= max_embedded else threshold / zoom)
     frames: list[Frame] = []
-    heap: list[tuple[int, int, int, Any, Child, int]] = []
-    seq = 0
+    # hidden candidates, heaviest first and then first found: ints (-weight << SEQ_BITS) + number
+    # (compared far faster than tuples), the number indexing what the candidate is in ``found``
+    heap: list[int] = []
+    found: list[tuple[int, Any, Child, int]] = []  # (depth, parent Frame or Embedded, child, dx)
     max_depth = 0
     # (child, depth, new x)
     todo: list[tuple[Child, int, int]] = [(root, 0, 0)]
@@ -303,22 +334,21 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
             if w >= threshold and w > 0:
                 drawn.append((kid, depth + 1, kx))
             elif w >= floor and w > 0 and max_embedded:
-                seq += 1
-                heap.append((-w, seq, depth + 1, frame, kid, kx - x))
+                heap.append((-w << SEQ_BITS) + len(found))
+                found.append((depth + 1, frame, kid, kx - x))
         todo.extend(reversed(drawn))
     # the heaviest hidden frames, parents before children, up to the budget
     if len(heap) > max_embedded > 0:
         # callees are never heavier than their caller, so nothing lighter than the
         # budget-th heaviest candidate can be embedded: drop it, and never look at it again
-        # (the max_embedded-th heaviest weight: plain ints sort far faster than nsmallest's tuples)
-        cut = sorted([c[0] for c in heap])[max_embedded - 1] * -1
+        cut = -(sorted(heap)[max_embedded - 1] >> SEQ_BITS)
         floor = max(floor, cut)
-        heap = [c for c in heap if -c[0] >= cut]
+        heap = [c for c in heap if c < (1 - cut) << SEQ_BITS]  # weight >= cut
     heapq.heapify(heap)
     embedded = 0
     hidden: list[Embedded] = []
     while heap and embedded < max_embedded:
-        negw, _, depth, parent, kid, dx = heapq.heappop(heap)
+        depth, parent, kid, dx = found[heapq.heappop(heap) & SEQ_MASK]
         if isinstance(parent, Frame):
             e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], [], parent.index, len(hidden))
             parent.hidden.append(e)
@@ -333,6 +363,6 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
         rel = _by_weight(sub, 0) if by_weight else [(k, k[1] - kid[1]) for k in sub]
         for gk, gdx in rel:
             if gk[2] >= floor and gk[2] > 0:
-                seq += 1
-                heapq.heappush(heap, (-gk[2], seq, depth + 1, e, gk, gdx))
+                heapq.heappush(heap, (-gk[2] << SEQ_BITS) + len(found))
+                found.append((depth + 1, e, gk, gdx))
     return Layout(frames, hidden, total, total_before, max_depth, embedded)
