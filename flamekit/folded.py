@@ -172,25 +172,26 @@ def _read_one_column(stream: BinaryIO, source: str, skips: Skips) -> Profile:
     for block in _blocks(stream):
         if stacks is None and (b"\x00" in block or b"\x01" in block or b"\x02" in block):
             stacks = unpack(packed)
+        lines = block.count(b"\n")
         if stacks is not None:
             _add_lines(block, lineno, stacks, decode_stack, source, skips)
-        elif not _add_block(block, packed):
+        elif not _add_block(block, lines, packed):
             _add_lines(block, lineno, packed, _pack_key, source, skips)
-        lineno += block.count(b"\n")
+        lineno += lines
     if stacks is not None:
         return Profile(stacks, sources=[source])
     return Profile.from_packed(packed, sources=[source])
 
 
-def _add_block(block: bytes, packed: dict[str, int]) -> bool:
-    """Add a block of ordinary lines to ``packed``; False (nothing added) if some line is not ordinary."""
+def _add_block(block: bytes, lines: int, packed: dict[str, int]) -> bool:
+    """Add a block of ``lines`` ordinary lines to ``packed``; False (nothing added) if some line is not ordinary."""
     # (one-byte tests first: they run at memchr speed, two-byte ones far slower)
     if b"\r" in block or (b"#" in block and (block[:1] == b"#" or b"\n#" in block)):
         return False
     text = block.translate(_PACK).decode(ENC, ERR)
     parts = _COUNT_END.split(text)
     keys = parts[0:-1:2]
-    if len(keys) != block.count(b"\n"):  # some line did not end in ' COUNT' (blank, bad, fractional)
+    if len(keys) != lines:  # some line did not end in ' COUNT' (blank, bad, fractional)
         return False
     if b"\t" in block or _TWO_SPACES.search(block):  # maybe blanks before a count: they belong to no frame
         keys = [k.rstrip(" \t") for k in keys]

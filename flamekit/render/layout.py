@@ -360,6 +360,8 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
         if depth > max_depth:
             max_depth = depth
         sub = src.children(kid[5], floor)
+        if not sub:  # (most embedded frames: nothing under them weighs floor)
+            continue
         rel = _by_weight(sub, 0) if by_weight else [(k, k[1] - kid[1]) for k in sub]
         for gk, gdx in rel:
             if gk[2] >= floor and gk[2] > 0:
