@@ -16,9 +16,9 @@ fractional counts) takes the line-by-line path, which reports every skip.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from .diff import DiffProfile
 from .errors import InputError, Skips
@@ -166,61 +166,67 @@ def _pack_key(stack: bytes) -> str:
 
 def _read_one_column(stream: BinaryIO, source: str, skips: Skips) -> Profile:
     """``frame;frame;... COUNT`` lines, kept packed unless a frame holds a byte the packing reserves."""
-    packed: dict[str, int] = {}
+    keys: list[str] = []  # packed stacks in input order, repeats included
+    weights: list[int] = []
     stacks: dict[Stack, int] | None = None  # the tuple form, once packing is impossible
     lineno = 0
     for block in _blocks(stream):
         if stacks is None and (b"\x00" in block or b"\x01" in block or b"\x02" in block):
-            stacks = unpack(packed)
+            stacks = unpack(_summed(keys, weights))
         lines = block.count(b"\n")
         if stacks is not None:
-            _add_lines(block, lineno, stacks, decode_stack, source, skips)
-        elif not _add_block(block, lines, packed):
-            _add_lines(block, lineno, packed, _pack_key, source, skips)
+            for raw, w in _lines(block, lineno, source, skips):
+                stack = decode_stack(raw)
+                stacks[stack] = stacks.get(stack, 0) + w
+        elif not _add_block(block, lines, keys, weights):
+            for raw, w in _lines(block, lineno, source, skips):
+                keys.append(_pack_key(raw))
+                weights.append(w)
         lineno += lines
     if stacks is not None:
         return Profile(stacks, sources=[source])
-    return Profile.from_packed(packed, sources=[source])
+    return Profile.from_packed(_summed(keys, weights), sources=[source])
 
 
-def _add_block(block: bytes, lines: int, packed: dict[str, int]) -> bool:
-    """Add a block of ``lines`` ordinary lines to ``packed``; False (nothing added) if some line is not ordinary."""
+def _summed(keys: list[str], weights: list[int]) -> dict[str, int]:
+    """Weights by stack, repeats summed, in first-seen order (one dict construction when nothing repeats)."""
+    out = dict(zip(keys, weights))
+    if len(out) != len(keys):
+        out = {}
+        for k, w in zip(keys, weights):
+            out[k] = out.get(k, 0) + w
+    return out
+
+
+def _add_block(block: bytes, lines: int, keys: list[str], weights: list[int]) -> bool:
+    """Append a block of ``lines`` ordinary lines; False (nothing appended) if some line is not ordinary."""
     # (one-byte tests first: they run at memchr speed, two-byte ones far slower)
     if b"\r" in block or (b"#" in block and (block[:1] == b"#" or b"\n#" in block)):
         return False
     text = block.translate(_PACK).decode(ENC, ERR)
     parts = _COUNT_END.split(text)
-    keys = parts[0:-1:2]
-    if len(keys) != lines:  # some line did not end in ' COUNT' (blank, bad, fractional)
+    got = parts[0:-1:2]
+    if len(got) != lines:  # some line did not end in ' COUNT' (blank, bad, fractional)
         return False
     if b"\t" in block or _TWO_SPACES.search(block):  # maybe blanks before a count: they belong to no frame
-        keys = [k.rstrip(" \t") for k in keys]
-    weights = list(map(int, parts[1::2]))
-    merged = dict(zip(keys, weights))
-    if len(merged) != len(keys):  # a stack repeated within the block: sum, in first-seen order
-        merged = {}
-        for k, w in zip(keys, weights):
-            merged[k] = merged.get(k, 0) + w
-    if packed:
-        for k in merged.keys() & packed.keys():
-            merged[k] += packed[k]
-    packed.update(merged)
+        got = [k.rstrip(" \t") for k in got]
+    keys.extend(got)
+    weights.extend(map(int, parts[1::2]))
     return True
 
 
-def _add_lines(block: bytes, before: int, into: dict[Any, int], key: Callable[[bytes], Any], source: str,
-               skips: Skips) -> None:
-    """Add a block (after line ``before``) line by line: comments, blank and bad lines as folded text always was."""
+def _lines(block: bytes, before: int, source: str, skips: Skips) -> Iterator[tuple[bytes, int]]:
+    """(stack bytes, weight) of a block's lines (after line ``before``) one by one; comments, blank and
+    bad lines as folded text always was (bad ones reported)."""
     for lineno, line in enumerate(block.split(b"\n")[:-1], before + 1):
         line = line.rstrip(b"\r")
         if not line or line[0] == 35 or not line.strip():  # '#'
             continue
-        stack_b, sep, count = line.rpartition(b" ")
+        stack, sep, count = line.rpartition(b" ")
         if not sep or not _is_count(count):
             skips.skip(source, lineno, "expected 'frame;frame;... COUNT'")
             continue
-        stack = key(stack_b.rstrip(b" \t"))
-        into[stack] = into.get(stack, 0) + _parse_count(count)
+        yield stack.rstrip(b" \t"), _parse_count(count)
 
 
 def read_profile(stream: BinaryIO, source: str = "<input>", skips: Skips | None = None) -> Profile:
