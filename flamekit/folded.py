@@ -9,8 +9,8 @@ as ``Worker 3`` is not mistaken for a count.
 The one-column form is read in blocks of lines and kept packed (see
 :meth:`Profile.from_packed`): a block of ordinary lines is split by one regex
 and merged by dict operations, with no Python work per frame or per line;
-a block with anything unusual (comments, blank or bad lines, ``\r``,
-fractional counts) takes the line-by-line path, which reports every skip.
+a block with anything unusual (comments, blank or bad lines, fractional
+counts) takes the line-by-line path, which reports every skip.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ BLOCK = 1 << 22
 #: folded separators made packed ones (:data:`flamekit.profile.PACK_SEP`)
 _PACK = bytes.maketrans(b";", b"\x01")
 #: the end of an ordinary line: the count after the last space (a literal first, which regex search is fast at)
-_COUNT_END = re.compile(r" ([0-9]+)\n")
+_COUNT_END = re.compile(r" ([0-9]+)\r*\n")
 _TWO_SPACES = re.compile(b"  ")
 
 
@@ -201,7 +201,7 @@ def _summed(keys: list[str], weights: list[int]) -> dict[str, int]:
 def _add_block(block: bytes, lines: int, keys: list[str], weights: list[int]) -> bool:
     """Append a block of ``lines`` ordinary lines; False (nothing appended) if some line is not ordinary."""
     # (one-byte tests first: they run at memchr speed, two-byte ones far slower)
-    if b"\r" in block or (b"#" in block and (block[:1] == b"#" or b"\n#" in block)):
+    if b"#" in block and (block[:1] == b"#" or b"\n#" in block):
         return False
     text = block.translate(_PACK).decode(ENC, ERR)
     parts = _COUNT_END.split(text)

@@ -151,7 +151,8 @@ def reference_read(data: bytes, source: str = "t.folded") -> tuple[list[tuple[tu
 LINE_BYTES = st.sampled_from([b"a", b"b", b"a b", b";", b";", b" ", b"\t", b"#", b"\r", b"1", b"7", b"2.5",
                               b"\xc3\xa9", b"\xff", b"\xe2", b"\x01", b"\x00", b"\x02", b"main", b"do work"])
 LINES = st.lists(st.tuples(st.lists(LINE_BYTES, max_size=6).map(b"".join),
-                           st.sampled_from([b" 1", b" 2", b" 10", b"  3", b"\t 4", b" 0", b"", b" 1.5", b" x"])),
+                           st.sampled_from([b" 1", b" 2", b" 10", b"  3", b"\t 4", b" 0", b"", b" 1.5", b" x",
+                                                            b" 5\r", b" 6\r\r", b" 7\r8"])),
                  max_size=40)
 
 
@@ -159,6 +160,7 @@ LINES = st.lists(st.tuples(st.lists(LINE_BYTES, max_size=6).map(b"".join),
 @given(LINES, st.sampled_from([1, 7, 64, 1 << 22]), st.booleans())
 @example([(b"a", b" 1"), (b"# c", b" 2"), (b"b", b" 3")], 1 << 22, True)
 @example([(b"a", b" 1"), (b"a", b" 2"), (b"b\t", b" 3"), (b"b", b"  4")], 1 << 22, False)
+@example([(b"a", b" 1\r"), (b"a\rb", b" 2\r\r"), (b"b", b" 3")], 1 << 22, True)
 def test_block_reader_equals_reading_line_by_line(lines: list[tuple[bytes, bytes]], block: int, newline: bool,
                                                   ) -> None:
     data = b"\n".join(stack + count for stack, count in lines) + (b"\n" if newline else b"")
