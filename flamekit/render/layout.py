@@ -2,9 +2,11 @@
 
 Stacks are sorted once as strings whose separators sort below every name
 character, so each frame's callees are a contiguous run found by bisection
-and its weight is a difference of prefix sums.  Only frames that are drawn
-(or embedded for zooming) are ever visited: a subtree narrower than the
-minimum width costs nothing beyond the sort.  Frames below the width
+and its weight is a difference of prefix sums.  Folded input arrives already
+in that form (packed stacks, :meth:`Profile.from_packed`) and is sorted as it
+is.  Only frames that are drawn (or embedded for zooming) are ever visited: a
+callee lighter than the floor is skipped by bisecting the prefix sums, so a
+subtree narrower than the minimum width costs nothing beyond the sort.  Frames below the width
 threshold are not drawn but stay counted in their parent; the heaviest of
 them (up to ``max_embedded``) are kept as nested data so the browser can draw
 them when a zoom makes them wide enough.
