@@ -30,6 +30,8 @@ ERR = "surrogateescape"
 BLOCK = 1 << 22
 #: folded separators made packed ones (:data:`flamekit.profile.PACK_SEP`)
 _PACK = bytes.maketrans(b";", b"\x01")
+#: packed separators made folded ones again, and CRs spaces (as :func:`sanitize` writes them)
+_UNPACK = str.maketrans("\x01\r", "; ")
 #: the end of an ordinary line: the count after the last space (a literal first, which regex search is fast at)
 _COUNT_END = re.compile(r" ([0-9]+)\r*\n")
 _TWO_SPACES = re.compile(b"  ")
@@ -253,7 +255,14 @@ def encode_stack(stack: Stack) -> bytes:
 
 def _sorted_rows(profile: Profile) -> list[tuple[bytes, int]]:
     """(encoded stack, weight) pairs in the byte order of the stacks (as FlameGraph sorts)."""
-    rows = [(encode_stack(s), w) for s, w in profile.stacks.items()]
+    packed = profile.packed_stacks()
+    if packed:
+        # stacks read from folded text: no frame holds ';' or a newline, so the folded
+        # bytes are the packed keys with separators put back (and CRs sanitized), encoded at once
+        text = "\n".join(packed).translate(_UNPACK).encode(ENC, ERR)
+        rows = list(zip(text.split(b"\n"), packed.values()))
+    else:
+        rows = [(encode_stack(s), w) for s, w in profile.stacks.items()]
     rows.sort(key=itemgetter(0))
     return rows
 

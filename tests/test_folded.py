@@ -174,6 +174,9 @@ def test_block_reader_equals_reading_line_by_line(lines: list[tuple[bytes, bytes
         folded.BLOCK = old
     assert list(p.stacks.items()) == expected  # same stacks, weights and first-seen order
     assert skips == expected_skips
+    # writing packed stacks back is writing their tuples
+    again = folded.read(io.BytesIO(data), "t.folded", Skips(), differential=False)
+    assert folded.dumps(again) == folded.dumps(Profile(dict(expected)))
 
 
 def test_ordinary_folded_input_stays_packed_until_stacks_are_read() -> None:
