@@ -8,9 +8,11 @@ as ``Worker 3`` is not mistaken for a count.
 
 The one-column form is read in blocks of lines and kept packed (see
 :meth:`Profile.from_packed`): a block of ordinary lines is split by one regex
-and merged by dict operations, with no Python work per frame or per line;
-a block with anything unusual (comments, blank or bad lines, fractional
-counts) takes the line-by-line path, which reports every skip.
+into stacks and counts, with no Python work per frame or per line, and repeats
+are summed once at the end; a block with anything unusual (comments, blank or
+bad lines, fractional counts) takes the line-by-line path, which reports every
+skip.  Bytes the packing reserves (NUL, 0x01, 0x02) make the reader fall back to
+tuples for the whole file.
 """
 
 from __future__ import annotations

@@ -51,8 +51,8 @@ class Profile:
     def from_packed(cls, packed: dict[str, int], **kw: Any) -> Profile:
         """A Profile whose stacks stay packed strings until :attr:`stacks` is first read.
 
-        Keys are stacks joined by :data:`PACK_SEP` (no frame may contain characters
-        below ``"\x03"``).  A renderer that works on packed stacks (the flame graph)
+        Keys are stacks joined by :data:`PACK_SEP`, frames as folded text has them
+        (no ``;``, no newline, no character below ``"\x03"``).  A renderer that works on packed stacks (the flame graph)
         never pays for millions of frame strings and tuples; anything else reads
         :attr:`stacks` and gets ordinary tuples, decoded once.
         """
