@@ -8,7 +8,11 @@ Reported: CPU seconds (user+sys of the child, the stable figure on a shared
 host) and wall seconds, min and median of N runs, start-up included.  Peer
 figures for this machine type (../shared/reference/performance.md, issue 3):
 flamegraph.pl 5.3 s and inferno 0.40 s on the 50 MB file; 0.17 s and 0.02 s
-on a 1.3 MB real one.
+on a 1.3 MB real one.  inferno is also measured here, interleaved with flamekit
+(the same minute, the same load), when its binary is in benchmarks/data/inferno
+(cargo-flamegraph 0.6.14, which embeds inferno 0.12.8; see performance.md section 6):
+it is fed the folded file through --post-process, with a stand-in ``perf``.
+flamegraph.pl is not installed: its reference figure is quoted.
 
     python3 benchmarks/bench_flamegraph.py [--runs 5] [--skip-browser]
 """
@@ -63,20 +67,23 @@ def ensure_inputs(record_seconds: int) -> None:
         REAL_SMALL.write_bytes(b"".join(keep))
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """(CPU seconds, wall seconds) of one run of ``cmd``."""
+INFERNO = DATA / "inferno" / "flamegraph"
+#: flamegraph.pl's CPU seconds on these inputs (issue 3; not installed here)
+FLAMEGRAPH_PL = {"50mb": 5.3, "1.3mb": 0.17}
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one run of ``cmd`` (children it waits for included)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return cpu, wall
 
 
-def bench(label: str, cmd: list[str], runs: int, size: int | None = None) -> dict[str, object]:
-    timed(cmd)  # warm the page cache and .pyc files
-    samples = [timed(cmd) for _ in range(runs)]
+def summary(label: str, samples: list[tuple[float, float]], size: int | None = None) -> dict[str, object]:
     cpus = [c for c, _ in samples]
     walls = [w for _, w in samples]
     row: dict[str, object] = {"what": label, "cpu_min": min(cpus), "cpu_median": statistics.median(cpus),
@@ -88,6 +95,50 @@ def bench(label: str, cmd: list[str], runs: int, size: int | None = None) -> dic
           f"wall {min(walls):6.3f} / {statistics.median(walls):6.3f} s"
           + (f"   {row['mb_per_cpu_s']:.1f} MB per CPU-s" if size else ""), flush=True)
     return row
+
+
+def bench(label: str, cmd: list[str], runs: int, size: int | None = None) -> dict[str, object]:
+    timed(cmd)  # warm the page cache and .pyc files
+    return summary(label, [timed(cmd) for _ in range(runs)], size)
+
+
+def inferno_setup(tmp: Path) -> tuple[list[str], dict[str, str]] | None:
+    """A command prefix and environment running inferno's flamegraph on a folded file, or None."""
+    if not INFERNO.exists():
+        return None
+    (tmp / "tiny.perf.txt").write_text("a 1 0.0: 1 cpu-clock:\n\tffffffff81000000 f ([kernel.kallsyms])\n\n")
+    (tmp / "perf.data").write_bytes(b"")
+    fake = tmp / "perf"
+    fake.write_text(f"#!/bin/sh\ncat {tmp / 'tiny.perf.txt'}\n")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp}:{os.environ.get('PATH', '')}"}
+    return [str(INFERNO), "--perfdata", str(tmp / "perf.data"), "--min-width", "0.1"], env
+
+
+def versus_inferno(label: str, folded: Path, svg: Path, inferno: tuple[list[str], dict[str, str]] | None,
+                   runs: int, key: str) -> list[dict[str, object]]:
+    """flamekit and inferno on the same file, runs interleaved so both see the same load."""
+    ours = [*FLAMEKIT, "flamegraph", str(folded), "-o", str(svg)]
+    size = folded.stat().st_size
+    if inferno is None:
+        rows = [bench(label, ours, runs, size)]
+    else:
+        theirs = [*inferno[0], "--post-process", f"sh -c 'cat >/dev/null; cat {folded}'", "-o",
+                  str(svg.with_suffix(".inferno.svg"))]
+        timed(ours)
+        timed(theirs, inferno[1])
+        a, b = [], []
+        for _ in range(runs):
+            a.append(timed(ours))
+            b.append(timed(theirs, inferno[1]))
+        rows = [summary(label, a, size), summary("  inferno 0.12.8 (cargo-flamegraph 0.6.14), same runs", b, size)]
+        ratio = rows[0]["cpu_median"] / rows[1]["cpu_median"]  # type: ignore[operator]
+        print(f"  flamekit / inferno CPU (medians): {ratio:.2f}x", flush=True)
+        rows[0]["vs_inferno_cpu"] = ratio
+    pl = FLAMEGRAPH_PL[key]
+    print(f"  flamegraph.pl reference {pl} s: flamekit {pl / rows[0]['cpu_median']:.1f}x faster (CPU median)",  # type: ignore[operator]
+          flush=True)
+    return rows
 
 
 def count_frames(svg: Path) -> int:
@@ -154,8 +205,9 @@ def main() -> None:
           f"{REAL.name} {real / 1e6:.2f} MB, {sum(1 for _ in open(REAL, 'rb')):,} stacks; "
           f"{REAL_SMALL.name} {small / 1e6:.2f} MB, {sum(1 for _ in open(REAL_SMALL, 'rb')):,} stacks")
     rows.append(bench("start-up: flamekit --version", [*FLAMEKIT, "--version"], a.runs))
-    rows.append(bench("flamegraph 50 MB (default: 20k embedded frames)",
-                      [*FLAMEKIT, "flamegraph", str(BIG), "-o", str(out_dir / "big.svg")], a.runs, big))
+    inferno = inferno_setup(out_dir)
+    rows.extend(versus_inferno("flamegraph 50 MB (default: 20k embedded frames)", BIG, out_dir / "big.svg", inferno,
+                               a.runs, "50mb"))
     rows.append(bench("flamegraph 50 MB --max-embedded-frames 0 (as the peers)",
                       [*FLAMEKIT, "flamegraph", str(BIG), "--max-embedded-frames", "0", "-o",
                        str(out_dir / "big0.svg")], a.runs, big))
@@ -164,8 +216,8 @@ def main() -> None:
     rows.append(bench(f"flamegraph real {real / 1e6:.1f} MB --max-embedded-frames 0",
                       [*FLAMEKIT, "flamegraph", str(REAL), "--max-embedded-frames", "0", "-o",
                        str(out_dir / "real0.svg")], a.runs, real))
-    rows.append(bench(f"flamegraph real {small / 1e6:.1f} MB (default), end to end",
-                      [*FLAMEKIT, "flamegraph", str(REAL_SMALL), "-o", str(out_dir / "small.svg")], a.runs, small))
+    rows.extend(versus_inferno(f"flamegraph real {small / 1e6:.1f} MB (default), end to end", REAL_SMALL,
+                               out_dir / "small.svg", inferno, a.runs, "1.3mb"))
     print(f"frames drawn: 50 MB {count_frames(out_dir / 'big.svg'):,}; real {count_frames(out_dir / 'real.svg'):,}")
     if not a.skip_browser:
         # a 50k-frame graph: the real capture with no width budget, or the big one with a small one

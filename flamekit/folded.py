@@ -5,20 +5,38 @@ count is split off at the last space (frames may contain spaces).  The
 two-column differential form ``stack BEFORE AFTER`` is recognized per file
 (every data line of the head has two counts), never per line, so a leaf such
 as ``Worker 3`` is not mistaken for a count.
+
+The one-column form is read in blocks of lines and kept packed (see
+:meth:`Profile.from_packed`): a block of ordinary lines is split by one regex
+into stacks and counts, with no Python work per frame or per line, and repeats
+are summed once at the end; a block with anything unusual (comments, blank or
+bad lines, fractional counts) takes the line-by-line path, which reports every
+skip.  Bytes the packing reserves (NUL, 0x01, 0x02) make the reader fall back to
+tuples for the whole file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import BinaryIO
 
 from .diff import DiffProfile
 from .errors import InputError, Skips
-from .profile import Profile, Stack
+from .profile import Profile, Stack, unpack
 
 ENC = "utf-8"
 ERR = "surrogateescape"
+#: bytes of input read at once (then cut after its last complete line)
+BLOCK = 1 << 22
+#: folded separators made packed ones (:data:`flamekit.profile.PACK_SEP`)
+_PACK = bytes.maketrans(b";", b"\x01")
+#: packed separators made folded ones again, and CRs spaces (as :func:`sanitize` writes them)
+_UNPACK = str.maketrans("\x01\r", "; ")
+#: the end of an ordinary line: the count after the last space (a literal first, which regex search is fast at)
+_COUNT_END = re.compile(r" ([0-9]+)\r*\n")
+_TWO_SPACES = re.compile(b"  ")
 
 
 def decode_stack(raw: bytes) -> Stack:
@@ -108,6 +126,8 @@ def read(
         if head is None and hasattr(stream, "peek"):
             head = stream.peek(8192)[:8192]
         differential = looks_differential(head or b"")
+    if not differential:
+        return _read_one_column(stream, source, skips)
     before: dict[Stack, int] = {}
     after: dict[Stack, int] = {}
     lineno = 0
@@ -115,25 +135,102 @@ def read(
         line = line.rstrip(b"\r\n")
         if not line or line[0] == 35 or not line.strip():  # '#'
             continue
-        if differential:
-            parts = line.rsplit(b" ", 2)
-            if len(parts) != 3 or not (_is_count(parts[1]) and _is_count(parts[2])):
-                skips.skip(source, lineno, "expected 'stack BEFORE AFTER'")
-                continue
-            stack = decode_stack(parts[0])
-            b, a = _parse_count(parts[1]), _parse_count(parts[2])
-            before[stack] = before.get(stack, 0) + b
-            after[stack] = after.get(stack, 0) + a
-        else:
-            stack_b, sep, count = line.rpartition(b" ")
-            if not sep or not _is_count(count):
-                skips.skip(source, lineno, "expected 'frame;frame;... COUNT'")
-                continue
-            stack = decode_stack(stack_b.rstrip(b" \t"))
-            after[stack] = after.get(stack, 0) + _parse_count(count)
-    if differential:
-        return DiffProfile(Profile(before, sources=[source]), Profile(after, sources=[source]))
-    return Profile(after, sources=[source])
+        parts = line.rsplit(b" ", 2)
+        if len(parts) != 3 or not (_is_count(parts[1]) and _is_count(parts[2])):
+            skips.skip(source, lineno, "expected 'stack BEFORE AFTER'")
+            continue
+        stack = decode_stack(parts[0])
+        b, a = _parse_count(parts[1]), _parse_count(parts[2])
+        before[stack] = before.get(stack, 0) + b
+        after[stack] = after.get(stack, 0) + a
+    return DiffProfile(Profile(before, sources=[source]), Profile(after, sources=[source]))
+
+
+def _blocks(stream: BinaryIO) -> Iterator[bytes]:
+    """The input in pieces of whole lines, each ending in ``\n`` (one is added to a last unended line)."""
+    pending: list[bytes] = []
+    while True:
+        block = stream.read(BLOCK)
+        if not block:
+            break
+        cut = block.rfind(b"\n") + 1
+        if not cut:
+            pending.append(block)
+            continue
+        pending.append(block[:cut])
+        yield b"".join(pending)
+        pending = [block[cut:]] if cut < len(block) else []
+    if pending:
+        yield b"".join(pending) + b"\n"
+
+
+def _pack_key(stack: bytes) -> str:
+    return stack.translate(_PACK).decode(ENC, ERR)
+
+
+def _read_one_column(stream: BinaryIO, source: str, skips: Skips) -> Profile:
+    """``frame;frame;... COUNT`` lines, kept packed unless a frame holds a byte the packing reserves."""
+    keys: list[str] = []  # packed stacks in input order, repeats included
+    weights: list[int] = []
+    stacks: dict[Stack, int] | None = None  # the tuple form, once packing is impossible
+    lineno = 0
+    for block in _blocks(stream):
+        if stacks is None and (b"\x00" in block or b"\x01" in block or b"\x02" in block):
+            stacks = unpack(_summed(keys, weights))
+        lines = block.count(b"\n")
+        if stacks is not None:
+            for raw, w in _lines(block, lineno, source, skips):
+                stack = decode_stack(raw)
+                stacks[stack] = stacks.get(stack, 0) + w
+        elif not _add_block(block, lines, keys, weights):
+            for raw, w in _lines(block, lineno, source, skips):
+                keys.append(_pack_key(raw))
+                weights.append(w)
+        lineno += lines
+    if stacks is not None:
+        return Profile(stacks, sources=[source])
+    return Profile.from_packed(_summed(keys, weights), sources=[source])
+
+
+def _summed(keys: list[str], weights: list[int]) -> dict[str, int]:
+    """Weights by stack, repeats summed, in first-seen order (one dict construction when nothing repeats)."""
+    out = dict(zip(keys, weights))
+    if len(out) != len(keys):
+        out = {}
+        for k, w in zip(keys, weights):
+            out[k] = out.get(k, 0) + w
+    return out
+
+
+def _add_block(block: bytes, lines: int, keys: list[str], weights: list[int]) -> bool:
+    """Append a block of ``lines`` ordinary lines; False (nothing appended) if some line is not ordinary."""
+    # (one-byte tests first: they run at memchr speed, two-byte ones far slower)
+    if b"#" in block and (block[:1] == b"#" or b"\n#" in block):
+        return False
+    text = block.translate(_PACK).decode(ENC, ERR)
+    parts = _COUNT_END.split(text)
+    got = parts[0:-1:2]
+    if len(got) != lines:  # some line did not end in ' COUNT' (blank, bad, fractional)
+        return False
+    if b"\t" in block or _TWO_SPACES.search(block):  # maybe blanks before a count: they belong to no frame
+        got = [k.rstrip(" \t") for k in got]
+    keys.extend(got)
+    weights.extend(map(int, parts[1::2]))
+    return True
+
+
+def _lines(block: bytes, before: int, source: str, skips: Skips) -> Iterator[tuple[bytes, int]]:
+    """(stack bytes, weight) of a block's lines (after line ``before``) one by one; comments, blank and
+    bad lines as folded text always was (bad ones reported)."""
+    for lineno, line in enumerate(block.split(b"\n")[:-1], before + 1):
+        line = line.rstrip(b"\r")
+        if not line or line[0] == 35 or not line.strip():  # '#'
+            continue
+        stack, sep, count = line.rpartition(b" ")
+        if not sep or not _is_count(count):
+            skips.skip(source, lineno, "expected 'frame;frame;... COUNT'")
+            continue
+        yield stack.rstrip(b" \t"), _parse_count(count)
 
 
 def read_profile(stream: BinaryIO, source: str = "<input>", skips: Skips | None = None) -> Profile:
@@ -160,7 +257,14 @@ def encode_stack(stack: Stack) -> bytes:
 
 def _sorted_rows(profile: Profile) -> list[tuple[bytes, int]]:
     """(encoded stack, weight) pairs in the byte order of the stacks (as FlameGraph sorts)."""
-    rows = [(encode_stack(s), w) for s, w in profile.stacks.items()]
+    packed = profile.packed_stacks()
+    if packed:
+        # stacks read from folded text: no frame holds ';' or a newline, so the folded
+        # bytes are the packed keys with separators put back (and CRs sanitized), encoded at once
+        text = "\n".join(packed).translate(_UNPACK).encode(ENC, ERR)
+        rows = list(zip(text.split(b"\n"), packed.values()))
+    else:
+        rows = [(encode_stack(s), w) for s, w in profile.stacks.items()]
     rows.sort(key=itemgetter(0))
     return rows
 

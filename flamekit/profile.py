@@ -14,6 +14,15 @@ from typing import Any
 
 Stack = tuple[str, ...]
 
+#: separator of a packed stack: ``"a\x01b\x01c"`` is the stack ``("a", "b", "c")``.  It sorts
+#: below every other character, so sorted packed stacks keep each caller's callees together.
+PACK_SEP = "\x01"
+
+
+def unpack(packed: Mapping[str, int]) -> dict[Stack, int]:
+    """Stack tuples of packed stacks (``""`` is the empty stack), in the same order."""
+    return {tuple(k.split(PACK_SEP)) if k else (): w for k, w in packed.items()}
+
 #: well-known units of weight; any other string is allowed too
 UNITS = ("samples", "period", "nanoseconds", "microseconds", "bytes", "count", "calls")
 
@@ -35,6 +44,25 @@ class Profile:
     sources: list[str] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: the stacks still packed (see :meth:`from_packed`); ``None`` once :attr:`stacks` was used
+    _packed: dict[str, int] | None = field(default=None, init=False, compare=False, repr=False)
+
+    @classmethod
+    def from_packed(cls, packed: dict[str, int], **kw: Any) -> Profile:
+        """A Profile whose stacks stay packed strings until :attr:`stacks` is first read.
+
+        Keys are stacks joined by :data:`PACK_SEP`, frames as folded text has them
+        (no ``;``, no newline, no character below ``"\x03"``).  A renderer that works on packed stacks (the flame graph)
+        never pays for millions of frame strings and tuples; anything else reads
+        :attr:`stacks` and gets ordinary tuples, decoded once.
+        """
+        p = cls(**kw)
+        p._packed = packed
+        return p
+
+    def packed_stacks(self) -> dict[str, int] | None:
+        """The packed stacks if they were never unpacked (read-only), else ``None``."""
+        return self._packed
 
     # -- building -----------------------------------------------------------
     def add(self, stack: Stack, weight: int = 1) -> None:
@@ -179,6 +207,23 @@ class Profile:
     def scaled(self, factor: float) -> Profile:
         """Weights multiplied by ``factor`` and rounded (used to normalize)."""
         return self._like({s: int(round(w * factor)) for s, w in self.stacks.items()})
+
+
+def _get_stacks(self: Profile) -> dict[Stack, int]:
+    if self._packed is not None:
+        self._stacks = unpack(self._packed)
+        self._packed = None
+    return self._stacks
+
+
+def _set_stacks(self: Profile, stacks: dict[Stack, int]) -> None:
+    self._stacks = stacks
+    self._packed = None
+
+
+# ``stacks`` stays a dataclass field (constructor argument, equality, repr) read
+# through this property, so packed Profiles unpack on first use, transparently
+Profile.stacks = property(_get_stacks, _set_stacks, doc="Stacks (tuples, root first) and their weights.")  # type: ignore[assignment]
 
 
 def merge(profiles: Iterable[Profile]) -> Profile:

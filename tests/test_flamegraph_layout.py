@@ -144,3 +144,44 @@ def test_flamechart_merges_only_adjacent_stacks() -> None:
 def test_the_empty_stack_is_the_roots_own_weight() -> None:
     lay = layout({(): 5, ("a",): 1}, threshold=0)
     assert [(f.name, f.x, f.w) for f in lay.frames] == [("all", 0, 6), ("a", 5, 1)]
+
+
+# -- packed stacks (folded input) and the floor search -------------------------------------
+
+PACKABLE = st.sampled_from(["a", "b", "a b", "ab", "", "\udcff", "\u00e9", "zz", "0x1", "A", "a!", "z z"])
+#: ("",) would pack as the empty stack, which folded text cannot write either (both are "")
+PACKABLE_STACKS = st.dictionaries(st.lists(PACKABLE, max_size=6).map(tuple).filter(lambda s: s != ("",)),
+                                  st.integers(1, 50), max_size=40)
+
+
+def _shape(lay: Any) -> tuple[Any, ...]:
+    frames = [(f.name, f.depth, f.x, f.w, f.before, f.self_delta, f.index,
+               [(e.name, e.dx, e.w, e.index) for e in f.hidden]) for f in lay.frames]
+    hidden = [(e.name, e.dx, e.w, e.before, e.self_delta, e.parent, e.index, [k.index for k in e.kids])
+              for e in lay.hidden]
+    return frames, hidden, lay.total, lay.total_before, lay.max_depth, lay.embedded
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(PACKABLE_STACKS, st.floats(0, 60), st.integers(0, 12), st.sampled_from(["name", "weight"]))
+def test_packed_stacks_lay_out_exactly_as_their_tuples(stacks: dict[tuple[str, ...], int], threshold: float,
+                                                       budget: int, sort: str) -> None:
+    if not stacks:
+        return
+    packed = {"\x01".join(s): w for s, w in stacks.items()}
+    assert _shape(layout(packed, threshold=threshold, max_embedded=budget, sort=sort, packed=True)) == \
+        _shape(layout(stacks, threshold=threshold, max_embedded=budget, sort=sort))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(STACKS, st.floats(0.5, 80))
+def test_callees_above_a_floor_are_exactly_the_heavy_ones(stacks: dict[tuple[str, ...], int], floor: float) -> None:
+    from flamekit.render.layout import SortedSource
+
+    src = SortedSource(stacks, None)
+    todo = [src.root()]
+    while todo:
+        node = todo.pop()
+        every = src.children(node[5])
+        assert src.children(node[5], floor) == [k for k in every if k[2] >= floor]
+        todo.extend(every)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from flamekit import folded
@@ -126,3 +126,83 @@ def test_detection_head_is_full_even_from_a_pipe():
                        stdin=producer.stdout, capture_output=True, text=True)
     producer.wait()
     assert r.stdout.strip() == "8192"
+
+
+# -- the packed, block-wise reader against a plain line-by-line reading -----------------------
+
+def reference_read(data: bytes, source: str = "t.folded") -> tuple[list[tuple[tuple[str, ...], int]], Skips]:
+    """The one-column grammar, one line at a time (what the block reader must reproduce)."""
+    skips = Skips()
+    out: dict[tuple[str, ...], int] = {}
+    for lineno, line in enumerate(data.split(b"\n"), 1):
+        line = line.rstrip(b"\r")
+        if not line or line.startswith(b"#") or not line.strip():
+            continue
+        stack, sep, count = line.rpartition(b" ")
+        if not sep or not folded._is_count(count):
+            skips.skip(source, lineno, "expected 'frame;frame;... COUNT'")
+            continue
+        stack = stack.rstrip(b" \t")
+        key = tuple(stack.decode("utf-8", "surrogateescape").split(";")) if stack else ()
+        out[key] = out.get(key, 0) + folded._parse_count(count)
+    return list(out.items()), skips
+
+
+LINE_BYTES = st.sampled_from([b"a", b"b", b"a b", b";", b";", b" ", b"\t", b"#", b"\r", b"1", b"7", b"2.5",
+                              b"\xc3\xa9", b"\xff", b"\xe2", b"\x01", b"\x00", b"\x02", b"main", b"do work"])
+LINES = st.lists(st.tuples(st.lists(LINE_BYTES, max_size=6).map(b"".join),
+                           st.sampled_from([b" 1", b" 2", b" 10", b"  3", b"\t 4", b" 0", b"", b" 1.5", b" x",
+                                                            b" 5\r", b" 6\r\r", b" 7\r8"])),
+                 max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINES, st.sampled_from([1, 7, 64, 1 << 22]), st.booleans())
+@example([(b"a", b" 1"), (b"# c", b" 2"), (b"b", b" 3")], 1 << 22, True)
+@example([(b"a", b" 1"), (b"a", b" 2"), (b"b\t", b" 3"), (b"b", b"  4")], 1 << 22, False)
+@example([(b"a", b" 1\r"), (b"a\rb", b" 2\r\r"), (b"b", b" 3")], 1 << 22, True)
+def test_block_reader_equals_reading_line_by_line(lines: list[tuple[bytes, bytes]], block: int, newline: bool,
+                                                  ) -> None:
+    data = b"\n".join(stack + count for stack, count in lines) + (b"\n" if newline else b"")
+    expected, expected_skips = reference_read(data)
+    old = folded.BLOCK
+    folded.BLOCK = block
+    try:
+        skips = Skips()
+        p = folded.read(io.BytesIO(data), "t.folded", skips, differential=False)
+    finally:
+        folded.BLOCK = old
+    assert list(p.stacks.items()) == expected  # same stacks, weights and first-seen order
+    assert skips == expected_skips
+    # writing packed stacks back is writing their tuples
+    again = folded.read(io.BytesIO(data), "t.folded", Skips(), differential=False)
+    assert folded.dumps(again) == folded.dumps(Profile(dict(expected)))
+
+
+def test_ordinary_folded_input_stays_packed_until_stacks_are_read() -> None:
+    p = read(b"a;b 3\na;c 2\na;b 1\n 4\n")
+    assert p.packed_stacks() == {"a\x01b": 4, "a\x01c": 2, "": 4}
+    assert p.stacks == {("a", "b"): 4, ("a", "c"): 2, (): 4}
+    assert p.packed_stacks() is None  # unpacked once, then ordinary
+
+
+def test_bytes_the_packing_reserves_fall_back_to_tuples_and_lose_nothing() -> None:
+    old = folded.BLOCK
+    folded.BLOCK = 8
+    try:
+        p = folded.read(io.BytesIO(b"a;b 1\nc 2\nx\x01y;z 3\na;b 4\n"), "t", Skips(), differential=False)
+    finally:
+        folded.BLOCK = old
+    assert p.packed_stacks() is None
+    assert list(p.stacks.items()) == [(("a", "b"), 5), (("c",), 2), (("x\x01y", "z"), 3)]
+
+
+def test_a_bad_line_in_a_later_block_is_reported_with_its_own_line_number() -> None:
+    data = b"".join(b"a;b %d\n" % i for i in range(1, 2000)) + b"oops\n" + b"a;c 1\n"
+    old = folded.BLOCK
+    folded.BLOCK = 1000
+    try:
+        with pytest.raises(InputError, match=r"t\.folded:2000"):
+            folded.read(io.BytesIO(data), "t.folded", Skips(strict=True), differential=False)
+    finally:
+        folded.BLOCK = old

@@ -49,3 +49,17 @@ def test_grep_and_focus():
     p = Profile({("main", "work", "leaf"): 4, ("main", "idle"): 1})
     assert p.grep("work").stacks == {("main", "work", "leaf"): 4}
     assert p.focus("^work$").stacks == {("work", "leaf"): 4}
+
+
+def test_a_packed_profile_unpacks_on_first_use_and_equals_the_tuple_form() -> None:
+    from flamekit.profile import unpack
+
+    packed = {"a\x01b": 3, "": 2, "c": 1}
+    p = Profile.from_packed(packed, unit="bytes", sources=["x"])
+    assert p.packed_stacks() is packed
+    assert p == Profile({("a", "b"): 3, (): 2, ("c",): 1}, unit="bytes", sources=["x"])
+    assert p.packed_stacks() is None
+    assert list(unpack(packed)) == [("a", "b"), (), ("c",)]
+    q = Profile.from_packed({"a": 1})
+    q.stacks = {("z",): 9}  # assigning replaces the packed form
+    assert q.packed_stacks() is None and q.total == 9

@@ -103,6 +103,7 @@ def _reversed(stacks: dict[Stack, int]) -> dict[Stack, int]:
 
 
 def _prepare(data: Profile | DiffProfile, o: FlameGraphOptions) -> tuple[dict[Stack, int], dict[Stack, int] | None, Profile]:
+    """(AFTER stacks, BEFORE stacks or None, the Profile that describes them), transformed as asked."""
     if isinstance(data, DiffProfile):
         data = data.materialized()  # a normalized BEFORE as the folded form prints it
         after, before, info = data.after.stacks, data.before.stacks, data.after
@@ -466,7 +467,12 @@ def render(data: Profile | DiffProfile, options: FlameGraphOptions | None = None
     check_options(o)
     search_color = _colour(o.search_color, "--search-color")
     diff = isinstance(data, DiffProfile)
-    after, before, info = _prepare(data, o)
+    # packed stacks (folded input) are laid out as they are unless an option must rewrite stacks
+    packed = None if diff or o.reverse or o.base or o.flamechart else data.packed_stacks()  # type: ignore[union-attr]
+    if packed is not None:
+        after, before, info = packed, None, data  # type: ignore[assignment]
+    else:
+        after, before, info = _prepare(data, o)
     total = sum(after.values())
     if total <= 0:
         raise EmptyProfileError(", ".join(info.sources) or None, None, "no stacks with weight to draw")
@@ -476,7 +482,7 @@ def render(data: Profile | DiffProfile, options: FlameGraphOptions | None = None
     threshold = timemax * value / 100 if pct else value / wpt
     with no_gc():  # sorting and slicing 100k+ stacks builds no cycles: collections would find nothing
         lay = layout(after, threshold=threshold, before=before, sort=o.sort, flamechart=o.flamechart,
-                     max_embedded=max(0, o.max_embedded_frames))
+                     max_embedded=max(0, o.max_embedded_frames), packed=packed is not None)
     writer = _Writer(lay, o, diff, info, timemax)
 
     subtitle = o.subtitle

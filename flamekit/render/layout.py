@@ -2,9 +2,11 @@
 
 Stacks are sorted once as strings whose separators sort below every name
 character, so each frame's callees are a contiguous run found by bisection
-and its weight is a difference of prefix sums.  Only frames that are drawn
-(or embedded for zooming) are ever visited: a subtree narrower than the
-minimum width costs nothing beyond the sort.  Frames below the width
+and its weight is a difference of prefix sums.  Folded input arrives already
+in that form (packed stacks, :meth:`Profile.from_packed`) and is sorted as it
+is.  Only frames that are drawn (or embedded for zooming) are ever visited: a
+callee lighter than the floor is skipped by bisecting the prefix sums, so a
+subtree narrower than the minimum width costs nothing beyond the sort.  Frames below the width
 threshold are not drawn but stay counted in their parent; the heaviest of
 them (up to ``max_embedded``) are kept as nested data so the browser can draw
 them when a zoom makes them wide enough.
@@ -27,6 +29,9 @@ SEP = "\x01"
 EMBED_ZOOM = 16
 DEFAULT_EMBED = 20_000
 _UPPER = "\x02"
+#: bits of a hidden candidate's number in its heap key (more candidates than 2**40 cannot be found)
+SEQ_BITS = 40
+SEQ_MASK = (1 << SEQ_BITS) - 1
 #: name characters that would sort at or below the separators are escaped as \x02 + char+3
 _ESCAPE = {chr(c): "\x02" + chr(c + 3) for c in range(3)}
 _UNESCAPE = {v: k for k, v in _ESCAPE.items()}
@@ -112,30 +117,99 @@ class SortedSource:
         if before is None:
             self.cumb = self.cum
 
+    @classmethod
+    def from_packed(cls, packed: dict[str, int]) -> SortedSource:
+        """The same source from packed stacks (:meth:`Profile.from_packed`): they are the keys already."""
+        self = cls.__new__(cls)
+        keys = sorted(packed)
+        ws = list(map(packed.__getitem__, keys))
+        self.root_w = self.root_b = 0
+        if keys and not keys[0]:  # the empty stack: the root's own weight
+            self.root_w = self.root_b = ws[0]
+            del keys[0], ws[0]
+        self.keys, self.ws, self.bs, self.escaped = keys, ws, ws, False
+        self.cum = self.cumb = list(accumulate(ws, initial=self.root_w))
+        return self
+
     def root(self) -> Child:
         n = len(self.keys)
         return ("all", 0, self.cum[n], self.cumb[n], self.root_w - self.root_b, (0, n, 0))
 
     def children(self, handle: tuple[int, int, int], floor: float = 0) -> list[Child]:
-        """Callees in name order; runs of callees lighter than ``floor`` together are skipped unseen."""
+        """Callees in name order; with ``floor`` > 0, only those weighing at least ``floor``.
+
+        Lighter callees are never looked at: from a position, the first stack at which
+        the weight since then reaches ``floor`` (a bisection of the prefix sums) must
+        belong to the next callee that can be heavy enough, so each light candidate
+        costs two bisections and each kept callee three, however many stacks lie between.
+        """
         lo, hi, off = handle
-        keys, cum, cumb = self.keys, self.cum, self.cumb
-        out: list[Child] = []
+        keys = self.keys
+        if hi - lo == 1:  # one stack (the commonest case by far): its next frame, if any
+            return self._next_frame(lo, off, floor)
         i = lo
         if i < hi and len(keys[i]) < off:  # the parent's own stack sorts first
             i += 1
+        if floor <= 0:
+            return self._all_children(i, hi, off)
+        cum, cumb = self.cum, self.cumb
+        out: list[Child] = []
+        # (each bisection is tried first at the nearest place, where it most often ends: a
+        # comparison in Python is far cheaper than a bisection among scattered strings)
+        if i >= hi:
+            return out
+        target = cum[i] + floor
+        q = i + 1 if cum[i + 1] >= target else bisect_left(cum, target, i + 2, hi + 1)
+        while q <= hi:
+            # stacks i..q-2 weigh less than floor: the callee holding stack q-1 is the next candidate
+            k = keys[q - 1]
+            j = k.find(SEP, off)
+            pre = k if j < 0 else k[:j]
+            upper = pre + _UPPER
+            start = i if keys[i] >= pre else bisect_left(keys, pre, i + 1, q)
+            # the first stack at which the candidate's weight (from its start) reaches floor
+            target = cum[start] + floor
+            e = q if cum[q] >= target else bisect_left(cum, target, q + 1, hi + 1)
+            if e > hi:
+                break  # not even everything from its start on weighs floor
+            if keys[e - 1] >= upper:  # it ends before: too light; the callee holding e-1 is next
+                i, q = start, e
+                continue
+            end = e if e == hi or keys[e] >= upper else bisect_left(keys, upper, e + 1, hi)
+            name = pre[off:]
+            if self.escaped and "\x02" in name:
+                name = _unescape(name)
+            sd = self.ws[start] - self.bs[start] if len(keys[start]) == len(pre) else 0
+            out.append((name, cum[start], cum[end] - cum[start], cumb[end] - cumb[start], sd, (start, end, len(pre) + 1)))
+            i = end
+            if i >= hi:
+                break
+            target = cum[i] + floor
+            q = i + 1 if cum[i + 1] >= target else bisect_left(cum, target, i + 2, hi + 1)
+        return out
+
+    def _next_frame(self, i: int, off: int, floor: float) -> list[Child]:
+        """The callee of a frame that only stack ``i`` passes through: its next frame, if any."""
+        k = self.keys[i]
+        if len(k) < off:  # it ends here
+            return []
+        cum, cumb = self.cum, self.cumb
+        w = cum[i + 1] - cum[i]
+        if floor > 0 and w < floor:
+            return []
+        j = k.find(SEP, off)
+        pre = k if j < 0 else k[:j]
+        name = pre[off:]
+        if self.escaped and "\x02" in name:
+            name = _unescape(name)
+        sd = self.ws[i] - self.bs[i] if j < 0 else 0
+        return [(name, cum[i], w, cumb[i + 1] - cumb[i], sd, (i, i + 1, len(pre) + 1))]
+
+    def _all_children(self, i: int, hi: int, off: int) -> list[Child]:
+        """Every callee among stacks ``i..hi-1`` (none of them the parent's own), in name order."""
+        keys, cum, cumb = self.keys, self.cum, self.cumb
+        out: list[Child] = []
         while i < hi:
-            if floor > 0 and cum[i + 1] - cum[i] < floor:
-                # stacks i..m-1 weigh less than floor together: every callee that
-                # starts and ends among them is too light to matter; jump past them
-                q = bisect_left(cum, cum[i] + floor, i + 1, hi + 1)
-                if q > hi:
-                    break
-                k = keys[q - 1]
-                j = k.find(SEP, off)
-                start = bisect_left(keys, k if j < 0 else k[:j], i, q)
-                if start > i:
-                    i = start
             k = keys[i]
             j = k.find(SEP, off)
             if j < 0:
@@ -214,13 +288,21 @@ def _by_weight(kids: list[Child], start: int) -> list[tuple[Child, int]]:
     return out
 
 
-def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, int] | None = None,
-           sort: str = "name", flamechart: bool = False, max_embedded: int = 0) -> Layout:
+def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, before: dict[Stack, int] | None = None,
+           sort: str = "name", flamechart: bool = False, max_embedded: int = 0, packed: bool = False) -> Layout:
     """Lay out ``stacks``: frames at least ``threshold`` wide are drawn, the rest embedded or summed.
 
     ``before`` (differential input) supplies the other column; widths come from ``stacks``.
+    ``packed``: the keys of ``stacks`` are packed stacks (:meth:`Profile.from_packed`), not tuples
+    (no ``before``, no flame chart).
     """
-    src: SortedSource | ChartSource = ChartSource(stacks, before) if flamechart else SortedSource(stacks, before)
+    src: SortedSource | ChartSource
+    if packed:
+        if before is not None or flamechart:
+            raise ValueError("packed stacks: no differential layout, no flame chart")
+        src = SortedSource.from_packed(stacks)  # type: ignore[arg-type]
+    else:
+        src = ChartSource(stacks, before) if flamechart else SortedSource(stacks, before)  # type: ignore[arg-type]
     by_weight = sort == "weight" and not flamechart
     root = src.root()
     total, total_before = root[2], root[3]
@@ -229,8 +311,10 @@ def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, in
     zoom = EMBED_ZOOM * max(1.0, max_embedded / DEFAULT_EMBED)
     floor = threshold if not max_embedded else (0 if len(stacks) <= max_embedded else threshold / zoom)
     frames: list[Frame] = []
-    heap: list[tuple[int, int, int, Any, Child, int]] = []
-    seq = 0
+    # hidden candidates, heaviest first and then first found: ints (-weight << SEQ_BITS) + number
+    # (compared far faster than tuples), the number indexing what the candidate is in ``found``
+    heap: list[int] = []
+    found: list[tuple[int, Any, Child, int]] = []  # (depth, parent Frame or Embedded, child, dx)
     max_depth = 0
     # (child, depth, new x)
     todo: list[tuple[Child, int, int]] = [(root, 0, 0)]
@@ -252,22 +336,21 @@ def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, in
             if w >= threshold and w > 0:
                 drawn.append((kid, depth + 1, kx))
             elif w >= floor and w > 0 and max_embedded:
-                seq += 1
-                heap.append((-w, seq, depth + 1, frame, kid, kx - x))
+                heap.append((-w << SEQ_BITS) + len(found))
+                found.append((depth + 1, frame, kid, kx - x))
         todo.extend(reversed(drawn))
     # the heaviest hidden frames, parents before children, up to the budget
     if len(heap) > max_embedded > 0:
         # callees are never heavier than their caller, so nothing lighter than the
         # budget-th heaviest candidate can be embedded: drop it, and never look at it again
-        # (the max_embedded-th heaviest weight: plain ints sort far faster than nsmallest's tuples)
-        cut = sorted([c[0] for c in heap])[max_embedded - 1] * -1
+        cut = -(sorted(heap)[max_embedded - 1] >> SEQ_BITS)
         floor = max(floor, cut)
-        heap = [c for c in heap if -c[0] >= cut]
+        heap = [c for c in heap if c < (1 - cut) << SEQ_BITS]  # weight >= cut
     heapq.heapify(heap)
     embedded = 0
     hidden: list[Embedded] = []
     while heap and embedded < max_embedded:
-        negw, _, depth, parent, kid, dx = heapq.heappop(heap)
+        depth, parent, kid, dx = found[heapq.heappop(heap) & SEQ_MASK]
         if isinstance(parent, Frame):
             e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], [], parent.index, len(hidden))
             parent.hidden.append(e)
@@ -279,9 +362,11 @@ def layout(stacks: dict[Stack, int], *, threshold: float, before: dict[Stack, in
         if depth > max_depth:
             max_depth = depth
         sub = src.children(kid[5], floor)
+        if not sub:  # (most embedded frames: nothing under them weighs floor)
+            continue
         rel = _by_weight(sub, 0) if by_weight else [(k, k[1] - kid[1]) for k in sub]
         for gk, gdx in rel:
             if gk[2] >= floor and gk[2] > 0:
-                seq += 1
-                heapq.heappush(heap, (-gk[2], seq, depth + 1, e, gk, gdx))
+                heapq.heappush(heap, (-gk[2] << SEQ_BITS) + len(found))
+                found.append((depth + 1, e, gk, gdx))
     return Layout(frames, hidden, total, total_before, max_depth, embedded)
