@@ -172,6 +172,31 @@ def browser_load(svgs: list[tuple[str, Path]], runs: int) -> list[dict[str, obje
     return rows
 
 
+INFERNO = DATA / "inferno" / "flamegraph"
+
+
+def inferno_svg(folded: Path, out: Path, min_width_pct: float) -> Path | None:
+    """inferno's SVG of ``folded`` (the peer for the browser part), or None without the binary.
+
+    The binary (cargo-flamegraph 0.6.14 embedding inferno 0.12.8, see bench_perf_collapse.py)
+    runs ``perf script`` itself: a stand-in ``perf`` printing a one-sample capture goes first on
+    PATH and ``--post-process`` replaces the collapsed stacks with ``folded``.  inferno's
+    ``--min-width`` is a percentage of the total width.
+    """
+    if not INFERNO.exists():
+        return None
+    fake = out.parent / "fake-perf"
+    fake.mkdir(exist_ok=True)
+    (fake / "perf").write_text("#!/bin/sh\nprintf 'a 1 1.0: 1 cpu-clock:\\n\\tffff f (x)\\n\\n'\n")
+    (fake / "perf").chmod(0o755)
+    (fake / "perf.data").touch()
+    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"}
+    subprocess.run([str(INFERNO), "--perfdata", str(fake / "perf.data"), "--deterministic", "--min-width",
+                    f"{min_width_pct:.6f}", "--post-process", f"sh -c 'cat >/dev/null; cat \"{folded}\"'",
+                    "-o", str(out)], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -217,6 +242,10 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "flamekit", "flamegraph", str(BIG), "--minwidth", "0.004",
                             "-o", str(old)], check=True, env=env, cwd=a.baseline)  # -m puts the cwd first
             svgs.append((f"baseline {a.baseline.name} 50k-frame SVG", old))
+        # inferno at the same width budget: 0.004 px of 1180 px, as a percentage
+        peer_inferno = inferno_svg(BIG, out_dir / "inferno-50k.svg", 0.004 / 1180 * 100)
+        if peer_inferno:
+            svgs.append(("peer inferno 0.12.8 SVG", peer_inferno))
         for peer in a.peer_svg:
             svgs.append((f"peer {peer.name}", peer))
         rows.extend(browser_load(svgs, a.runs))
