@@ -111,10 +111,12 @@ def browser_load(svgs: list[tuple[str, Path]], runs: int) -> list[dict[str, obje
     """Headless Chromium loading each SVG, runs interleaved so the host's load hits all alike.
 
     Per SVG: ``ready`` = navigation start to the page being interactive, measured in the page
-    (the later of the window's load event end and the ``flamekit-ready`` mark flamekit's
-    script sets when init, run by the SVG load event, has finished); ``painted`` = the first frame painted after
-    that; the renderer processes' CPU seconds over the same span (robust on a shared host);
-    the main thread's busy time (CDP TaskDuration); and, for flamekit SVGs, the first search
+    (the later of the window's load event end and the ``flamekit-ready`` mark that flamekit's
+    script sets when init, run by the SVG load event, has finished); ``painted`` = the first
+    frame painted after that; the page renderer's CPU seconds over the same span (robust on a
+    shared host; the renderer of Chrome's own UI, which new headless starts and which loads
+    its modules meanwhile, is not counted: all processes are in ``cpu_all``); the main
+    thread's busy time (CDP TaskDuration); and, for flamekit SVGs, the first search
     and the first zoom until painted.
     """
     node = shutil.which("node")

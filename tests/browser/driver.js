@@ -16,7 +16,7 @@
 //                {"wait": 100} | {"waitFor": "js expression"},
 //                {"goto": "url"}, {"metrics": true},
 //                {"cpu": true} ] }        // CPU seconds the browser's processes used since navigation
-//                                         // began: {"renderer": s, "all": s} (Linux /proc)
+//                                         // began: {"renderer": s (page renderers, not Chrome's UI), "all": s}
 // Result: { "ok": bool, "load_ms": n, "results": [value per step],
 //           "console_errors": [...], "page_errors": [...], "dialogs": [...], "error": "..." }
 "use strict";
@@ -53,7 +53,7 @@ function processTree(root) {
 }
 
 function cpuSeconds(browser) {
-  // {renderer, all}: user+sys CPU seconds of the renderer processes, and of all the browser's processes
+  // {renderer, all}: user+sys CPU seconds of the page renderer processes, and of all the browser's processes
   const hz = 100;  // USER_HZ on Linux
   const res = { renderer: 0, all: 0 };
   const proc = browser && browser.process();
@@ -64,7 +64,10 @@ function cpuSeconds(browser) {
       const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
       const s = (+f[11] + +f[12]) / hz;
       res.all += s;
-      if (fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes("--type=renderer")) res.renderer += s;
+      // page renderers only: not the renderer of Chrome's own UI (omnibox popup and the like), which
+      // new headless starts alongside and which loads hundreds of modules while the page loads
+      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, "utf8");
+      if (cmd.includes("--type=renderer") && !cmd.includes("--top-chrome-webui")) res.renderer += s;
     } catch (err) { /* exited */ }
   }
   return res;
