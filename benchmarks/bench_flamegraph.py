@@ -174,6 +174,45 @@ def browser_load(svgs: list[tuple[str, Path]], runs: int) -> list[dict[str, obje
     return rows
 
 
+#: main-thread trace events that do not nest in one another, by phase
+PHASES = {"parse": ("DecodedDataDocumentParser::AppendBytes",), "style": ("Document::updateStyle",),
+          "layout": ("Layout",), "prepaint": ("PrePaint",), "paint": ("Paint",),
+          "script": ("FunctionCall", "EvaluateScript", "v8.compile")}
+
+
+def trace_breakdown(svg: Path, out: Path) -> dict[str, float]:
+    """Record a Chrome trace of one load of ``svg`` and sum the page's main-thread CPU per phase.
+
+    The main thread is the renderer one that parsed the most; CPU is the events' thread time
+    (``tdur``), so the host's other load inflates it less than wall time.
+    """
+    driver = ROOT / "tests" / "browser" / "driver.js"
+    job = {"file": str(svg), "timeout": 120000, "trace": str(out), "steps": [{"eval": READY_JS}]}
+    res = json.loads(subprocess.run(["node", str(driver)], input=json.dumps(job), capture_output=True, text=True,
+                                    check=True).stdout)
+    if not res["ok"]:
+        raise SystemExit(f"traced run failed: {res.get('error')}")
+    events = json.loads(out.read_text())
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    parsed: dict[tuple[int, int], float] = {}
+    for e in events:
+        if e.get("name") == PHASES["parse"][0] and e.get("ph") == "X":
+            key = (e["pid"], e["tid"])
+            parsed[key] = parsed.get(key, 0) + e.get("dur", 0)
+    main = max(parsed, key=parsed.__getitem__)
+    phase_of = {name: phase for phase, names in PHASES.items() for name in names}
+    got = {phase: 0.0 for phase in PHASES} | {"all tasks": 0.0}
+    for e in events:
+        if (e.get("pid"), e.get("tid")) != main or e.get("ph") != "X":
+            continue
+        name = e.get("name")
+        if name in phase_of:
+            got[phase_of[name]] += e.get("tdur", 0) / 1e6
+        elif name == "ThreadControllerImpl::RunTask" or name == "RunTask":
+            got["all tasks"] += e.get("tdur", 0) / 1e6
+    return got
+
+
 INFERNO = DATA / "inferno" / "flamegraph"
 
 
@@ -208,6 +247,7 @@ def main() -> None:
     ap.add_argument("--baseline", type=Path, help="a flamekit checkout whose 50k-frame SVG is loaded alongside")
     ap.add_argument("--peer-svg", type=Path, action="append", default=[],
                     help="another tool's SVG of a comparable graph, loaded alongside (repeatable)")
+    ap.add_argument("--trace", action="store_true", help="also trace one load of each SVG: CPU per phase")
     ap.add_argument("--json", type=Path, help="also write the results here")
     a = ap.parse_args()
     ensure_inputs(a.record_seconds)
@@ -251,6 +291,13 @@ def main() -> None:
         for peer in a.peer_svg:
             svgs.append((f"peer {peer.name}", peer))
         rows.extend(browser_load(svgs, a.runs))
+        if a.trace:
+            # where the time goes: one traced load each (tracing itself slows the page down)
+            for label, svg in svgs:
+                got = trace_breakdown(svg, out_dir / "trace.json")
+                print(f"{'trace: ' + label:58s} main-thread CPU " + "  ".join(f"{k} {v:.3f}" for k, v in got.items()),
+                      flush=True)
+                rows.append({"what": f"trace: {label}", **got})
     if a.json:
         a.json.write_text(json.dumps(rows, indent=1) + "\n")
     shutil.rmtree(out_dir, ignore_errors=True)

@@ -8,6 +8,7 @@
 //     "viewport": [1280, 900],                  // optional
 //     "timeout": 30000,                         // ms, per navigation/wait
 //     "prompt": "text",                         // optional answer to window.prompt()
+//     "trace": "/abs/out.json",                 // optional: Chrome trace from navigation to the last step
 //     "steps": [ {"eval": "js expression or async () => ..."},
 //                {"click": "css selector"} | {"clickAt": [x, y]},
 //                {"clickText": "frame label"}  // first <g> whose <title> starts with it
@@ -174,6 +175,10 @@ async function main() {
     state.browser = browser;
     const url = job.url || (job.file ? "file://" + path.resolve(job.file) : null);
     if (job.steps && job.steps.some((s) => "cpu" in s)) state.cpuAtNavigation = cpuSeconds(browser);
+    if (job.trace) {
+      await page.tracing.start({ path: job.trace, categories: [
+        "devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "loading", "v8"] });
+    }
     if (url) {
       const t0 = Date.now();
       await page.goto(url, { waitUntil: "load", timeout: state.timeout });
@@ -182,6 +187,7 @@ async function main() {
     for (const step of job.steps || []) {
       result.results.push(await runStep(page, step, state));
     }
+    if (job.trace) await page.tracing.stop();
     result.ok = true;
   } catch (err) {
     result.error = String(err && err.stack ? err.stack : err);
