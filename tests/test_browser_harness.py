@@ -52,3 +52,14 @@ def test_a_failing_step_names_the_problem(browser, tmp_path: Path) -> None:
     run = browser.run(page, [{"click": "#no-such-element"}])
     assert not run.ok
     assert "no-such-element" in (run.error or "")
+
+
+def test_cpu_step_reports_the_browsers_cpu_since_navigation(browser, tmp_path: Path) -> None:
+    page = tmp_path / "page.svg"
+    page.write_text(PAGE)
+    busy = "() => { let x = 0; for (let i = 0; i < 1e8; i++) x = (x + i) % 1000003; return x; }"  # fixed work
+    run = browser.run(page, [{"cpu": True}, {"eval": busy}, {"cpu": True}]).check()
+    first, _, second = run.results
+    assert set(first) == {"renderer", "all"} and 0 <= first["renderer"] <= first["all"]
+    # the loop is CPU work on the renderer's main thread, whatever else the host is doing
+    assert second["renderer"] - first["renderer"] >= 0.15 and second["all"] >= second["renderer"]

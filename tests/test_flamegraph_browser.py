@@ -139,7 +139,7 @@ def test_zoom_reveals_frames_the_budget_hid_and_search_counts_them(browser: Any,
     ]).check()
     initial, matched, _, zoomed, shapes, count_after = run.results
     # revealed frames are built like the drawn ones: <g> with <title>, <rect>, <text> and the same attributes
-    assert len(set(shapes)) == 1 and shapes[0] == ("title() rect(fg:w,fg:x,fill,height,rx,ry,width,x,y) text(x,y)")
+    assert len(set(shapes)) == 1 and shapes[0] == ("title() rect(fg:w,fg:x,fill,height,width,x,y) text(x,y)")
     assert [f["title"].split(" (")[0] for f in initial] == ["all", "m", "big", "mid"]
     assert matched == matched_pct(profile, lambda f: "light" in f or "deep" in f)
     names = by_name(zoomed)
@@ -295,3 +295,38 @@ def test_nameattr_links_follow_on_click_and_zoom_on_ctrl_click(browser: Any, tmp
                             {"eval": click.format(ctrl="true")}]).check()
     assert run.results[0] == ["#docs-hot", None]  # plain click follows the link
     assert run.results[2][1] == "hot"  # Ctrl+click zooms instead
+
+
+def test_frames_too_narrow_for_a_label_get_one_when_zoomed(browser: Any, tmp_path: Path) -> None:
+    # 'narrow' is drawn (about 3.5 px) with an empty, unpositioned <text> that the page does not lay out
+    svg = write(tmp_path, Profile({("m", "big"): 100_000, ("m", "narrow", "callee"): 300}))
+    label = ("(name) => { const g = [...document.querySelectorAll('#frames > g')].find(g => "
+             "g.querySelector('title').textContent.startsWith(name + ' (')); const t = g.querySelector('text'); "
+             "return [t.textContent, t.getAttribute('x'), t.getAttribute('y'), getComputedStyle(t).display, "
+             "t.getBBox().width > 0]; }")
+    find = "const find = (n, name) => n.name === name ? n : n.kids.map(k => find(k, name)).find(Boolean);"
+    run = browser.run(svg, [
+        {"eval": f"[({label})('narrow'), ({label})('big')]"},
+        {"eval": f"() => {{ {find} zoom(find(model(), 'narrow')); return [({label})('narrow'), ({label})('callee')]; }}"},
+        {"eval": f"unzoom(), ({label})('narrow')"},
+    ]).check()
+    (narrow, big), (zoomed, callee), after = run.results
+    assert narrow == ["", None, None, "none", False]
+    assert big[0] == "big" and big[3] != "none" and big[4]
+    # zoomed to full width: labelled, positioned on its row (the row 'big' shares), and drawn
+    assert zoomed == ["narrow", "13.00", big[2], big[3], True]
+    assert callee[0] == "callee" and callee[4] and float(callee[2]) == float(big[2]) - 16
+    assert after[0] == "" and after[3] == "none"
+
+
+def test_the_page_marks_when_it_became_interactive(browser: Any, tmp_path: Path) -> None:
+    # benchmarks/bench_flamegraph.py measures load as navigation start to this mark (init has run)
+    svg = write(tmp_path, capture())
+    run = browser.run(svg.as_uri() + "?s=spin", [
+        {"eval": "performance.getEntriesByName('flamekit-ready').map(m => m.startTime)"},
+        {"eval": "[performance.getEntriesByType('navigation')[0].domInteractive, "
+                 "document.getElementById('matched').textContent]"},
+    ]).check()
+    # one mark, after the document was parsed and after init restored the URL's search
+    (ready,), (parsed, matched) = run.results
+    assert ready >= parsed > 0 and matched.startswith("Matched: ")

@@ -107,6 +107,24 @@ def test_small_profile_exact_geometry() -> None:
     ]
 
 
+def test_lean_frame_markup() -> None:
+    """One line per frame, no whitespace nodes inside it; a frame too narrow for a label keeps an
+    empty, unpositioned <text> (the CSS hides text:empty, so the browser lays out no box for it);
+    the rounded corners come from the stylesheet, not two attributes per rect."""
+    p = Profile({("main", "wide"): 1000, ("main", "narrow"): 1})
+    for opts in (fg.FlameGraphOptions(), fg.FlameGraphOptions(nameattr={"narrow": {"href": "http://x/"}})):
+        out = fg.render(p, opts)
+        body = out.split(b'<g id="frames">\n', 1)[1]
+        lines = body.split(b"\n")[:-3]
+        assert len(lines) == 4 and all(line.startswith(b"<g") and line.endswith(b"</g>") for line in lines)
+        assert b"rx=" not in body and b"#frames rect { rx: 2px; ry: 2px; }" in out
+        assert b"#frames text:empty { display: none; }" in out
+        texts = {g.findtext(f"{SVG}title").split(" (")[0]: g.find(f".//{SVG}text")
+                 for g in parse(out).find(f"{SVG}g[@id='frames']")}
+        assert texts["narrow"].text is None and not texts["narrow"].attrib
+        assert texts["wide"].text == "wide" and set(texts["wide"].attrib) == {"x", "y"}
+
+
 def test_sort_weight_puts_heaviest_callee_left() -> None:
     p = Profile({("m", "a"): 1, ("m", "b"): 5, ("m", "c"): 3})
     names = [t.split(" (")[0] for t, *_ in frames(fg.render(p, fg.FlameGraphOptions(sort="weight")))]

@@ -29,6 +29,11 @@ FG_NS = "http://github.com/jonhoo/inferno"
 ASSETS = Path(__file__).resolve().parent / "assets"
 XPAD = 10
 FRAMEPAD = 1
+#: a frame too narrow for a label keeps its ``<text>`` (the document convention) but without
+#: position: the browser then neither parses coordinates nor lays out a box for it (the CSS
+#: hides ``text:empty``); the script positions it when a zoom gives it a label
+EMPTY_TEXT = "<text></text>"
+EMPTY_FRAME_END = EMPTY_TEXT + "</g>\n"
 
 
 @dataclass
@@ -278,14 +283,15 @@ class _Writer:
         text = esc_label if text == label else escape(text)
         if attrs:
             g_attrs = "".join(f' {k}="{escape(display(attrs[k]))}"' for k in ("class", "id") if k in attrs)
-            parts.append(f"<g{g_attrs}>\n<title>{title}</title>")
+            parts.append(f"<g{g_attrs}><title>{title}</title>")
             if "href" in attrs:
                 target = escape(display(attrs.get("target", "_top")))
                 parts.append(f'<a xlink:href="{escape(display(attrs["href"]))}" target="{target}">')
         else:
-            parts.append(f"<g>\n<title>{title}</title>")
-        parts.append(f'<rect x="{x1:.1f}" y="{y}" width="{wpx:.1f}" height="{height}" fill="{fill}" rx="2" ry="2" '
-                     f'fg:x="{f.x}" fg:w="{f.w}"/>\n<text x="{x1 + 3:.2f}" y="{ytext}">{text}</text>')
+            parts.append(f"<g><title>{title}</title>")
+        parts.append(f'<rect x="{x1:.1f}" y="{y}" width="{wpx:.1f}" height="{height}" fill="{fill}" '
+                     f'fg:x="{f.x}" fg:w="{f.w}"/>')
+        parts.append(f'<text x="{x1 + 3:.2f}" y="{ytext}">{text}</text>' if text else EMPTY_TEXT)
         if "href" in attrs:
             parts.append("</a>")
         parts.append("</g>\n")
@@ -339,9 +345,10 @@ class _Writer:
                 text = escape(label[: chars - 2] + "..")
             else:
                 text = escape(".." + label[len(label) - chars + 2:])
-            append(f"<g>\n<title>{esc_label if depth else 'all'} ({count} {countname}, {100 * w / timemax:.2f}%)</title>"
-                   f'<rect x="{x1:.1f}" y="{row[0]}" width="{wpx:.1f}" height="{row[1]}" fill="{fill}" rx="2" ry="2" '
-                   f'fg:x="{fx}" fg:w="{w}"/>\n<text x="{x1 + 3:.2f}" y="{row[2]}">{text}</text></g>\n')
+            append(f"<g><title>{esc_label if depth else 'all'} ({count} {countname}, {100 * w / timemax:.2f}%)</title>"
+                   f'<rect x="{x1:.1f}" y="{row[0]}" width="{wpx:.1f}" height="{row[1]}" fill="{fill}" '
+                   f'fg:x="{fx}" fg:w="{w}"/>'
+                   + (f'<text x="{x1 + 3:.2f}" y="{row[2]}">{text}</text></g>\n' if text else EMPTY_FRAME_END))
 
     def hidden_data(self) -> dict[str, Any]:
         """Embedded frames, flat and callers first: ``[parent, name, dx, w, fill(, before)]``.

@@ -8,13 +8,16 @@
 //     "viewport": [1280, 900],                  // optional
 //     "timeout": 30000,                         // ms, per navigation/wait
 //     "prompt": "text",                         // optional answer to window.prompt()
+//     "trace": "/abs/out.json",                 // optional: Chrome trace from navigation to the last step
 //     "steps": [ {"eval": "js expression or async () => ..."},
 //                {"click": "css selector"} | {"clickAt": [x, y]},
 //                {"clickText": "frame label"}  // first <g> whose <title> starts with it
 //                {"key": "Escape"} | {"key": "f", "modifiers": ["Control"]},
 //                {"type": "text"}, {"prompt": "next answer"},
 //                {"wait": 100} | {"waitFor": "js expression"},
-//                {"goto": "url"}, {"metrics": true} ] }
+//                {"goto": "url"}, {"metrics": true},
+//                {"cpu": true} ] }        // CPU seconds the browser's processes used since navigation
+//                                         // began: {"renderer": s (page renderers, not Chrome's UI), "all": s}
 // Result: { "ok": bool, "load_ms": n, "results": [value per step],
 //           "console_errors": [...], "page_errors": [...], "dialogs": [...], "error": "..." }
 "use strict";
@@ -31,6 +34,44 @@ const FLAGS = [
 
 function readStdin() {
   return fs.readFileSync(0, "utf8");
+}
+
+function processTree(root) {
+  // pids of root and its descendants, from /proc/*/stat (Linux)
+  const parentOf = {};
+  for (const p of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const st = fs.readFileSync(`/proc/${p}/stat`, "utf8");
+      parentOf[p] = st.slice(st.lastIndexOf(")") + 2).split(" ")[1];
+    } catch (err) { /* exited */ }
+  }
+  const out = [String(root)];
+  for (let i = 0; i < out.length; i++) {
+    for (const p in parentOf) if (parentOf[p] === out[i]) out.push(p);
+  }
+  return out;
+}
+
+function cpuSeconds(browser) {
+  // {renderer, all}: user+sys CPU seconds of the page renderer processes, and of all the browser's processes
+  const hz = 100;  // USER_HZ on Linux
+  const res = { renderer: 0, all: 0 };
+  const proc = browser && browser.process();
+  if (!proc) return res;
+  for (const p of processTree(proc.pid)) {
+    try {
+      const st = fs.readFileSync(`/proc/${p}/stat`, "utf8");
+      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+      const s = (+f[11] + +f[12]) / hz;
+      res.all += s;
+      // page renderers only: not the renderer of Chrome's own UI (omnibox popup and the like), which
+      // new headless starts alongside and which loads hundreds of modules while the page loads
+      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, "utf8");
+      if (cmd.includes("--type=renderer") && !cmd.includes("--top-chrome-webui")) res.renderer += s;
+    } catch (err) { /* exited */ }
+  }
+  return res;
 }
 
 async function runStep(page, step, out) {
@@ -91,6 +132,11 @@ async function runStep(page, step, out) {
     // main-thread busy time (TaskDuration, LayoutDuration, ... in seconds): robust on a shared host
     return await page.metrics();
   }
+  if ("cpu" in step) {
+    const now = cpuSeconds(out.browser);
+    const was = out.cpuAtNavigation || { renderer: 0, all: 0 };
+    return { renderer: now.renderer - was.renderer, all: now.all - was.all };
+  }
   if ("goto" in step) {
     const t0 = Date.now();
     await page.goto(step.goto, { waitUntil: "load", timeout: out.timeout });
@@ -126,7 +172,13 @@ async function main() {
       if (dialog.type() === "prompt" && state.promptAnswer !== null) await dialog.accept(state.promptAnswer);
       else await dialog.dismiss();
     });
+    state.browser = browser;
     const url = job.url || (job.file ? "file://" + path.resolve(job.file) : null);
+    if (job.steps && job.steps.some((s) => "cpu" in s)) state.cpuAtNavigation = cpuSeconds(browser);
+    if (job.trace) {
+      await page.tracing.start({ path: job.trace, categories: [
+        "devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "loading", "v8"] });
+    }
     if (url) {
       const t0 = Date.now();
       await page.goto(url, { waitUntil: "load", timeout: state.timeout });
@@ -135,6 +187,7 @@ async function main() {
     for (const step of job.steps || []) {
       result.results.push(await runStep(page, step, state));
     }
+    if (job.trace) await page.tracing.stop();
     result.ok = true;
   } catch (err) {
     result.error = String(err && err.stack ? err.stack : err);

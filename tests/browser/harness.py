@@ -72,7 +72,9 @@ class Browser:
 
         Steps (see driver.js): ``{"eval": js}``, ``{"click": css}``, ``{"clickAt": [x, y]}``,
         ``{"clickText": label}``, ``{"key": k, "modifiers": [...]}``, ``{"type": text}``,
-        ``{"prompt": answer}``, ``{"wait": ms}``, ``{"waitFor": js}``, ``{"goto": url}``.
+        ``{"prompt": answer}``, ``{"wait": ms}``, ``{"waitFor": js}``, ``{"goto": url}``,
+        ``{"metrics": true}`` (CDP main-thread durations), ``{"cpu": true}`` (CPU seconds of the page
+        renderers, not Chrome's own UI, and of all the browser's processes since navigation began; Linux).
         """
         job: dict[str, Any] = {"chromium": self.chromium, "steps": steps, "timeout": timeout_ms,
                                "viewport": list(viewport or self.viewport)}

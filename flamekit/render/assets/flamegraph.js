@@ -50,6 +50,8 @@ function init(evt) {
 	icbtn.addEventListener("click", function () { toggle_ignorecase(); });
 	window.addEventListener("keydown", on_key);
 	restore_from_url();
+	// when the page became interactive, for whoever measures it (performance.getEntriesByName)
+	if (window.performance && performance.mark) performance.mark("flamekit-ready");
 }
 
 // -- the model ---------------------------------------------------------------
@@ -185,9 +187,16 @@ function place(n, x, w) {
 	n.rect.setAttribute("x", x.toFixed(1));
 	n.rect.setAttribute("width", w.toFixed(1));
 	if (n.text) {
+		// a frame drawn too narrow for a label has an unpositioned <text>: give it its row
+		if (!n.text.hasAttribute("y")) n.text.setAttribute("y", text_y(n.d));
 		n.text.setAttribute("x", (x + 3).toFixed(2));
 		n.text.textContent = fit_label(n.name === "all" && n === root ? "all" : strip_annotation(n.name), w);
 	}
+}
+
+function text_y(d) {
+	var ys = y_of(d);
+	return (ys[0] + (ys[1] - ys[0]) / 2 + cfg.fontsize / 3).toFixed(2);
 }
 
 function make_element(n) {
@@ -199,12 +208,10 @@ function make_element(n) {
 	rect.setAttribute("y", ys[0].toFixed(1));
 	rect.setAttribute("height", (ys[1] - ys[0]).toFixed(1));
 	rect.setAttribute("fill", n.hit ? cfg.searchcolor : n.fill);
-	rect.setAttribute("rx", "2");
-	rect.setAttribute("ry", "2");
 	rect.setAttributeNS(FGNS, "fg:x", String(n.x));
 	rect.setAttributeNS(FGNS, "fg:w", String(n.w));
 	var text = document.createElementNS(SVGNS, "text");
-	text.setAttribute("y", (ys[0] + (ys[1] - ys[0]) / 2 + cfg.fontsize / 3).toFixed(2));
+	text.setAttribute("y", text_y(n.d));
 	g.appendChild(title);
 	g.appendChild(rect);
 	g.appendChild(text);
