@@ -6,7 +6,7 @@ reproduces that state machine (:meth:`PerfFolder.feed_lines`, the reference)
 and adds a fast path for the common case (:meth:`PerfFolder.feed`): a record
 whose frame lines are plain has its leaf line and its caller lines turned into
 frames once per distinct raw text (bounded memo tables), and is counted under
-the process name and the identities of those interned frame tuples.  Anything
+the process name and the numbers of those frame tuples.  Anything
 unusual (comments, stray lines, header-like frame lines) goes to the state
 machine, so both paths give the same stacks (a property test checks it).
 """
@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import Skips
 from ._perf_frames import RX_FRAME, FrameNamer, NamingOptions
 from ._perf_header import Header, is_exited_task, parse_exited, parse_header
-from ._perf_memo import COMPLEX, EMPTY, FrameMemo, Interner
+from ._perf_memo import COMPLEX, FrameMemo, Interner
 
 ENC, ERR = "utf-8", "surrogateescape"
 _WS_OR_HASH = frozenset(b" \t\n\r\x0b\x0c#")  # first bytes (ints) that make a line no header
@@ -82,16 +82,19 @@ class PerfFolder:
         self.source = source
         self.skips = skips
         self.namer = FrameNamer(settings.naming, resolver)
-        # (process name, id of interned caller frames, id of interned leaf frames) -> weight
+        # (process name, number of caller frames, number of leaf frames) -> weight
         self.fast: dict[tuple[bytes, int, int], int] = {}
         self.interned = Interner()
-        self.heads: dict[tuple[bytes, bytes, bytes], tuple[bytes, FrameMemo]] = {}
+        # (COMM, TID, EVENT:) words -> (process name, *memo lookups of its naming)
+        self.heads: dict[tuple[bytes, bytes, bytes], tuple[Any, ...]] = {}
         self.slow: dict[tuple[str, ...], int] = {}  # stacks recorded by the state machine
         n = settings.naming
         address_free = not (n.addrs or n.inline or resolver is not None)
         # memo tables of the other processes' records, and of Java's (names depend on it)
         self.memos = (FrameMemo(self.namer, False, address_free, self.interned),
                       FrameMemo(self.namer, True, address_free, self.interned))
+        # what feed calls per record: leaf lookup, leaf miss, callers lookup, callers miss
+        self._lookups = [(m.leaves.get, m.leaf, m.callers.get, m.callers_of) for m in self.memos]
         self.event_filter = settings.event_filter
         self.event_defaulted = settings.event_filter is None
         self.filtered = 0
@@ -152,14 +155,15 @@ class PerfFolder:
         A record's frames are looked up by the raw text of its leaf line and,
         separately, of its caller lines (the leaf address changes from sample
         to sample, the callers much less); misses go to :class:`FrameMemo`.
-        Frame tuples are interned, so a sample is counted under ``(process
-        name, id(callers), id(leaf))`` without hashing its stack.  Headers of
+        Frame tuples are numbered, so a sample is counted under ``(process
+        name, callers number, leaf number)`` without hashing its stack.  Headers of
         the commonest shape (``COMM TID [CPU] TIME: PERIOD EVENT:``) are
         decided once per ``(COMM, TID, EVENT)`` words; any other goes through
         :func:`parse_header`.
         """
         fast = self.fast
-        heads = self.heads
+        fast_get = fast.get
+        heads_get = self.heads.get
         by_samples = self.s.weight == "samples"
         ws_or_hash = _WS_OR_HASH
         groups = data.split(b"\n\n")
@@ -169,10 +173,10 @@ class PerfFolder:
             # (a group starting with a blank line has an empty header: the state machine takes it)
             header, nl, stack = group.partition(b"\n")
             toks = header.split()
-            hv = heads.get((toks[0], toks[1], toks[-1])) if len(toks) >= 4 else None
+            hv = heads_get((toks[0], toks[1], toks[-1])) if len(toks) >= 4 else None
             if (hv is not None and header[0] not in ws_or_hash and toks[-3][-1] == 58
                     and (ptok := toks[-2]).isdigit() and ptok != b"0"):
-                pname, memo = hv
+                pname, leaf_get, leaf_of, callers_get, callers_of = hv
                 w = 1 if by_samples else int(ptok)
             else:
                 hw = self._general_header(header, toks) if header else None
@@ -180,36 +184,36 @@ class PerfFolder:
                     self._slow_group(group, line_of(i))
                     not_counted += 1
                     continue
-                pname, w, memo = hw
+                w, (pname, leaf_get, leaf_of, callers_get, callers_of) = hw
             if nl:
                 leaf, nl, callers = stack.partition(b"\n")
-                lf = memo.leaves.get(leaf)
+                lf = leaf_get(leaf)
                 if lf is None:
-                    lf = memo.leaf(leaf)
+                    lf = leaf_of(leaf)
                 if nl:
-                    cf = memo.callers.get(callers)
+                    cf = callers_get(callers)
                     if cf is None:
-                        cf = memo.callers_of(callers)
+                        cf = callers_of(callers)
                 else:
-                    cf = EMPTY
+                    cf = 0
                 if lf is COMPLEX or cf is COMPLEX:
                     self._slow_group(group, line_of(i))
                     not_counted += 1
                     continue
             else:
-                cf = lf = EMPTY
+                cf = lf = 0
             if w is None:  # a sample of an event that is filtered out (pname holds the event)
                 self._count_filtered(pname, None)
                 not_counted += 1
                 continue
-            key = (pname, id(cf), id(lf))
-            fast[key] = fast.get(key, 0) + w
+            key = (pname, cf, lf)
+            fast[key] = fast_get(key, 0) + w
         self.samples += len(groups) - not_counted
 
-    def _general_header(self, header: bytes, toks: list[bytes]) -> tuple[Any, Any, FrameMemo] | None:
-        """``(process name, weight, memo tables)`` for a header, or None when it is not one.
+    def _general_header(self, header: bytes, toks: list[bytes]) -> tuple[Any, tuple[Any, ...]] | None:
+        """``(weight, (process name, *memo lookups))`` for a header, or None when it is not one.
 
-        A filtered-out event gives ``(event, None, memo)``.  Headers of the
+        A filtered-out event gives ``(None, (event, ...))``.  Headers of the
         commonest shape are remembered in ``self.heads`` by their COMM, TID and
         EVENT words (the period may change with every sample).
         """
@@ -224,11 +228,12 @@ class PerfFolder:
             return None
         comm, _, _, period, event, printed = h
         if event is not None and event != self.event_filter and not self._event_check(event):
-            return (event, None, self.memos[0])  # the caller counts it once its frames are known to be plain
+            # the caller counts it once its frames are known to be plain
+            return None, (event, *self._lookups[0])
         if printed:
             self.periods = True
         pname = self._pname(h)
-        memo = self.memos[pname[:4] == b"java"]
+        hv = (pname, *self._lookups[pname[:4] == b"java"])
         # the commonest shape: the Perl regexes' answer depends on COMM, TID and EVENT only,
         # given a PERIOD of digits (not "0"), a TIME word ending in ':' and no leading
         # blank, which feed checks per sample
@@ -238,8 +243,8 @@ class PerfFolder:
                 and toks[-3][-1:] == b":" and not (self.s.exited_as is not None and comm == b":-1")):
             if len(self.heads) >= HEAD_LIMIT:
                 self.heads.clear()
-            self.heads[(toks[0], toks[1], toks[-1])] = (pname, memo)
-        return pname, 1 if self.s.weight == "samples" else period, memo
+            self.heads[(toks[0], toks[1], toks[-1])] = hv
+        return 1 if self.s.weight == "samples" else period, hv
 
     def _slow_group(self, group: bytes, lineno: int) -> None:
         """A record the fast path cannot take, through the state machine with true line numbers."""
@@ -319,7 +324,7 @@ class PerfFolder:
         """Every stack counted so far, fast and slow paths merged."""
         out = dict(self.slow)
         names: dict[bytes, str] = {}
-        by_id = self.interned.by_id
+        by_id = self.interned.frames
         for (pname_b, callers, leaf), w in self.fast.items():
             pname = names.get(pname_b)
             if pname is None:

@@ -1,4 +1,4 @@
-"""Frame lines of ``perf script`` records turned into interned frame tuples, memoized.
+"""Frame lines of ``perf script`` records turned into numbered frame tuples, memoized.
 
 A capture repeats itself: the same call sites print the same caller lines
 sample after sample, and only a few thousand distinct functions appear.  The
@@ -24,7 +24,7 @@ the record goes to the state machine (:data:`COMPLEX`), which reads the
 original lines.
 
 Every table is bounded (emptied when full), so memory does not grow with the
-input; the interned frame tuples grow with the distinct stacks only.
+input; the numbered frame tuples grow with the distinct stacks only.
 """
 
 from __future__ import annotations
@@ -51,18 +51,17 @@ _RX_LINE_ADDRESS = re.compile(rb"[ \t]+[0-9A-Za-z]+ ")
 
 
 class Interner:
-    """One tuple object per distinct frame tuple, so that ``id()`` names it while counting."""
+    """A small int per distinct frame tuple: the fold counts samples under these numbers."""
 
     def __init__(self) -> None:
-        self.known: dict[tuple[str, ...], tuple[str, ...]] = {EMPTY: EMPTY}
-        self.by_id: dict[int, tuple[str, ...]] = {id(EMPTY): EMPTY}
+        self.known: dict[tuple[str, ...], int] = {EMPTY: 0}
+        self.frames: list[tuple[str, ...]] = [EMPTY]  # number -> frames
 
-    def __call__(self, frames: tuple[str, ...]) -> tuple[str, ...]:
+    def __call__(self, frames: tuple[str, ...]) -> int:
         found = self.known.get(frames)
         if found is None:
-            self.known[frames] = frames
-            self.by_id[id(frames)] = frames
-            return frames
+            found = self.known[frames] = len(self.frames)
+            self.frames.append(frames)
         return found
 
 
@@ -71,7 +70,7 @@ class FrameMemo:
 
     ``leaves`` (raw leaf line) and ``callers`` (raw caller block) are read by
     the fold's hot loop directly; :meth:`leaf` and :meth:`callers_of` fill them.
-    Values are interned frame tuples (root first) or :data:`COMPLEX`.
+    Values are the Interner's numbers of frame tuples (root first) or :data:`COMPLEX`.
     """
 
     def __init__(self, namer: FrameNamer, java: bool, address_free: bool, intern: Interner) -> None:
