@@ -171,7 +171,8 @@ class PerfFolder:
         not_counted = 0
         for i, group in enumerate(groups):
             # (a group starting with a blank line has an empty header: the state machine takes it)
-            header, nl, stack = group.partition(b"\n")
+            parts = group.split(b"\n", 2)  # header, leaf line, caller lines
+            header = parts[0]
             toks = header.split()
             hv = heads_get((toks[0], toks[1], toks[-1])) if len(toks) >= 4 else None
             if (hv is not None and header[0] not in ws_or_hash and toks[-3][-1] == 58
@@ -185,12 +186,13 @@ class PerfFolder:
                     not_counted += 1
                     continue
                 w, (pname, leaf_get, leaf_of, callers_get, callers_of) = hw
-            if nl:
-                leaf, nl, callers = stack.partition(b"\n")
+            if len(parts) > 1:
+                leaf = parts[1]
                 lf = leaf_get(leaf)
                 if lf is None:
                     lf = leaf_of(leaf)
-                if nl:
+                if len(parts) > 2:
+                    callers = parts[2]
                     cf = callers_get(callers)
                     if cf is None:
                         cf = callers_of(callers)
