@@ -13,7 +13,10 @@ threads; see reference/performance.md §6), unpacked to
 ``benchmarks/data/inferno/flamegraph``; it runs ``perf script`` itself, so a
 stand-in ``perf`` that prints the capture is put first on PATH.
 
-Usage: python3 benchmarks/bench_perf_collapse.py [--runs 5] [--input FILE] [--jobs 1|2]
+Usage: python3 benchmarks/bench_perf_collapse.py [--runs 5] [--input FILE] [--jobs 1|2] [--compare-with DIR]
+
+Run it with the interpreter itself (not a pyenv shim) and with
+PYTHONDONTWRITEBYTECODE unset, so that every run does not recompile flamekit.
 """
 
 from __future__ import annotations
@@ -85,6 +88,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--input", type=Path, default=DATA / "perf-mixed.perf.txt")
     ap.add_argument("--jobs", type=int, choices=(1, 2), default=None, help="force flamekit's process count")
+    ap.add_argument("--compare-with", metavar="DIR", type=Path, default=None,
+                    help="also time the flamekit source tree in DIR (e.g. a checkout of main), interleaved")
     args = ap.parse_args()
     capture: Path = args.input
     if not capture.exists():
@@ -95,6 +100,9 @@ def main() -> None:
         flamekit[5:5] = ["--jobs", str(args.jobs)]
     with tempfile.TemporaryDirectory() as t:
         tools: dict[str, tuple[list[str], dict[str, str] | None]] = {"flamekit": (flamekit, None)}
+        if args.compare_with is not None:
+            tools["flamekit@" + args.compare_with.name] = (
+                flamekit, dict(os.environ, PYTHONPATH=str(args.compare_with.resolve())))
         inf = inferno_command(capture, Path(t))
         if inf is not None:
             tools["inferno"] = inf
@@ -106,12 +114,12 @@ def main() -> None:
         lines = sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
     print(f"input: {capture.name}, {size_mb:.1f} MB, {lines} lines; {args.runs} interleaved runs; "
           f"load average {os.getloadavg()[0]:.1f}")
-    print(f"{'tool':10} {'wall med':>9} {'wall min':>9} {'MB/s':>7} {'CPU min':>8} {'MB/CPU-s':>9} {'peak RSS':>9}")
+    print(f"{'tool':14} {'wall med':>9} {'wall min':>9} {'MB/s':>7} {'CPU min':>8} {'MB/CPU-s':>9} {'peak RSS':>9}")
     for name, rs in results.items():
         walls = [r[0] for r in rs]
         cpu = min(r[1] for r in rs)
         rss = max(r[2] for r in rs) / 1024
-        print(f"{name:10} {statistics.median(walls):9.2f} {min(walls):9.2f} {size_mb / min(walls):7.1f} {cpu:8.2f} "
+        print(f"{name:14} {statistics.median(walls):9.2f} {min(walls):9.2f} {size_mb / min(walls):7.1f} {cpu:8.2f} "
               f"{size_mb / cpu:9.1f} {rss:7.1f}MB")
     est = [w for w in (idle_wall(r[1], r[3]) for r in results["flamekit"]) if w is not None]
     if est:

@@ -5,8 +5,9 @@ period, frame lines are pushed, a blank line records the stack.  This module
 reproduces that state machine (:meth:`PerfFolder.feed_lines`, the reference)
 and adds a fast path for the common case (:meth:`PerfFolder.feed`): a record
 whose frame lines are plain has its leaf line and its caller lines turned into
-frames once per distinct raw text (bounded memo tables), and is counted under
-the process name and the numbers of those frame tuples.  Anything
+frames once per distinct raw text (bounded memo tables of :mod:`._perf_memo`,
+which also shares frames between texts that differ only in addresses), and is
+counted under the process name and the numbers of those frame tuples.  Anything
 unusual (comments, stray lines, header-like frame lines) goes to the state
 machine, so both paths give the same stacks (a property test checks it).
 """
