@@ -13,6 +13,8 @@ threads; see reference/performance.md §6), unpacked to
 ``benchmarks/data/inferno/flamegraph``; it runs ``perf script`` itself, so a
 stand-in ``perf`` that prints the capture is put first on PATH.
 
+"flamekit" is the source tree this script belongs to.
+
 Usage: python3 benchmarks/bench_perf_collapse.py [--runs 5] [--input FILE] [--jobs 1|2] [--compare-with DIR]
 
 Run it with the interpreter itself (not a pyenv shim) and with
@@ -37,10 +39,11 @@ DATA = HERE / "data"
 INFERNO = DATA / "inferno" / "flamegraph"
 
 
-def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int, str]:
+def run_measured(cmd: list[str], env: dict[str, str] | None = None,
+                 cwd: str | None = None) -> tuple[float, float, int, str]:
     """Wall seconds, CPU seconds (process tree), peak RSS in KB and stderr of one run of ``cmd``."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -91,7 +94,7 @@ def main() -> None:
     ap.add_argument("--compare-with", metavar="DIR", type=Path, default=None,
                     help="also time the flamekit source tree in DIR (e.g. a checkout of main), interleaved")
     args = ap.parse_args()
-    capture: Path = args.input
+    capture: Path = args.input.resolve()
     if not capture.exists():
         raise SystemExit(f"{capture} is missing: run benchmarks/record_perf_capture.sh first")
     size_mb = capture.stat().st_size / 1e6
@@ -99,7 +102,11 @@ def main() -> None:
     if args.jobs:
         flamekit[5:5] = ["--jobs", str(args.jobs)]
     with tempfile.TemporaryDirectory() as t:
-        tools: dict[str, tuple[list[str], dict[str, str] | None]] = {"flamekit": (flamekit, None)}
+        # run from the temporary directory with PYTHONPATH naming the source tree: "python -m"
+        # puts the working directory first on sys.path, which would pick whatever tree is there
+        tree = str(HERE.parent)
+        tools: dict[str, tuple[list[str], dict[str, str] | None]] = {
+            "flamekit": (flamekit, dict(os.environ, PYTHONPATH=tree))}
         if args.compare_with is not None:
             tools["flamekit@" + args.compare_with.name] = (
                 flamekit, dict(os.environ, PYTHONPATH=str(args.compare_with.resolve())))
@@ -109,7 +116,7 @@ def main() -> None:
         results: dict[str, list[tuple[float, float, int, str]]] = {name: [] for name in tools}
         for _ in range(args.runs):
             for name, (cmd, env) in tools.items():
-                results[name].append(run_measured(cmd, env))
+                results[name].append(run_measured(cmd, env, t))
     with open(capture, "rb") as f:
         lines = sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
     print(f"input: {capture.name}, {size_mb:.1f} MB, {lines} lines; {args.runs} interleaved runs; "
