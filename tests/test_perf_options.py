@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -218,3 +219,26 @@ def test_a_bad_line_in_the_second_half_is_reported_at_its_true_line(tmp_path: Pa
     assert p.total == 111 and skips.first == {str(f): (302, "unrecognized line")}
     with pytest.raises(InputError, match=r":302: unrecognized line"):
         load(str(f), "perf", CollapseOptions(skips=Skips(strict=True), params={"jobs": jobs}))
+
+
+def test_verbose_reports_the_cpu_seconds_of_each_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rec = b"app 7 1.0: 1 cycles: \n\t4004a0 main (/opt/app)\n\n"
+    f = tmp_path / "r.perf.txt"
+    f.write_bytes(rec * 100)
+    p = load(str(f), "perf", CollapseOptions(skips=Skips(), verbose=True, params={"jobs": 2}))
+    assert p.total == 100
+    err = capsys.readouterr().err
+    assert re.search(r"perf folded by 2 processes: bytes 0-\d+ in [\d.]+ CPU-s, the rest in [\d.]+ CPU-s", err)
+    load(str(f), "perf", CollapseOptions(skips=Skips(), params={"jobs": 2}))
+    assert capsys.readouterr().err == ""
+
+
+def test_line_numbers_stay_right_after_several_records_went_to_the_state_machine() -> None:
+    rec = b"app 7 1.0: 1 cycles: \n\t4004a0 main (/opt/app)\n\n"
+    commented = b"app 7 1.0: 1 cycles: \n# a comment\n\t4004a0 main (/opt/app)\n\n"  # 4 lines
+    bad = b"app 7 1.0: 1 cycles: \n\tGARBAGE\n\n"
+    data = rec + commented + rec * 2 + commented + rec + bad
+    skips = Skips()
+    p = COLLAPSER.collapse(io.BytesIO(data), CollapseOptions("t.perf", skips))
+    assert p.total == 7
+    assert skips.first == {"t.perf": (3 * 1 + 4 + 3 * 2 + 4 + 3 + 2, "unrecognized line")}

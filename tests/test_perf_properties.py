@@ -110,6 +110,40 @@ def test_fast_path_equals_the_reference_state_machine(parts: list[bytes], tid: b
     assert COLLAPSER.collapse(io.BytesIO(data), opts).stacks == reference(data, s)
 
 
+# frame lines whose names may or may not depend on the address word: the memo shares names
+# between lines that differ only in it, which must never change a stack
+ODD_FRAME = st.builds(
+    lambda ind, addr, tail: b"%s%s %s" % (ind, addr, tail),
+    st.sampled_from([b"\t", b"  ", b"", b"\t "]),
+    st.sampled_from([b"ab", b"a", b"0", b"7f12", b"ffffffff81000130", b"x_y"]),
+    st.sampled_from([b"(x)", b" (x)", b"f (x)", b"[unknown] ([unknown])", b"g+0x1 (a) (b)", b"h+0x1+0x2 (/lib)",
+                     b"(anonymous namespace)::f() (/x)", b"main (/bin/p)", b"# (x)", b"p 12 [000] 1.5: 1 cycles: (x)"]),
+)
+ODD_RECORD = st.builds(lambda head, frames: b"\n".join([head, *frames]) + b"\n\n",
+                       st.sampled_from([b"p 12 [000] 1.5: 7 cycles: ", b"java 3 [000] 1.5: 1 cycles: ",
+                                        b" p 12 [000] 1.5: 7 cycles: "]),
+                       st.lists(ODD_FRAME, max_size=4))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ODD_RECORD, max_size=12), st.booleans(), st.booleans())
+def test_memo_shared_between_address_words_equals_the_reference(records: list[bytes], addrs: bool,
+                                                                 aware: bool) -> None:
+    data = b"".join(records)
+    s = PerfSettings(naming=NamingOptions(addrs=addrs, bracket_aware_args=aware))
+    opts = CollapseOptions(source="t", params={"addrs": addrs, "bracket_aware_args": aware})
+    assert COLLAPSER.collapse(io.BytesIO(data), opts).stacks == reference(data, s)
+
+
+def test_a_header_with_leading_blank_is_no_header_even_after_the_same_header_unindented() -> None:
+    text = (b"prog 10 [000] 1.000001: 1 cpu-clock:\n\tffffffff81000000 a (x)\n\n"
+            b" prog 10 [000] 1.000002: 1 cpu-clock:\n\tffffffff81000000 b (x)\n\n")
+    skips = Skips()
+    p = COLLAPSER.collapse(io.BytesIO(text), CollapseOptions("t", skips))
+    assert p.stacks == reference(text, PerfSettings()) == {("prog", "a"): 1}
+    assert skips.counts == {"t": 2}  # the indented header, then its frame outside any sample
+
+
 HEADERISH = st.lists(st.sampled_from([b"python3", b" ", b"  ", b"\t", b"123", b"0", b"12/34", b"1.5:", b":",
                                       b"cycles:", b"cpu-clock:ppp:", b"[000]", b"x", b"/", b"7", b"sched:s:"]),
                      max_size=9).map(b"".join)

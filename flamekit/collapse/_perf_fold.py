@@ -5,30 +5,28 @@ period, frame lines are pushed, a blank line records the stack.  This module
 reproduces that state machine (:meth:`PerfFolder.feed_lines`, the reference)
 and adds a fast path for the common case (:meth:`PerfFolder.feed`): a record
 whose frame lines are plain has its leaf line and its caller lines turned into
-frames once per distinct raw text (bounded memo tables), and is counted under
-the process name and the identities of those interned frame tuples.  Anything
+frames once per distinct raw text (bounded memo tables of :mod:`._perf_memo`,
+which also shares frames between texts that differ only in addresses), and is
+counted under the process name and the numbers of those frame tuples.  Anything
 unusual (comments, stray lines, header-like frame lines) goes to the state
 machine, so both paths give the same stacks (a property test checks it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from itertools import chain
-from typing import Any
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import Skips
 from ._perf_frames import RX_FRAME, FrameNamer, NamingOptions
-from ._perf_header import RX_HEAD, Header, is_exited_task, parse_exited, parse_header
+from ._perf_header import Header, is_exited_task, parse_exited, parse_header
+from ._perf_memo import COMPLEX, FrameMemo, Interner
 
 ENC, ERR = "utf-8", "surrogateescape"
-_WS_OR_HASH = frozenset(b" \t\n\r\x0b\x0c#")
-_COMPLEX: Any = object()  # memo value: these lines need the line-by-line state machine
-_EMPTY: tuple[str, ...] = ()
-#: entries per memo table before it is emptied (keeps memory bounded on any input)
-CACHE_LIMIT = 12_000
-LINE_CACHE_LIMIT = 40_000
+_WS_OR_HASH = frozenset(b" \t\n\r\x0b\x0c#")  # first bytes (ints) that make a line no header
+#: header shapes remembered before the table is emptied (keeps memory bounded on any input)
+HEAD_LIMIT = 12_000
 
 
 @dataclass(frozen=True)
@@ -56,6 +54,27 @@ def decode(b: bytes) -> str:
     return b.decode(ENC, ERR)
 
 
+class _LineOf:
+    """Line numbers of the records of one block, by index (asked in increasing order).
+
+    Counted from the last record asked for, so a block where every record needs
+    the state machine still costs one pass.
+    """
+
+    def __init__(self, data: bytes, groups: list[bytes], first_line: int) -> None:
+        self.data = data
+        self.groups = groups
+        self.i = 0
+        self.pos = 0
+        self.line = first_line
+
+    def __call__(self, i: int) -> int:
+        pos = self.pos + sum(map(len, self.groups[self.i:i])) + 2 * (i - self.i)
+        self.line += self.data.count(b"\n", self.pos, pos)
+        self.i, self.pos = i, pos
+        return self.line
+
+
 class PerfFolder:
     """Accumulates samples; feed it complete records, then :meth:`finish`."""
 
@@ -64,23 +83,19 @@ class PerfFolder:
         self.source = source
         self.skips = skips
         self.namer = FrameNamer(settings.naming, resolver)
-        # (process name, id of interned caller frames, id of interned leaf frames) -> weight
+        # (process name, number of caller frames, number of leaf frames) -> weight
         self.fast: dict[tuple[bytes, int, int], int] = {}
-        self.interned: dict[tuple[str, ...], tuple[str, ...]] = {_EMPTY: _EMPTY}
-        self.by_id: dict[int, tuple[str, ...]] = {id(_EMPTY): _EMPTY}
-        self.heads: dict[tuple[bytes, bytes, bytes], tuple[bytes, bool]] = {}
+        self.interned = Interner()
+        # (COMM, TID, EVENT:) words -> (process name, *memo lookups of its naming)
+        self.heads: dict[tuple[bytes, bytes, bytes], tuple[Any, ...]] = {}
         self.slow: dict[tuple[str, ...], int] = {}  # stacks recorded by the state machine
-        # bounded memo tables: raw leaf line or caller lines -> frames; frame line sans address -> names
-        self.memo: dict[bytes, Any] = {}
-        self.raw: dict[bytes, tuple[str, ...]] = {}
-        self.leaves: dict[bytes, tuple[str, ...]] = {}  # interned
-        self.tails: dict[bytes, tuple[str, ...]] = {}
-        self.java_memo: dict[bytes, Any] = {}
-        self.java_raw: dict[bytes, tuple[str, ...]] = {}
-        self.java_leaves: dict[bytes, tuple[str, ...]] = {}
-        self.java_tails: dict[bytes, tuple[str, ...]] = {}
         n = settings.naming
-        self.address_free = not (n.addrs or n.inline or resolver is not None)
+        address_free = not (n.addrs or n.inline or resolver is not None)
+        # memo tables of the other processes' records, and of Java's (names depend on it)
+        self.memos = (FrameMemo(self.namer, False, address_free, self.interned),
+                      FrameMemo(self.namer, True, address_free, self.interned))
+        # what feed calls per record: leaf lookup, leaf miss, callers lookup, callers miss
+        self._lookups = [(m.leaves.get, m.leaf, m.callers.get, m.callers_of) for m in self.memos]
         self.event_filter = settings.event_filter
         self.event_defaulted = settings.event_filter is None
         self.filtered = 0
@@ -93,7 +108,7 @@ class PerfFolder:
         self.pname: str | None = None
         self.in_filtered = False  # between a filtered-out sample's header and its blank line
         self.period = 1
-        self.frames: list[list[str]] = []
+        self.frames: list[Sequence[str]] = []
 
     # -- headers ---------------------------------------------------------------
     def _header(self, line: bytes) -> Header | None:
@@ -138,74 +153,70 @@ class PerfFolder:
         """Fold ``data``: whole records separated by blank lines, not ending in one.
 
         ``first_line`` is the line number of data's first line (for messages).
-        A record's frames are memoized on the raw text of its leaf line and,
-        separately, of its caller lines: the leaf address changes from sample
-        to sample, the callers much less.  Frame tuples are interned, so a
-        sample is counted under ``(process name, id(callers), id(leaf))``
-        without hashing its stack.  Headers of the commonest shape
-        (``COMM TID [CPU] TIME: PERIOD EVENT:``) are decided once per
-        ``(COMM, TID, PERIOD, EVENT)`` words; any other goes through
+        A record's frames are looked up by the raw text of its leaf line and,
+        separately, of its caller lines (the leaf address changes from sample
+        to sample, the callers much less); misses go to :class:`FrameMemo`.
+        Frame tuples are numbered, so a sample is counted under ``(process
+        name, callers number, leaf number)`` without hashing its stack.  Headers of
+        the commonest shape (``COMM TID [CPU] TIME: PERIOD EVENT:``) are
+        decided once per ``(COMM, TID, EVENT)`` words; any other goes through
         :func:`parse_header`.
         """
         fast = self.fast
-        heads = self.heads
+        fast_get = fast.get
+        heads_get = self.heads.get
         by_samples = self.s.weight == "samples"
-        memo, java_memo = self.memo, self.java_memo
-        leaves, java_leaves = self.leaves, self.java_leaves
-        frames_of, leaf_of = self._frames, self._leaf
         ws_or_hash = _WS_OR_HASH
-        samples = 0
-        pos = 0
-        for group in data.split(b"\n\n"):
+        groups = data.split(b"\n\n")
+        line_of = _LineOf(data, groups, first_line)
+        not_counted = 0
+        for i, group in enumerate(groups):
             # (a group starting with a blank line has an empty header: the state machine takes it)
-            nl = group.find(b"\n")
-            header = group if nl < 0 else group[:nl]
+            parts = group.split(b"\n", 2)  # header, leaf line, caller lines
+            header = parts[0]
             toks = header.split()
-            hv = heads.get((toks[0], toks[1], toks[-1])) if len(toks) >= 4 else None
-            if (hv is not None and toks[-3][-1:] == b":" and header[:1] not in ws_or_hash
+            hv = heads_get((toks[0], toks[1], toks[-1])) if len(toks) >= 4 else None
+            if (hv is not None and header[0] not in ws_or_hash and toks[-3][-1] == 58
                     and (ptok := toks[-2]).isdigit() and ptok != b"0"):
-                pname, java = hv
+                pname, leaf_get, leaf_of, callers_get, callers_of = hv
                 w = 1 if by_samples else int(ptok)
             else:
                 hw = self._general_header(header, toks) if header else None
                 if hw is None:
-                    self._slow_group(data, pos, group, first_line)
-                    pos += len(group) + 2
+                    self._slow_group(group, line_of(i))
+                    not_counted += 1
                     continue
-                pname, w, java = hw
-            if nl < 0:
-                cf = lf = _EMPTY
-            else:
-                nl2 = group.find(b"\n", nl + 1)
-                if nl2 < 0:
-                    leaf = group[nl + 1:]
-                    cf = _EMPTY
-                else:
-                    leaf = group[nl + 1:nl2]
-                    rest = group[nl2 + 1:]
-                    cf = (java_memo if java else memo).get(rest)  # type: ignore[assignment]
-                    if cf is None:
-                        cf = frames_of(rest, java)
-                lf = (java_leaves if java else leaves).get(leaf)  # type: ignore[assignment]
+                w, (pname, leaf_get, leaf_of, callers_get, callers_of) = hw
+            if len(parts) > 1:
+                leaf = parts[1]
+                lf = leaf_get(leaf)
                 if lf is None:
-                    lf = leaf_of(leaf, java)
-                if lf is _COMPLEX or cf is _COMPLEX:
-                    self._slow_group(data, pos, group, first_line)
-                    pos += len(group) + 2
+                    lf = leaf_of(leaf)
+                if len(parts) > 2:
+                    callers = parts[2]
+                    cf = callers_get(callers)
+                    if cf is None:
+                        cf = callers_of(callers)
+                else:
+                    cf = 0
+                if lf is COMPLEX or cf is COMPLEX:
+                    self._slow_group(group, line_of(i))
+                    not_counted += 1
                     continue
-            pos += len(group) + 2
+            else:
+                cf = lf = 0
             if w is None:  # a sample of an event that is filtered out (pname holds the event)
                 self._count_filtered(pname, None)
+                not_counted += 1
                 continue
-            key = (pname, id(cf), id(lf))
-            fast[key] = fast.get(key, 0) + w
-            samples += 1
-        self.samples += samples
+            key = (pname, cf, lf)
+            fast[key] = fast_get(key, 0) + w
+        self.samples += len(groups) - not_counted
 
-    def _general_header(self, header: bytes, toks: list[bytes]) -> tuple[Any, Any, bool] | None:
-        """``(process name, weight, java?)`` for a header, or None when it is not one.
+    def _general_header(self, header: bytes, toks: list[bytes]) -> tuple[Any, tuple[Any, ...]] | None:
+        """``(weight, (process name, *memo lookups))`` for a header, or None when it is not one.
 
-        A filtered-out event gives ``(event, None, False)``.  Headers of the
+        A filtered-out event gives ``(None, (event, ...))``.  Headers of the
         commonest shape are remembered in ``self.heads`` by their COMM, TID and
         EVENT words (the period may change with every sample).
         """
@@ -218,106 +229,28 @@ class PerfFolder:
             h = parse_header(header)
         if h is None:
             return None
-        comm, pid, tid, period, event, printed = h
+        comm, _, _, period, event, printed = h
         if event is not None and event != self.event_filter and not self._event_check(event):
-            return (event, None, False)  # the caller counts it once its frames are known to be plain
+            # the caller counts it once its frames are known to be plain
+            return None, (event, *self._lookups[0])
         if printed:
             self.periods = True
         pname = self._pname(h)
-        hv = (pname, 1 if self.s.weight == "samples" else period, pname[:4] == b"java")
+        hv = (pname, *self._lookups[pname[:4] == b"java"])
         # the commonest shape: the Perl regexes' answer depends on COMM, TID and EVENT only,
         # given a PERIOD of digits (not "0"), a TIME word ending in ':' and no leading
         # blank, which feed checks per sample
         if (len(toks) >= 4 and _is_id(toks[1]) and toks[-2].isdigit() and toks[-1][-1:] == b":"
                 and len(toks[-1]) >= 2 and len(toks[0]) >= 2 and toks[-2] != b"0"
-                and toks[0][:1] != b"#" and event == toks[-1][:-1] and header[:1] not in _WS_OR_HASH
+                and toks[0][:1] != b"#" and event == toks[-1][:-1] and header[0] not in _WS_OR_HASH
                 and toks[-3][-1:] == b":" and not (self.s.exited_as is not None and comm == b":-1")):
-            if len(self.heads) >= CACHE_LIMIT:
+            if len(self.heads) >= HEAD_LIMIT:
                 self.heads.clear()
-            self.heads[(toks[0], toks[1], toks[-1])] = (hv[0], hv[2])
-        return hv
+            self.heads[(toks[0], toks[1], toks[-1])] = hv
+        return 1 if self.s.weight == "samples" else period, hv
 
-    def _frames(self, block: bytes, is_java: bool) -> Any:
-        """Frames (root first) of frame lines (a record's leaf or its callers), memoized on the text.
-
-        Each line is looked up raw first (a call site prints the same line every
-        time), all at once in C; a line not seen yet goes through :meth:`_line`.
-        """
-        memo = self.java_memo if is_java else self.memo
-        if len(memo) >= CACHE_LIMIT:
-            memo.clear()
-        raw = self.java_raw if is_java else self.raw
-        lines = block.split(b"\n")
-        found = list(map(raw.get, lines))
-        if None in found:
-            if len(raw) >= LINE_CACHE_LIMIT:
-                raw.clear()
-            for i, names in enumerate(found):
-                if names is None:
-                    names = self._line(lines[i], is_java)
-                    if names is _COMPLEX:
-                        memo[block] = _COMPLEX
-                        return _COMPLEX
-                    raw[lines[i]] = found[i] = names
-        found.reverse()
-        frames = memo[block] = self._intern(tuple(chain.from_iterable(found)))  # type: ignore[arg-type]
-        return frames
-
-    def _intern(self, frames: tuple[str, ...]) -> tuple[str, ...]:
-        """The one tuple object for these frames (so its id names them while counting)."""
-        known = self.interned.get(frames)
-        if known is None:
-            self.interned[frames] = frames
-            self.by_id[id(frames)] = frames
-            return frames
-        return known
-
-    def _leaf(self, line: bytes, is_java: bool) -> Any:
-        """The frames of a leaf line, memoized on its raw text (or _COMPLEX)."""
-        leaves = self.java_leaves if is_java else self.leaves
-        names = self._line(line, is_java)
-        if names is not _COMPLEX:
-            names = self._intern(names)
-            if len(leaves) >= LINE_CACHE_LIMIT:
-                leaves.clear()
-            leaves[line] = names
-        return names
-
-    def _line(self, line: bytes, is_java: bool) -> Any:
-        """The frames of one frame line, or _COMPLEX when the state machine must see it.
-
-        An indented line whose first word (the address) is all letters and
-        digits is also memoized without it: names do not depend on the address
-        unless --addrs/--inline/a resolver ask, and a function shows up at
-        many addresses.
-        """
-        tails = self.java_tails if is_java else self.tails
-        tail = None
-        if self.address_free and line[:1] in b" \t" and line:
-            token, sp, rest = line.lstrip(b" \t").partition(b" ")
-            if sp and token.isalnum():
-                tail = rest
-                names = tails.get(tail)
-                if names is not None:
-                    return names
-        if not line or line[:1] == b"#" or RX_HEAD.match(line):
-            return _COMPLEX
-        text = decode(line)
-        found = self.namer.line_frames(text, is_java)
-        if found is None:
-            return _COMPLEX
-        names = tuple(found)
-        if tail is not None:
-            m = RX_FRAME.match(text)
-            if m is not None and m.group(1) == decode(token):  # the regex took the whole word as address
-                if len(tails) >= LINE_CACHE_LIMIT:
-                    tails.clear()
-                tails[tail] = names
-        return names
-
-    def _slow_group(self, data: bytes, pos: int, group: bytes, first_line: int) -> None:
+    def _slow_group(self, group: bytes, lineno: int) -> None:
         """A record the fast path cannot take, through the state machine with true line numbers."""
-        lineno = first_line + data.count(b"\n", 0, pos)
         lines = group.split(b"\n")
         lines.append(b"")
         self.feed_lines(iter(enumerate(lines, lineno)))
@@ -394,7 +327,7 @@ class PerfFolder:
         """Every stack counted so far, fast and slow paths merged."""
         out = dict(self.slow)
         names: dict[bytes, str] = {}
-        by_id = self.by_id
+        by_id = self.interned.frames
         for (pname_b, callers, leaf), w in self.fast.items():
             pname = names.get(pname_b)
             if pname is None:

@@ -13,7 +13,7 @@ frames are kept instead of dropped.  All the naming happens in
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,8 @@ RX_JIT_DSO = re.compile(r"/tmp/perf-\d+\.map", re.ASCII)
 RX_NO_INLINE_DSO = re.compile(r"perf-\d+.map|kernel\.|\[[^\]]+\]", re.ASCII)
 RX_SRCLINE_BRACKETS = re.compile(r"\[.*?\]")
 RX_ARROW_NOT_OPERATOR = re.compile(r"(?<!operator)->")
+#: entries of FrameNamer's memo before it is emptied (keeps memory bounded on any input)
+NAMES_LIMIT = 20_000
 _OPERATOR_CHARS = frozenset("<>=!+-*/%^&|~[],")
 _ANON = "(anonymous namespace)"
 
@@ -103,6 +105,10 @@ class FrameNamer:
     def __init__(self, opts: NamingOptions, resolver: Any = None) -> None:
         self.opts = opts
         self.resolver = resolver
+        # (symbol without its +0xOFF, DSO, java?) -> names: unless --addrs or a resolver want
+        # the address, that is all the names depend on (a function shows up at many offsets)
+        self.memo: dict[tuple[str, str, bool], tuple[str, ...]] | None = (
+            {} if resolver is None and not opts.addrs else None)
 
     def resolve_unknown(self, pc: str, dso: str) -> str | None:
         """A name for an ``[unknown]`` symbol in a known DSO, from the resolver if one is set."""
@@ -115,7 +121,8 @@ class FrameNamer:
         name = getattr(found, "name", found)
         return name if isinstance(name, str) and name else None
 
-    def line_frames(self, text: str, is_java: bool, next_line: Callable[[], bytes | None] | None = None) -> list[str] | None:
+    def line_frames(self, text: str, is_java: bool,
+                    next_line: Callable[[], bytes | None] | None = None) -> Sequence[str] | None:
         """The frames (in print order) of one frame line, or None when ``text`` is not one.
 
         ``next_line`` supplies the source line ``perf script -F +srcline`` prints
@@ -124,16 +131,28 @@ class FrameNamer:
         m = RX_FRAME.match(text)
         if m is None:
             return None
-        pc, rawfunc, mod = m.group(1), m.group(2), m.group(3)
-        o = self.opts
-        if o.inline and not RX_NO_INLINE_DSO.search(mod):
+        pc, rawfunc, mod = m.group(1, 2, 3)
+        if self.opts.inline and not RX_NO_INLINE_DSO.search(mod):
             return [Unresolved(pc, mod, rawfunc, tuple(self._names(pc, rawfunc, mod, is_java, None)))]
-        return self._names(pc, rawfunc, mod, is_java, next_line)
+        memo = self.memo
+        if memo is None or next_line is not None:
+            return self._names(pc, rawfunc, mod, is_java, next_line)
+        key = (RX_OFFSET.sub("", rawfunc, count=1), mod, is_java)
+        names = memo.get(key)
+        if names is None:
+            if len(memo) >= NAMES_LIMIT:
+                memo.clear()
+            names = memo[key] = tuple(self._named(pc, key[0], mod, is_java, None))
+        return names
 
     def _names(self, pc: str, rawfunc: str, mod: str, is_java: bool,
                next_line: Callable[[], bytes | None] | None) -> list[str]:
+        return self._named(pc, RX_OFFSET.sub("", rawfunc, count=1), mod, is_java, next_line)
+
+    def _named(self, pc: str, rawfunc: str, mod: str, is_java: bool,
+               next_line: Callable[[], bytes | None] | None) -> list[str]:
+        """The names of a frame whose symbol ``rawfunc`` has no +0xOFF suffix any more."""
         o = self.opts
-        rawfunc = RX_OFFSET.sub("", rawfunc, count=1)
         if rawfunc.startswith("(") and not (o.bracket_aware_args and rawfunc.startswith(_ANON)):
             return []  # the Perl script skips these as process names
         is_unknown = False

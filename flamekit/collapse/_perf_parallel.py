@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
+import sys
 from dataclasses import replace
 from typing import Any, BinaryIO
 
@@ -100,13 +102,20 @@ def _child(path: str, start: int, settings: PerfSettings, source: str, event: by
             f.seek(start)
             reader = _CountingReader(f, counter)
             folder = fold_stream_with_event(reader, settings, opts, event, None, True)  # type: ignore[arg-type]
-        conn.send(("ok", folder.stacks(), summary(folder), _skip_list(skips, source),
-                   (folder.filtered, folder.filtered_first, folder.other_event)))
+        stacks = folder.stacks()
+        conn.send(("ok", stacks, summary(folder), _skip_list(skips, source),
+                   (folder.filtered, folder.filtered_first, folder.other_event), _cpu()))
     except BaseException as e:  # report, never hang the parent
-        conn.send(("error", f"{type(e).__name__}: {e}", None, None, None))
+        conn.send(("error", f"{type(e).__name__}: {e}", None, None, None, None))
     finally:
         conn.close()
         os._exit(0)
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system) this process has used."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def fold_stream_with_event(stream: BinaryIO, settings: PerfSettings, options: CollapseOptions,
@@ -150,14 +159,17 @@ def fold_parallel(stream: BinaryIO, options: CollapseOptions, settings: PerfSett
     proc.start()
     sender.close()
     try:
+        cpu0 = _cpu()
         folder = fold_stream_with_event(stream, settings, options, event, split, False)
         lines_before = folder.lines_seen
+        stacks = folder.stacks()  # while the child may still be folding
+        cpu1 = _cpu()
         bar = _progress_reader(stream)
         while not receiver.poll(0.2):
             if bar is not None:
                 bar.done = split + counter.value
                 bar._draw(final=False)
-        status, stacks2, meta2, skips2, filtered2 = receiver.recv()
+        status, stacks2, meta2, skips2, filtered2, child_cpu = receiver.recv()
         if bar is not None:
             bar.done = split + counter.value
             bar._draw(final=True)
@@ -178,9 +190,11 @@ def fold_parallel(stream: BinaryIO, options: CollapseOptions, settings: PerfSett
     folder.report_filtered()
     for n, line, reason in skips2:
         options.skips.add(options.source, n, None if line is None else line + lines_before, reason)
-    stacks = folder.stacks()
     for k, w in stacks2.items():
         stacks[k] = stacks.get(k, 0) + w
+    if options.verbose:
+        print(f"flamekit: {options.source}: perf folded by 2 processes: bytes 0-{split} in "
+              f"{cpu1 - cpu0:.3f} CPU-s, the rest in {child_cpu:.3f} CPU-s", file=sys.stderr)
     meta = summary(folder)
     meta["periods"] = meta["periods"] or meta2["periods"]
     meta["samples"] += meta2["samples"]
