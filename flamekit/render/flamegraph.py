@@ -315,40 +315,47 @@ class _Writer:
         per_char = o.fontsize * o.fontwidth
         right = o.truncate_text_right
         delimiter = pal.DELIMITER_FILL
-        used = self.palette.used
         palette_fill = self.palette.fill
-        rows = self._rows
-        names = self._names
+        # per name: (label, escaped label, fill); per depth: the y-dependent attribute runs;
+        # per weight: the title's count and percentage, the width and how many characters fit
+        # (frames of one stack share a weight, and light ones repeat few weights)
+        names: dict[str, tuple[str, str, str]] = {}
+        rows: dict[int, tuple[str, str, str]] = {}
+        weights: dict[int, tuple[str, str, int]] = {}
         for f in self.lay.frames:
             name, depth, fx, w = f.name, f.depth, f.x, f.w
-            if depth:
-                got = names.get(name)
-                if got is None:
-                    got = self._name(name)
-                label, esc_label = got
-            else:
-                label = esc_label = "all"
-            x1 = XPAD + fx * wpt
-            wpx = w * wpt
+            got = names.get(name) if depth else ("all", "all", "")
+            if got is None:
+                label, esc_label = self._name(name)
+                got = names[name] = (label, esc_label, delimiter.get(name) or palette_fill(name))
+            label, esc_label, fill = got
+            if not depth:
+                fill = delimiter.get(name) or palette_fill(name)
             row = rows.get(depth)
             if row is None:
-                row = self._row(geo, depth)
-            value = w * factor
-            count = f"{int(value):,}" if value == int(value) else f"{value:,.2f}"
-            fill = delimiter.get(name) or used.get(name) or palette_fill(name)
-            chars = int(wpx / per_char)
+                y, height, ytext = self._row(geo, depth)
+                row = rows[depth] = (f'" y="{y}" width="', f'" height="{height}" fill="', f'" y="{ytext}">')
+            per_w = weights.get(w)
+            if per_w is None:
+                value = w * factor
+                count = f"{int(value):,}" if value == int(value) else f"{value:,.2f}"
+                wpx = w * wpt
+                per_w = weights[w] = (f" ({count} {countname}, {100 * w / timemax:.2f}%)</title><rect x=\"",
+                                      f"{wpx:.1f}", int(wpx / per_char))
+            tail, width, chars = per_w
+            x1 = XPAD + fx * wpt
             if chars < 3:
-                text = ""
-            elif len(label) <= chars:
+                append(f'<g><title>{esc_label}{tail}{x1:.1f}{row[0]}{width}{row[1]}{fill}" fg:x="{fx}" fg:w="{w}"/>'
+                       + EMPTY_FRAME_END)
+                continue
+            if len(label) <= chars:
                 text = esc_label
             elif right:
                 text = escape(label[: chars - 2] + "..")
             else:
                 text = escape(".." + label[len(label) - chars + 2:])
-            append(f"<g><title>{esc_label if depth else 'all'} ({count} {countname}, {100 * w / timemax:.2f}%)</title>"
-                   f'<rect x="{x1:.1f}" y="{row[0]}" width="{wpx:.1f}" height="{row[1]}" fill="{fill}" '
-                   f'fg:x="{fx}" fg:w="{w}"/>'
-                   + (f'<text x="{x1 + 3:.2f}" y="{row[2]}">{text}</text></g>\n' if text else EMPTY_FRAME_END))
+            append(f'<g><title>{esc_label}{tail}{x1:.1f}{row[0]}{width}{row[1]}{fill}" fg:x="{fx}" fg:w="{w}"/>'
+                   f'<text x="{x1 + 3:.2f}{row[2]}{text}</text></g>\n')
 
     def hidden_data(self) -> dict[str, Any]:
         """Embedded frames, flat and callers first: ``[parent, name, dx, w, fill(, before)]``.
