@@ -15,15 +15,17 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..diff import DiffProfile
 from ..errors import InputError, UsageError
 from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from . import palette as pal
 from .layout import Embedded, Frame, Layout, layout
 from .xmltext import display, embed_json, escape, safe_text, xml_name
+
+if TYPE_CHECKING:  # a profile that is not a Profile is a DiffProfile: its module is imported only with one
+    from ..diff import DiffProfile
 
 FG_NS = "http://github.com/jonhoo/inferno"
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -109,7 +111,7 @@ def _reversed(stacks: dict[Stack, int]) -> dict[Stack, int]:
 
 def _prepare(data: Profile | DiffProfile, o: FlameGraphOptions) -> tuple[dict[Stack, int], dict[Stack, int] | None, Profile]:
     """(AFTER stacks, BEFORE stacks or None, the Profile that describes them), transformed as asked."""
-    if isinstance(data, DiffProfile):
+    if not isinstance(data, Profile):
         data = data.materialized()  # a normalized BEFORE as the folded form prints it
         after, before, info = data.after.stacks, data.before.stacks, data.after
     else:
@@ -480,7 +482,7 @@ def render(data: Profile | DiffProfile, options: FlameGraphOptions | None = None
     o = options or FlameGraphOptions()
     check_options(o)
     search_color = _colour(o.search_color, "--search-color")
-    diff = isinstance(data, DiffProfile)
+    diff = not isinstance(data, Profile)  # a DiffProfile
     # packed stacks (folded input) are laid out as they are unless an option must rewrite stacks
     packed = None if diff or o.reverse or o.base or o.flamechart else data.packed_stacks()  # type: ignore[union-attr]
     if packed is not None:
