@@ -318,12 +318,14 @@ class _Writer:
         right = o.truncate_text_right
         delimiter = pal.DELIMITER_FILL
         palette_fill = self.palette.fill
-        # per name: (label, escaped label, fill); per depth: the y-dependent attribute runs;
-        # per weight: the title's count and percentage, the width and how many characters fit
-        # (frames of one stack share a weight, and light ones repeat few weights)
+        # per name: (label, escaped label, fill); per depth: the y-dependent attribute runs; per
+        # weight: the title's count and percentage, the width, how many characters fit and the
+        # fg:w value; per x: the x attributes (the frames of one stack share an x and a weight,
+        # and light frames repeat few weights)
         names: dict[str, tuple[str, str, str]] = {}
         rows: dict[int, tuple[str, str, str]] = {}
-        weights: dict[int, tuple[str, str, int]] = {}
+        weights: dict[int, tuple[str, str, int, str]] = {}
+        xs: dict[int, tuple[str, str, str]] = {}
         for f in self.lay.frames:
             name, depth, fx, w = f.name, f.depth, f.x, f.w
             got = names.get(name) if depth else ("all", "all", "")
@@ -343,12 +345,15 @@ class _Writer:
                 count = f"{int(value):,}" if value == int(value) else f"{value:,.2f}"
                 wpx = w * wpt
                 per_w = weights[w] = (f" ({count} {countname}, {100 * w / timemax:.2f}%)</title><rect x=\"",
-                                      f"{wpx:.1f}", int(wpx / per_char))
-            tail, width, chars = per_w
-            x1 = XPAD + fx * wpt
+                                      f"{wpx:.1f}", int(wpx / per_char), f'{w}"/>')
+            tail, width, chars, fgw = per_w
+            per_x = xs.get(fx)
+            if per_x is None:
+                x1 = XPAD + fx * wpt
+                per_x = xs[fx] = (f"{x1:.1f}", f'" fg:x="{fx}" fg:w="', f'<text x="{x1 + 3:.2f}')
+            x1s, fgx, xtext = per_x
             if chars < 3:
-                append(f'<g><title>{esc_label}{tail}{x1:.1f}{row[0]}{width}{row[1]}{fill}" fg:x="{fx}" fg:w="{w}"/>'
-                       + EMPTY_FRAME_END)
+                append(f"<g><title>{esc_label}{tail}{x1s}{row[0]}{width}{row[1]}{fill}{fgx}{fgw}{EMPTY_FRAME_END}")
                 continue
             if len(label) <= chars:
                 text = esc_label
@@ -356,8 +361,8 @@ class _Writer:
                 text = escape(label[: chars - 2] + "..")
             else:
                 text = escape(".." + label[len(label) - chars + 2:])
-            append(f'<g><title>{esc_label}{tail}{x1:.1f}{row[0]}{width}{row[1]}{fill}" fg:x="{fx}" fg:w="{w}"/>'
-                   f'<text x="{x1 + 3:.2f}{row[2]}{text}</text></g>\n')
+            append(f"<g><title>{esc_label}{tail}{x1s}{row[0]}{width}{row[1]}{fill}{fgx}{fgw}{xtext}{row[2]}{text}"
+                   "</text></g>\n")
 
     def hidden_data(self) -> dict[str, Any]:
         """Embedded frames, flat and callers first: ``[parent, name, dx, w, fill(, before)]``.
