@@ -345,8 +345,10 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
         frames.append(frame)
         if depth > max_depth:
             max_depth = depth
-        if chains and depth:  # (the root's width also holds the empty stack's weight: not its callee's)
-            chain = src.chain(node[5])  # type: ignore[union-attr]
+        handle = node[5]
+        # (not the root: its width also holds the empty stack's weight, which is not its callee's)
+        if chains and depth and handle[1] - handle[0] == 1:
+            chain = src.chain(handle)  # type: ignore[union-attr]
             if chain is not None:
                 # one stack from here on: its frames are as wide as this one, so all drawn, in this order
                 w, b = node[2], node[3]
@@ -355,7 +357,7 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
                     frames.append(Frame(name, depth, x, w, b, sd, [], len(frames)))
                 max_depth = max(max_depth, depth)
                 continue
-        kids = src.children(node[5], floor)
+        kids = src.children(handle, floor)
         if not kids:
             continue
         # alphabetical keeps the flow order (self weight first, as flamegraph.pl);
