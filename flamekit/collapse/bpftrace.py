@@ -41,6 +41,10 @@ ATTACH_RX = re.compile(rb"Attaching \d+ probes?\.\.\.")
 ENTRY_RX = re.compile(rb"(?m)^@\w*(?:\[[^\n]*\]: -?\d+$|: -?\d+$|\[\n(?:    |\t)\S)")
 WORD_RX = re.compile(rb"\w*")
 OFFSET_RX = re.compile(rb"\+\d+$")
+#: most distinct keys memoized (whole keys, then their parts)
+KEY_MEMO = 1 << 16
+#: what ``bytes.strip()`` strips
+BLANKS = " \t\n\r\x0b\x0c"
 #: perf mode: ``ADDR sym+OFF (module)`` (kernel frames have no module)
 PERF_FRAME_RX = re.compile(rb"^[0-9a-f]{6,16} (.+?)(?: \((?:/|\[)[^()]*\))?$")
 #: chatter of bpftrace and of its bundled tools (profile.bt, offcputime.bt: "Sampling at ...", "Tracing ...")
@@ -137,9 +141,7 @@ class _Reader:
     def read_text(self, stream: BinaryIO) -> None:
         prev: _Map | None = None
         gap = False
-        scalars = self._scalars
-        glue_memo = self.glue
-        middles = self.middles
+        keys: dict[bytes, tuple[Stack, bool]] = {}
         by_raw: dict[bytes, _Map] = {}
         word = WORD_RX.match
         for piece, line in chunks(stream, b"\n@", cut=1):
@@ -180,33 +182,19 @@ class _Reader:
                     m.foldable = False  # hist(), lhist(), stats(): their bucket lines follow
                     prev, gap = m, True
                     continue
-                has_stack = False
                 if not keyed:
                     stack: Stack = ()
+                    has_stack = False
                 else:
-                    # the key's stack part is memoized apart from the scalars around it
-                    # (pids, comms); no memo on the whole key: a printout's keys are distinct
-                    first = entry.find(b"\n", name_end, k)
-                    if first < 0:
-                        stack = scalars(entry[name_end + 1:k])
-                    else:
-                        has_stack = True
-                        last = entry.rfind(b"\n", first, k)
-                        middle = entry[first:last + 1]
-                        got = middles.get(middle)
-                        if got is None:
-                            got = middles[middle] = self._middle(middle)
-                        stack = got[1]
-                        if got[0]:
-                            stack = got[0] + stack
-                        if last + 1 < k:
-                            glue = entry[last + 1:k]
-                            fields = glue_memo.get(glue)
-                            stack = (scalars(glue) if fields is None else fields) + stack
-                        if first > name_end + 1:
-                            glue = entry[name_end + 1:first]
-                            fields = glue_memo.get(glue)
-                            stack = (scalars(glue) if fields is None else fields) + stack
+                    # memo on the whole key: keys come back in every printout; a printout of a
+                    # map keyed by pid has distinct keys, so the memo is bounded
+                    key = entry[name_end + 1:k]
+                    got_key = keys.get(key)
+                    if got_key is None:
+                        got_key = self._text_key(key)
+                        if len(keys) < KEY_MEMO:
+                            keys[key] = got_key
+                    stack, has_stack = got_key
                 stacks = m.stacks
                 if prev is not m or gap or (value < m.last_value and stack in stacks) or (not keyed and stacks):
                     stacks = m.stacks = {}
@@ -238,6 +226,30 @@ class _Reader:
     def _bad(self, line: int, reason: str) -> None:
         self.options.skips.skip(self.source, line, reason)
 
+    def _text_key(self, key: bytes) -> tuple[Stack, bool]:
+        """Fold a text map key (between ``[`` and ``]: ``): scalar fields around the stacks
+        first, then those between them, then the stacks in reverse key order, root first.
+
+        The lines between the first and last newline (the stacks) are memoized
+        apart from the scalars around them, which vary more (pids, comms).
+        """
+        first = key.find(b"\n")
+        if first < 0:
+            return self._scalars(key), False
+        last = key.rfind(b"\n")
+        middle = key[first:last + 1]
+        got = self.middles.get(middle)
+        if got is None:
+            got = self.middles[middle] = self._middle(middle)
+        stack = got[1]
+        if got[0]:
+            stack = got[0] + stack
+        if last + 1 < len(key):
+            stack = self._scalars(key[last + 1:]) + stack
+        if first:
+            stack = self._scalars(key[:first]) + stack
+        return stack, True
+
     def _key(self, key: bytes) -> tuple[Stack, bool]:
         """Fold a map key: scalar fields first, then stacks in reverse key order, root first.
 
@@ -268,8 +280,10 @@ class _Reader:
         elif b"," not in s:
             got = (s.decode("utf-8", "surrogateescape"),)
         else:
-            got = tuple([p.decode("utf-8", "surrogateescape") for p in [x.strip() for x in s.split(b",")] if p])
-        if len(self.glue) < 65536:  # pids make many distinct; keep the memo bounded
+            # split after decoding: one decode, and str.strip of the ASCII blanks bytes.strip
+            # removes gives the same fields (UTF-8 never hides a comma or blank inside a character)
+            got = tuple([p for p in [x.strip(BLANKS) for x in decode(s).split(",")] if p])
+        if len(self.glue) < KEY_MEMO:  # pids make many distinct; keep the memo bounded
             self.glue[glue] = got
         return got
 

@@ -1,0 +1,50 @@
+"""The BCC, bpftrace, DTrace and ftrace stack-trace readers memoize whole keys,
+records and frame blocks (bounded memos) and take block-at-a-time fast paths;
+with the memos disabled or the fast paths turned off, every capture must give
+exactly the same profile, skips and line numbers included."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from flamekit import folded
+from flamekit.collapse import CollapseOptions, bpftrace, get
+from flamekit.errors import Skips
+
+from conftest import CORPUS, GOLDEN
+
+
+def _files(fmt_dir: str, *globs: str) -> list:
+    out = []
+    for base in (GOLDEN / fmt_dir, CORPUS / "formats" / fmt_dir):
+        for g in globs:
+            out.extend(sorted(base.glob(g)) if base.is_dir() else [])
+    return out
+
+
+def _run(fmt: str, data: bytes, **params) -> tuple:
+    skips = Skips()
+    p = get(fmt).collapse(io.BytesIO(data), CollapseOptions(source="t", skips=skips, params=params))
+    return folded.dumps(p), list(p.stacks), p.meta, skips.counts, skips.first
+
+
+BPFTRACE = _files("bpftrace", "*.txt", "*.json")
+
+
+@pytest.mark.parametrize("path", BPFTRACE, ids=[p.name for p in BPFTRACE])
+def test_bpftrace_key_memo_changes_nothing(path, monkeypatch):
+    data = path.read_bytes()
+    for params in ({}, {"offsets": True}):
+        whole = _run("bpftrace", data, **params)
+        monkeypatch.setattr(bpftrace, "KEY_MEMO", 0)
+        assert _run("bpftrace", data, **params) == whole
+        monkeypatch.undo()
+
+
+def test_bpftrace_key_memo_sees_each_printout():
+    # the same key in two printouts (the value goes down): the memo must not merge them
+    data = b"@[\n    a+1\n    b+2\n, x]: 5\n@[\n    a+1\n    b+2\n, x]: 3\n@[\n    a+3\n    b+2\n, x]: 4\n"
+    got = _run("bpftrace", data)
+    assert got[0] == b"x;b;a 7\n" and got[2]["printouts"] == "2"
