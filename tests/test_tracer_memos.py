@@ -48,3 +48,34 @@ def test_bpftrace_key_memo_sees_each_printout():
     data = b"@[\n    a+1\n    b+2\n, x]: 5\n@[\n    a+1\n    b+2\n, x]: 3\n@[\n    a+3\n    b+2\n, x]: 4\n"
     got = _run("bpftrace", data)
     assert got[0] == b"x;b;a 7\n" and got[2]["printouts"] == "2"
+
+
+FTRACE_STACK = [p for p in _files("ftrace", "stack_*.txt", "*stack*.txt", "*.trace") if p.stat().st_size < 5 << 20]
+
+
+@pytest.mark.parametrize("path", FTRACE_STACK, ids=[p.name for p in FTRACE_STACK])
+@pytest.mark.parametrize("size", [1, 13, 200])
+def test_ftrace_stack_records_cut_anywhere_and_unmemoized_give_the_same(path, size, monkeypatch):
+    from flamekit.collapse import _chunks, ftrace_stack
+
+    data = path.read_bytes()
+    if b"<stack trace" not in data and b"kernel_stack" not in data:
+        pytest.skip("no stack records")
+    for params in ({}, {"per_cpu": True, "per_task": True}):
+        whole = _run("ftrace-stack", data, **params)
+        monkeypatch.setattr(_chunks, "CHUNK", size)
+        monkeypatch.setattr(ftrace_stack, "MEMO", 0)
+        assert _run("ftrace-stack", data, **params) == whole
+        monkeypatch.undo()
+
+
+def test_ftrace_stack_odd_frame_lines_and_orphans():
+    # frames indented otherwise continue the record; frames before any record are skipped
+    # with the line of each; a blank line ends a record
+    data = (b" => orphan\n => orphan2\n"
+            b"   cat-1 [000] d..2. 1.000001: <stack trace>\n => a\n   => b\n => c\n\n => late\n"
+            b"   cat-1 [001] d..2. 1.000002: <stack trace>\n")
+    got = _run("ftrace-stack", data)
+    assert got[0] == b"c;b;a 1\n"
+    assert got[3] == {"t": 3} and got[4]["t"][0] == 1
+    assert got[2]["empty_stacks"] == "1"

@@ -31,9 +31,9 @@ from ._ftrace_common import (
     decode,
     function_call,
     head_records,
-    iter_chunks,
     roots_for,
 )
+from ._chunks import line_chunks
 from .base import CollapseOptions
 
 _OFFSET = re.compile(rb"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+")
@@ -44,6 +44,10 @@ _RAW_ARRAY = re.compile(rb"size=(\d+)\s+caller=ARRAY\[([0-9a-fA-F, ]*)\]")
 _LOOKS_RECORD = re.compile(rb"^\s*\S.*-\d+\s+(?:\(\s*[\d-]+\)\s+)?(?:\[\d+\]|\d\S{3,6})\s.*\d:\s")
 
 _KERNEL, _USER = 0, 1
+#: a record starts at every line that is not a `` => `` frame line
+RECORD_START = re.compile(rb"\n(?! => )")
+#: most distinct lines / frame blocks memoized
+MEMO = 1 << 16
 
 
 def frame_name(raw: bytes) -> str:
@@ -112,6 +116,7 @@ class _StackReader:
         self.roots: dict[Task, tuple[str, ...]] = {}
         self.records = 0
         self.empty = 0
+        self.names: dict[bytes, str] = {}  # frame line -> name
 
     def emit(self, task: Task, stack: tuple[str, ...]) -> None:
         self.records += 1
@@ -126,12 +131,11 @@ class _StackReader:
         out = self.out
         out[stack] = out.get(stack, 0) + 1
 
-    def finish(self, task: Task, kind: int, frames: list[str]) -> None:
-        """A block ended: pair a user stack with the kernel stack just before it,
-        and put the traced function on top of a kernel stack that follows its
+    def finish(self, task: Task, kind: int, stack: tuple[str, ...]) -> None:
+        """A block ended (``stack`` root first): pair a user stack with the kernel stack just
+        before it, and put the traced function on top of a kernel stack that follows its
         function-tracer record."""
         cpu = task[2]
-        stack = tuple(reversed(frames))
         traced = self.traced.pop(cpu, None)
         if kind == _KERNEL and traced is not None and traced[0] == task[:2] and stack[-1:] != (traced[1],):
             stack = stack + (traced[1],)
@@ -153,72 +157,106 @@ class _StackReader:
         if prev is not None:
             self.emit(*prev)
 
+    def frame_block(self, block: bytes) -> tuple[str, ...]:
+        """The frames (root first) of consecutive `` => frame`` lines (leaf first)."""
+        names = self.names
+        out = []
+        for line in block.split(b"\n"):
+            name = names.get(line)
+            if name is None:
+                name = frame_name(line.lstrip()[2:])
+                if len(names) < MEMO:
+                    names[line] = name
+            out.append(name)
+        out.reverse()
+        return tuple(out)
+
     def run(self, stream: BinaryIO) -> Profile:
+        """Fold the trace record by record: a record is a line and the `` => `` frame
+        lines after it, cut apart in C; a record's frame lines are named once per
+        distinct block of them (traces repeat the same stacks)."""
         options = self.options
         source, skips = options.source, options.skips
         parser = PrefixParser()
-        names: dict[bytes, str] = {}
-        names_get = names.get
+        names = self.names
+        blocks: dict[bytes, tuple[str, ...]] = {}
         calls: dict[bytes, tuple[str, ...] | None] = {}
         events = 0
-        block: tuple[Task, int, list[str]] | None = None
+        #: the stack record being read: its task, kind and frames so far (root first)
+        task: Task | None = None
+        kind = _KERNEL
+        stack: tuple[str, ...] = ()
         first_bad: tuple[int, str] | None = None
-        for lineno0, lines in iter_chunks(stream):
-            for i, line in enumerate(lines):
-                name = names_get(line)  # frame lines repeat verbatim: one lookup each
-                if name is None:
-                    s = line.lstrip()
-                    if s[:2] == b"=>":
+        split_records = RECORD_START.split
+        for lineno0, data in line_chunks(stream):
+            pos = 0  # offset of the record in data; its line is counted only when needed
+            for record in split_records(data[:-1] if data.endswith(b"\n") else data):
+                at = pos
+                pos += len(record) + 1
+                line, _, frames = record.partition(b"\n")
+                s = line.lstrip()
+                if s[:2] == b"=>":
+                    # a frame line indented otherwise, or the first of a chunk cut mid-record
+                    name = names.get(line)
+                    if name is None:
                         name = frame_name(s[2:])
-                        if len(names) < 1 << 16:
-                            names[line] = name
-                if name is not None:
-                    if block is None:
+                    if task is None:
+                        skips.skip(source, lineno0 + data.count(b"\n", 0, at), "stack frame outside a stack trace record")
+                    else:
+                        stack = (name,) + stack
+                else:
+                    if task is not None:
+                        self.finish(task, kind, stack)
+                        task = None
+                    if s.strip() and s[:1] != b"#":
+                        split = parser.split(line)
+                        if split is None:
+                            if not (s.startswith((b"cpus=", b"CPU ")) and (s.startswith(b"cpus=") or s.rstrip().endswith(b"empty"))):
+                                reason = "not a trace record or stack frame"
+                                n = lineno0 + data.count(b"\n", 0, at)
+                                if first_bad is None:
+                                    first_bad = (n, reason)
+                                skips.skip(source, n, reason)
+                        else:
+                            rec_task, rest = split
+                            if rest.startswith(b"<stack trace") or rest.startswith(b"kernel_stack:"):
+                                rec_kind = _KERNEL
+                            elif rest.startswith(b"<user stack trace") or rest.startswith(b"user_stack:"):
+                                rec_kind = _USER
+                            else:
+                                rec_kind = -1
+                                events += 1
+                                self.flush_cpu(rec_task[2])
+                                # a function-tracer record (func_stack_trace): its stack leaves the function out
+                                call = calls.get(rest, NOT_A_CALL)
+                                if call is NOT_A_CALL and rest not in calls:
+                                    call = function_call(rest)
+                                    if len(calls) < MEMO:
+                                        calls[rest] = call
+                                if call:
+                                    self.traced[rec_task[2]] = (rec_task[:2], call[-1])
+                                else:
+                                    self.traced.pop(rec_task[2], None)
+                            if rec_kind >= 0:
+                                raw = raw_array_frames(rest) if b"caller=ARRAY[" in rest else None
+                                if raw is not None:
+                                    self.finish(rec_task, rec_kind, tuple(reversed(raw)))
+                                else:
+                                    task, kind, stack = rec_task, rec_kind, ()
+                if frames:
+                    got = blocks.get(frames)
+                    if got is None:
+                        got = self.frame_block(frames)
+                        if len(blocks) < MEMO:
+                            blocks[frames] = got
+                    if task is None:
                         # frames of a record cut off by the start of the trace
-                        skips.skip(source, lineno0 + i, "stack frame outside a stack trace record")
+                        skips.add(source, len(got), lineno0 + data.count(b"\n", 0, at) + 1,
+                                  "stack frame outside a stack trace record")
                     else:
-                        block[2].append(name)
-                    continue
-                if block is not None:
-                    self.finish(*block)
-                    block = None
-                if not s.strip() or s[:1] == b"#":
-                    continue
-                split = parser.split(line)
-                if split is None:
-                    if s.startswith((b"cpus=", b"CPU ")) and (s.startswith(b"cpus=") or s.rstrip().endswith(b"empty")):
-                        continue
-                    reason = "not a trace record or stack frame"
-                    if first_bad is None:
-                        first_bad = (lineno0 + i, reason)
-                    skips.skip(source, lineno0 + i, reason)
-                    continue
-                task, rest = split
-                if rest.startswith(b"<stack trace") or rest.startswith(b"kernel_stack:"):
-                    kind = _KERNEL
-                elif rest.startswith(b"<user stack trace") or rest.startswith(b"user_stack:"):
-                    kind = _USER
-                else:
-                    events += 1
-                    self.flush_cpu(task[2])
-                    # a function-tracer record (func_stack_trace): its stack leaves the function out
-                    call = calls.get(rest, NOT_A_CALL)
-                    if call is NOT_A_CALL and rest not in calls:
-                        call = function_call(rest)
-                        if len(calls) < 1 << 16:
-                            calls[rest] = call
-                    if call:
-                        self.traced[task[2]] = (task[:2], call[-1])
-                    else:
-                        self.traced.pop(task[2], None)
-                    continue
-                raw = raw_array_frames(rest) if b"caller=ARRAY[" in rest else None
-                if raw is not None:
-                    self.finish(task, kind, raw)
-                else:
-                    block = (task, kind, [])
-        if block is not None:
-            self.finish(*block)
+                        stack = got + stack if stack else got
+        if task is not None:
+            self.finish(task, kind, stack)
         for cpu in list(self.pending):
             self.flush_cpu(cpu)
         if self.records == 0 and first_bad is not None:
