@@ -8,12 +8,13 @@ from __future__ import annotations
 import io
 
 import pytest
+from conftest import CORPUS, GOLDEN
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from flamekit import folded
 from flamekit.collapse import CollapseOptions, bpftrace, get
 from flamekit.errors import Skips
-
-from conftest import CORPUS, GOLDEN
 
 
 def _files(fmt_dir: str, *globs: str) -> list:
@@ -79,3 +80,69 @@ def test_ftrace_stack_odd_frame_lines_and_orphans():
     assert got[0] == b"c;b;a 1\n"
     assert got[3] == {"t": 3} and got[4]["t"][0] == 1
     assert got[2]["empty_stacks"] == "1"
+
+
+# -- bpftrace: the common-entry loop and the ASCII JSON keys agree with the general code -----
+
+
+_PIECES = st.sampled_from(["\n", ", ", ",", " ", "\t", "    f+1", "    g+2", "\tffffffff81000000 k+3", "comm",
+                           "42", "a b", "[", "]: ", "@", "\u00e9", "x"])
+_FRAMES = st.lists(st.sampled_from(["    f+1", "    g+2", "\tffffffff81000000 k+3", "\t7f0000001000 u+1 (/lib/x.so)",
+                                     "    f+1"]), max_size=3).map(lambda fs: "\n" + "\n".join(fs) + "\n" if fs else "")
+_FIELD = st.one_of(st.sampled_from(["comm", "42", "a b", "", "\u00e9", "x\ty", " 7"]), _FRAMES)
+#: keys as bpftrace prints them (fields joined by ", ", stacks as newline-framed lines) or junk
+_GOOD_KEY = st.lists(_FIELD, max_size=5).map(", ".join)
+_KEY = st.one_of(_GOOD_KEY, _GOOD_KEY, _GOOD_KEY, st.lists(_PIECES, max_size=10).map("".join))
+
+
+def _general_entries(self, parts, piece, line):
+    start = len(parts[0]) + 2
+    for entry in parts[1:]:
+        at = start
+        start += len(entry) + 2
+        self._entry(entry, piece, line, at)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["@", "@", "@", "@m", "@", "@x y", ""]), _KEY,
+                          st.sampled_from(["1", "5", "3", "-2", "10", "2", "x", "7 ", ""]),
+                          st.sampled_from(["\n"] * 6 + ["\n\n", "\nLost 3 events\n", "\n[0, 1) 5 |@|\n"])),
+                min_size=2, max_size=12), st.booleans())
+@example([("@", "comm, \n    f+1\n, x", "1", "\n"), ("@", "comm, \n    f+1\n, x", "2", "\n")], False)
+def test_bpftrace_common_entry_loop_agrees_with_the_general_one(entries, strict):
+    import pytest as _pytest
+
+    data = "".join(f"{name}[{key}]: {value}{end}" for name, key, value, end in entries).encode()
+    runs = []
+    for general in (False, True):
+        mp = _pytest.MonkeyPatch()
+        if general:
+            mp.setattr(bpftrace._Reader, "_entries", _general_entries)
+        try:
+            runs.append(_run_maybe_error("bpftrace", data, strict))
+        finally:
+            mp.undo()
+    assert runs[0] == runs[1]
+
+
+def _run_maybe_error(fmt: str, data: bytes, strict: bool) -> tuple:
+    from flamekit.errors import InputError
+
+    skips = Skips(strict=strict)
+    try:
+        p = get(fmt).collapse(io.BytesIO(data), CollapseOptions(source="t", skips=skips))
+    except InputError as e:
+        return ("error", str(e))
+    return folded.dumps(p), list(p.stacks.items()), p.meta, skips.counts, skips.first
+
+
+@settings(max_examples=300, deadline=None)
+@given(_KEY)
+def test_bpftrace_ascii_json_keys_fold_as_the_bytes_path(key):
+    import json
+
+    data = (json.dumps({"type": "map", "data": {"@": {key: 3}}}) + "\n").encode()
+    reader = bpftrace._Reader(CollapseOptions(source="t"))
+    expected = reader._key(key.encode("utf-8", "surrogateescape"))
+    got = get("bpftrace").collapse(io.BytesIO(data), CollapseOptions(source="t"))
+    assert list(got.stacks.items()) == [(expected[0], 3)]

@@ -102,6 +102,15 @@ class _Reader:
         self.frames: dict[bytes, str] = {}
         self.middles: dict[bytes, tuple[tuple[str, ...], Stack]] = {}
         self.glue: dict[bytes, tuple[str, ...]] = {}
+        #: text key up to its last newline -> see _head
+        self.heads: dict[bytes, tuple[tuple[str, ...], Stack]] = {}
+        #: ASCII JSON glue -> its scalars (see _str_scalars)
+        self.sglue: dict[str, tuple[str, ...]] = {}
+        #: the text reader's state between entries: maps by raw name, the map of the last
+        #: entry, and whether something (a blank line, chatter) came after that entry
+        self.by_raw: dict[bytes, _Map] = {}
+        self.prev: _Map | None = None
+        self.gap = False
 
     # -- the chosen map ---------------------------------------------------------
     def result(self) -> Profile:
@@ -139,75 +148,122 @@ class _Reader:
 
     # -- text ---------------------------------------------------------------------
     def read_text(self, stream: BinaryIO) -> None:
-        prev: _Map | None = None
-        gap = False
-        keys: dict[bytes, tuple[Stack, bool]] = {}
-        by_raw: dict[bytes, _Map] = {}
-        word = WORD_RX.match
         for piece, line in chunks(stream, b"\n@", cut=1):
             if piece[:1] == b"@":
                 piece = b"\n" + piece
                 line -= 1
             parts = piece.split(b"\n@")
             self._chatter(parts[0], line)
-            start = len(parts[0]) + 2  # offset of the current entry in piece (after "\n@")
-            for entry in parts[1:]:
-                at = start
-                start += len(entry) + 2
-                name_end = word(entry).end()  # type: ignore[union-attr]
-                if entry[name_end:name_end + 1] == b"[":
-                    k = entry.find(b"]: ", name_end)
-                    if k < 0:
-                        self._bad(line + piece.count(b"\n", 0, at), "map entry without ']: value'")
-                        prev, gap = None, True
-                        continue
-                    keyed = True
-                    vstart = k + 3
-                elif entry.startswith(b": ", name_end):
-                    keyed = False
-                    vstart = name_end + 2
-                else:
-                    self._bad(line + piece.count(b"\n", 0, at), "not a bpftrace map entry")
-                    prev, gap = None, True
-                    continue
-                raw_name = entry[:name_end]
-                m = by_raw.get(raw_name)
-                if m is None:
-                    m = by_raw[raw_name] = self._map(decode(b"@" + raw_name))
-                nl = entry.find(b"\n", vstart)
-                value_b = entry[vstart:] if nl < 0 else entry[vstart:nl]
-                try:
-                    value = int(value_b)
-                except ValueError:
-                    m.foldable = False  # hist(), lhist(), stats(): their bucket lines follow
-                    prev, gap = m, True
-                    continue
-                if not keyed:
-                    stack: Stack = ()
-                    has_stack = False
-                else:
-                    # memo on the whole key: keys come back in every printout; a printout of a
-                    # map keyed by pid has distinct keys, so the memo is bounded
-                    key = entry[name_end + 1:k]
-                    got_key = keys.get(key)
-                    if got_key is None:
-                        got_key = self._text_key(key)
-                        if len(keys) < KEY_MEMO:
-                            keys[key] = got_key
-                    stack, has_stack = got_key
-                stacks = m.stacks
-                if prev is not m or gap or (value < m.last_value and stack in stacks) or (not keyed and stacks):
-                    stacks = m.stacks = {}
-                    m.printouts += 1
-                if has_stack:
-                    m.has_stack = True
-                m.last_value = value
-                stacks[stack] = stacks.get(stack, 0) + value
-                prev = m
-                # a blank line (or anything) before the next entry ends a printout
-                gap = 0 <= nl < len(entry) - 1
-                if gap and entry[nl + 1:].strip():
-                    self._chatter(entry[nl + 1:], line + piece.count(b"\n", 0, at + nl + 1))
+            self._entries(parts, piece, line)
+
+    def _entries(self, parts: list[bytes], piece: bytes, line: int) -> None:
+        """Fold the entries ``parts[1:]`` of ``piece`` (whose first line is ``line``).
+
+        The common entry (a known map, ``[key]: N`` and nothing after the value) is
+        folded here; any other goes to :meth:`_entry`.  A key is folded as its last
+        line (the scalars after the last stack: comm, pid...) and the rest, each
+        memoized: the rest repeats even where pids make the whole keys distinct.
+        """
+        prev, gap = self.prev, self.gap
+        by_raw = self.by_raw
+        heads = self.heads
+        glue = self.glue
+        scalars = self._scalars
+        start = len(parts[0]) + 2  # offset of the current entry in piece (after "\n@")
+        for entry in parts[1:]:
+            at = start
+            start += len(entry) + 2
+            k = entry.find(b"]: ")
+            b = entry.find(b"[", 0, k)
+            m = by_raw.get(entry[:b]) if b >= 0 else None
+            nl = entry.find(b"\n", k)
+            if m is None or k < 0 or 0 <= nl < len(entry) - 1:
+                self.prev, self.gap = prev, gap
+                self._entry(entry, piece, line, at)
+                prev, gap = self.prev, self.gap
+                continue
+            try:
+                value = int(entry[k + 3:])  # int() ignores the newline that may end the piece
+            except ValueError:
+                self.prev, self.gap = prev, gap
+                self._entry(entry, piece, line, at)
+                prev, gap = self.prev, self.gap
+                continue
+            last = entry.rfind(b"\n", b, k)
+            if last < 0:
+                post = entry[b + 1:k]
+                stack = glue.get(post) or scalars(post)
+            else:
+                head = entry[b + 1:last + 1]
+                got = heads.get(head)
+                if got is None:
+                    got = self._head(head)
+                    if len(heads) < KEY_MEMO:
+                        heads[head] = got
+                pre_fields, stack = got
+                if last + 1 < k:
+                    post = entry[last + 1:k]
+                    stack = (glue.get(post) or scalars(post)) + stack
+                if pre_fields:
+                    stack = pre_fields + stack
+                m.has_stack = True
+            stacks = m.stacks
+            if prev is not m or gap or (value < m.last_value and stack in stacks):
+                stacks = m.stacks = {}
+                m.printouts += 1
+                gap = False
+            m.last_value = value
+            stacks[stack] = stacks.get(stack, 0) + value
+            prev = m
+        self.prev, self.gap = prev, gap
+
+    def _entry(self, entry: bytes, piece: bytes, line: int, at: int) -> None:
+        """Fold one entry of any shape (``entry`` is at offset ``at`` of ``piece``)."""
+        name_end = WORD_RX.match(entry).end()  # type: ignore[union-attr]
+        if entry[name_end:name_end + 1] == b"[":
+            k = entry.find(b"]: ", name_end)
+            if k < 0:
+                self._bad(line + piece.count(b"\n", 0, at), "map entry without ']: value'")
+                self.prev, self.gap = None, True
+                return
+            keyed = True
+            vstart = k + 3
+        elif entry.startswith(b": ", name_end):
+            keyed = False
+            vstart = name_end + 2
+        else:
+            self._bad(line + piece.count(b"\n", 0, at), "not a bpftrace map entry")
+            self.prev, self.gap = None, True
+            return
+        raw_name = entry[:name_end]
+        m = self.by_raw.get(raw_name)
+        if m is None:
+            m = self.by_raw[raw_name] = self._map(decode(b"@" + raw_name))
+        nl = entry.find(b"\n", vstart)
+        value_b = entry[vstart:] if nl < 0 else entry[vstart:nl]
+        try:
+            value = int(value_b)
+        except ValueError:
+            m.foldable = False  # hist(), lhist(), stats(): their bucket lines follow
+            self.prev, self.gap = m, True
+            return
+        if keyed:
+            stack, has_stack = self._text_key(entry[name_end + 1:k])
+        else:
+            stack, has_stack = (), False
+        stacks = m.stacks
+        if self.prev is not m or self.gap or (value < m.last_value and stack in stacks) or (not keyed and stacks):
+            stacks = m.stacks = {}
+            m.printouts += 1
+        if has_stack:
+            m.has_stack = True
+        m.last_value = value
+        stacks[stack] = stacks.get(stack, 0) + value
+        self.prev = m
+        # a blank line (or anything) before the next entry ends a printout
+        self.gap = 0 <= nl < len(entry) - 1
+        if self.gap and entry[nl + 1:].strip():
+            self._chatter(entry[nl + 1:], line + piece.count(b"\n", 0, at + nl + 1))
 
     def _chatter(self, text: bytes, line: int) -> None:
         """Lines outside map entries: tool chatter is fine, anything else is skipped."""
@@ -228,27 +284,30 @@ class _Reader:
 
     def _text_key(self, key: bytes) -> tuple[Stack, bool]:
         """Fold a text map key (between ``[`` and ``]: ``): scalar fields around the stacks
-        first, then those between them, then the stacks in reverse key order, root first.
-
-        The lines between the first and last newline (the stacks) are memoized
-        apart from the scalars around them, which vary more (pids, comms).
-        """
-        first = key.find(b"\n")
-        if first < 0:
-            return self._scalars(key), False
+        first, then those between them, then the stacks in reverse key order, root first."""
         last = key.rfind(b"\n")
-        middle = key[first:last + 1]
+        if last < 0:
+            return self._scalars(key), False
+        head = key[:last + 1]
+        got = self.heads.get(head)
+        if got is None:
+            got = self._head(head)
+            if len(self.heads) < KEY_MEMO:
+                self.heads[head] = got
+        pre_fields, stack = got
+        if last + 1 < len(key):
+            stack = self._scalars(key[last + 1:]) + stack
+        return pre_fields + stack, True
+
+    def _head(self, head: bytes) -> tuple[tuple[str, ...], Stack]:
+        """A text key up to its last newline: the scalars before its first newline, and the
+        scalars between the stacks followed by the stacks (reverse key order, root first)."""
+        first = head.find(b"\n")
+        middle = head[first:]
         got = self.middles.get(middle)
         if got is None:
             got = self.middles[middle] = self._middle(middle)
-        stack = got[1]
-        if got[0]:
-            stack = got[0] + stack
-        if last + 1 < len(key):
-            stack = self._scalars(key[last + 1:]) + stack
-        if first:
-            stack = self._scalars(key[:first]) + stack
-        return stack, True
+        return (self._scalars(head[:first]) if first else ()), got[0] + got[1]
 
     def _key(self, key: bytes) -> tuple[Stack, bool]:
         """Fold a map key: scalar fields first, then stacks in reverse key order, root first.
@@ -341,6 +400,9 @@ class _Reader:
     # -- JSON -----------------------------------------------------------------------
     def read_json(self, stream: BinaryIO) -> None:
         skeys: dict[str, tuple[Stack, bool]] = {}
+        sheads: dict[str, tuple[tuple[str, ...], Stack]] = {}
+        sglue = self.sglue
+        str_scalars = self._str_scalars
         for lineno, raw in enumerate(stream, 1):
             raw = raw.strip()
             if not raw:
@@ -376,13 +438,61 @@ class _Reader:
                     if type(value) is not int:
                         m.foldable = False
                         break
-                    got = skeys.get(key)
-                    if got is None:
-                        got = skeys[key] = self._key(key.encode("utf-8", "surrogateescape"))
-                    stack, has_stack = got
-                    if has_stack:
-                        m.has_stack = True
+                    if key.isascii():
+                        # ASCII keys are folded as str, without encoding them back: their last
+                        # line (comm, pid...) apart from the rest, which repeats (see _json_head)
+                        last = key.rfind("\n")
+                        if last < 0:
+                            stack = sglue.get(key) or str_scalars(key)
+                        else:
+                            head = key[:last + 1]
+                            got_head = sheads.get(head)
+                            if got_head is None:
+                                got_head = self._json_head(head)
+                                if len(sheads) < KEY_MEMO:
+                                    sheads[head] = got_head
+                            stack = got_head[1]
+                            if last + 1 < len(key):
+                                post = key[last + 1:]
+                                stack = (sglue.get(post) or str_scalars(post)) + stack
+                            if got_head[0]:
+                                stack = got_head[0] + stack
+                            m.has_stack = True
+                    else:
+                        got = skeys.get(key)
+                        if got is None:
+                            got = self._key(key.encode("utf-8", "surrogateescape"))
+                            if len(skeys) < KEY_MEMO:
+                                skeys[key] = got
+                        stack, has_stack = got
+                        if has_stack:
+                            m.has_stack = True
                     stacks[stack] = stacks.get(stack, 0) + value
+
+    def _json_head(self, head: str) -> tuple[tuple[str, ...], Stack]:
+        """An ASCII JSON key up to its last newline: its scalars (before the first newline,
+        then between the stacks) and its stacks, as :meth:`_key` folds them."""
+        first = head.find("\n")
+        middle = head[first:].encode("ascii")
+        got = self.middles.get(middle)
+        if got is None:
+            got = self.middles[middle] = self._middle(middle)
+        pre = self._str_scalars(head[:first]) if first else ()
+        return pre + got[0], got[1]
+
+    def _str_scalars(self, glue: str) -> tuple[str, ...]:
+        """:meth:`_scalars` of an ASCII glue given as str (the same fields: for ASCII,
+        decoding is the identity and ``BLANKS`` is what ``bytes.strip()`` strips)."""
+        s = glue.strip(", ")
+        if not s:
+            got: tuple[str, ...] = ()
+        elif "," not in s:
+            got = (s,)
+        else:
+            got = tuple([p for p in [x.strip(BLANKS) for x in s.split(",")] if p])
+        if len(self.sglue) < KEY_MEMO:
+            self.sglue[glue] = got
+        return got
 
 
 COLLAPSER = BpftraceCollapser()

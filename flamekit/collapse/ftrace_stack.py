@@ -24,6 +24,7 @@ from typing import BinaryIO, ClassVar
 
 from ..errors import InputError
 from ..profile import Profile
+from ._chunks import line_chunks
 from ._ftrace_common import (
     NOT_A_CALL,
     PrefixParser,
@@ -33,7 +34,6 @@ from ._ftrace_common import (
     head_records,
     roots_for,
 )
-from ._chunks import line_chunks
 from .base import CollapseOptions
 
 _OFFSET = re.compile(rb"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+")
@@ -219,9 +219,9 @@ class _StackReader:
                                 skips.skip(source, n, reason)
                         else:
                             rec_task, rest = split
-                            if rest.startswith(b"<stack trace") or rest.startswith(b"kernel_stack:"):
+                            if rest.startswith((b"<stack trace", b"kernel_stack:")):
                                 rec_kind = _KERNEL
-                            elif rest.startswith(b"<user stack trace") or rest.startswith(b"user_stack:"):
+                            elif rest.startswith((b"<user stack trace", b"user_stack:")):
                                 rec_kind = _USER
                             else:
                                 rec_kind = -1
