@@ -102,6 +102,8 @@ class _Reader:
         self.frames: dict[bytes, str] = {}
         self.middles: dict[bytes, tuple[tuple[str, ...], Stack]] = {}
         self.glue: dict[bytes, tuple[str, ...]] = {}
+        #: whole text key (with a newline) -> its stack
+        self.keys: dict[bytes, Stack] = {}
         #: text key up to its last newline -> see _head
         self.heads: dict[bytes, tuple[tuple[str, ...], Stack]] = {}
         #: ASCII JSON glue -> its scalars (see _str_scalars)
@@ -160,13 +162,16 @@ class _Reader:
         """Fold the entries ``parts[1:]`` of ``piece`` (whose first line is ``line``).
 
         The common entry (a known map, ``[key]: N`` and nothing after the value) is
-        folded here; any other goes to :meth:`_entry`.  A key is folded as its last
-        line (the scalars after the last stack: comm, pid...) and the rest, each
-        memoized: the rest repeats even where pids make the whole keys distinct.
+        folded here; any other goes to :meth:`_entry`.  Whole keys are memoized (they
+        come back in every printout) until the memo is full; a new key is folded as
+        its last line (the scalars after the last stack: comm, pid...) and the rest,
+        each memoized: the rest repeats even where pids make the whole keys distinct.
         """
         prev, gap = self.prev, self.gap
         by_raw = self.by_raw
         heads = self.heads
+        keys = self.keys
+        use_keys = len(keys) < KEY_MEMO  # a full memo: keys are distinct (pids), stop looking
         glue = self.glue
         scalars = self._scalars
         start = len(parts[0]) + 2  # offset of the current entry in piece (after "\n@")
@@ -189,23 +194,33 @@ class _Reader:
                 self._entry(entry, piece, line, at)
                 prev, gap = self.prev, self.gap
                 continue
-            last = entry.rfind(b"\n", b, k)
-            if last < 0:
-                post = entry[b + 1:k]
-                stack = glue.get(post) or scalars(post)
+            if use_keys:
+                key = entry[b + 1:k]
+                stack = keys.get(key)  # keys come back in every printout
             else:
-                head = entry[b + 1:last + 1]
-                got = heads.get(head)
-                if got is None:
-                    got = self._head(head)
-                    if len(heads) < KEY_MEMO:
-                        heads[head] = got
-                pre_fields, stack = got
-                if last + 1 < k:
-                    post = entry[last + 1:k]
-                    stack = (glue.get(post) or scalars(post)) + stack
-                if pre_fields:
-                    stack = pre_fields + stack
+                stack = None
+            if stack is None:
+                last = entry.rfind(b"\n", b, k)
+                if last < 0:
+                    post = entry[b + 1:k]
+                    stack = glue.get(post) or scalars(post)
+                else:
+                    head = entry[b + 1:last + 1]
+                    got = heads.get(head)
+                    if got is None:
+                        got = self._head(head)
+                        if len(heads) < KEY_MEMO:
+                            heads[head] = got
+                    pre_fields, stack = got
+                    if last + 1 < k:
+                        post = entry[last + 1:k]
+                        stack = (glue.get(post) or scalars(post)) + stack
+                    if pre_fields:
+                        stack = pre_fields + stack
+                    if use_keys and len(keys) < KEY_MEMO:
+                        keys[key] = stack
+                    m.has_stack = True
+            else:
                 m.has_stack = True
             stacks = m.stacks
             if prev is not m or gap or (value < m.last_value and stack in stacks):
