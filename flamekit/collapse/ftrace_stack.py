@@ -20,6 +20,7 @@ root frames.  Other events in the trace are counted (``meta['events']``).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import BinaryIO, ClassVar
 
 from ..errors import InputError
@@ -110,33 +111,39 @@ class _StackReader:
         self.options = options
         self.per_cpu = bool(options.get("per_cpu", False))
         self.per_task = bool(options.get("per_task", False))
-        self.out: dict[tuple[str, ...], int] = {}
+        self.rooted = self.per_cpu or self.per_task
+        #: stacks emitted and not counted yet; the empty stack counts records without frames
+        self.emitted: list[tuple[str, ...]] = []
+        self.out: Counter[tuple[str, ...]] = Counter()
         self.pending: dict[int, tuple[Task, tuple[str, ...]]] = {}  # CPU -> kernel stack awaiting its user part
         self.traced: dict[int, tuple[tuple[bytes, bytes], str]] = {}  # CPU -> (task, function) just traced
         self.roots: dict[Task, tuple[str, ...]] = {}
         self.records = 0
-        self.empty = 0
         self.names: dict[bytes, str] = {}  # frame line -> name
 
     def emit(self, task: Task, stack: tuple[str, ...]) -> None:
-        self.records += 1
-        if not stack:
-            self.empty += 1
-            return
-        if self.per_cpu or self.per_task:
+        """Count one record's stack (with its root frames when asked for)."""
+        if self.rooted and stack:
             r = self.roots.get(task)
             if r is None:
                 r = self.roots[task] = roots_for(task, self.per_cpu, self.per_task)
             stack = r + stack
-        out = self.out
-        out[stack] = out.get(stack, 0) + 1
+        self.emitted.append(stack)
+        if len(self.emitted) >= 1 << 16:
+            self.count_emitted()
+
+    def count_emitted(self) -> None:
+        """Add the stacks emitted so far to the counts (in C, by Counter.update)."""
+        self.records += len(self.emitted)
+        self.out.update(self.emitted)
+        self.emitted.clear()
 
     def finish(self, task: Task, kind: int, stack: tuple[str, ...]) -> None:
         """A block ended (``stack`` root first): pair a user stack with the kernel stack just
         before it, and put the traced function on top of a kernel stack that follows its
         function-tracer record."""
         cpu = task[2]
-        traced = self.traced.pop(cpu, None)
+        traced = self.traced.pop(cpu, None) if self.traced else None
         if kind == _KERNEL and traced is not None and traced[0] == task[:2] and stack[-1:] != (traced[1],):
             stack = stack + (traced[1],)
         prev = self.pending.pop(cpu, None)
@@ -208,7 +215,7 @@ class _StackReader:
                     if task is not None:
                         self.finish(task, kind, stack)
                         task = None
-                    if s.strip() and s[:1] != b"#":
+                    if s and s[0] != 35:  # neither blank nor a '#' comment
                         split = parser.split(line)
                         if split is None:
                             if not (s.startswith((b"cpus=", b"CPU ")) and (s.startswith(b"cpus=") or s.rstrip().endswith(b"empty"))):
@@ -259,14 +266,16 @@ class _StackReader:
             self.finish(task, kind, stack)
         for cpu in list(self.pending):
             self.flush_cpu(cpu)
+        self.count_emitted()
+        empty = self.out.pop((), 0)
         if self.records == 0 and first_bad is not None:
             raise InputError(source, first_bad[0], f"no stack trace records found ({first_bad[1]})")
-        profile = Profile(self.out, unit="count", event="stacktrace")
+        profile = Profile(dict(self.out), unit="count", event="stacktrace")
         profile.meta["tracer"] = "stacktrace"
         if events:
             profile.meta["events"] = str(events)
-        if self.empty:
-            profile.meta["empty_stacks"] = str(self.empty)
+        if empty:
+            profile.meta["empty_stacks"] = str(empty)
         return profile
 
 
