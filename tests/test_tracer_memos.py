@@ -146,3 +146,11 @@ def test_bpftrace_ascii_json_keys_fold_as_the_bytes_path(key):
     expected = reader._key(key.encode("utf-8", "surrogateescape"))
     got = get("bpftrace").collapse(io.BytesIO(data), CollapseOptions(source="t"))
     assert list(got.stacks.items()) == [(expected[0], 3)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=", \t\x0b\x0c\r\n\xa0\x1cab\u00e9\udc80", max_size=20))
+def test_bpftrace_fields_shortcut_equals_stripping_each_field(text):
+    s = text.strip(", ")
+    expected = tuple(p for p in (x.strip(bpftrace.BLANKS) for x in s.split(",")) if p)
+    assert bpftrace._fields(s) == expected

@@ -356,7 +356,7 @@ class _Reader:
         else:
             # split after decoding: one decode, and str.strip of the ASCII blanks bytes.strip
             # removes gives the same fields (UTF-8 never hides a comma or blank inside a character)
-            got = tuple([p for p in [x.strip(BLANKS) for x in decode(s).split(",")] if p])
+            got = _fields(decode(s))
         if len(self.glue) < KEY_MEMO:  # pids make many distinct; keep the memo bounded
             self.glue[glue] = got
         return got
@@ -504,10 +504,25 @@ class _Reader:
         elif "," not in s:
             got = (s,)
         else:
-            got = tuple([p for p in [x.strip(BLANKS) for x in s.split(",")] if p])
+            got = _fields(s)
         if len(self.sglue) < KEY_MEMO:
             self.sglue[glue] = got
         return got
+
+
+def _fields(s: str) -> tuple[str, ...]:
+    """The non-empty fields of comma-separated ``s``, stripped of ``BLANKS``.
+
+    Most have no blank but the one space after each comma and no empty field
+    (``comm, 1234`` in text, ``comm,1234`` in JSON): then the split itself is the
+    answer, which saves stripping each field.
+    """
+    t = s.replace(", ", ",")
+    if ",," not in t and t.split() == [t]:  # t holds no whitespace at all
+        parts = t.split(",")
+        if parts[0] and parts[-1]:
+            return tuple(parts)  # no whitespace left, no empty field: nothing to strip or drop
+    return tuple([p for p in [x.strip(BLANKS) for x in s.split(",")] if p])
 
 
 COLLAPSER = BpftraceCollapser()
