@@ -154,3 +154,13 @@ def test_bpftrace_fields_shortcut_equals_stripping_each_field(text):
     s = text.strip(", ")
     expected = tuple(p for p in (x.strip(bpftrace.BLANKS) for x in s.split(",")) if p)
     assert bpftrace._fields(s) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=", \t\x0b\r\n\xa0ab1\u00e9\udc80", max_size=16))
+def test_bpftrace_last_field_split_equals_the_whole_glue(glue):
+    reader = bpftrace._Reader(CollapseOptions(source="t"))
+    raw = glue.encode("utf-8", "surrogateescape")
+    assert reader._post_fields(raw) == bpftrace._Reader(CollapseOptions(source="t"))._scalars(raw)
+    if glue.isascii():
+        assert reader._str_post_fields(glue) == reader._scalars(raw)

@@ -108,6 +108,9 @@ class _Reader:
         self.heads: dict[bytes, tuple[tuple[str, ...], Stack]] = {}
         #: ASCII JSON glue -> its scalars (see _str_scalars)
         self.sglue: dict[str, tuple[str, ...]] = {}
+        #: glue before its last comma -> its fields (see _post_fields), as bytes and str
+        self.prefixes: dict[bytes, tuple[str, ...]] = {}
+        self.sprefixes: dict[str, tuple[str, ...]] = {}
         #: the text reader's state between entries: maps by raw name, the map of the last
         #: entry, and whether something (a blank line, chatter) came after that entry
         self.by_raw: dict[bytes, _Map] = {}
@@ -174,6 +177,7 @@ class _Reader:
         use_keys = len(keys) < KEY_MEMO  # a full memo: keys are distinct (pids), stop looking
         glue = self.glue
         scalars = self._scalars
+        post_fields = self._post_fields
         start = len(parts[0]) + 2  # offset of the current entry in piece (after "\n@")
         for entry in parts[1:]:
             at = start
@@ -214,7 +218,7 @@ class _Reader:
                     pre_fields, stack = got
                     if last + 1 < k:
                         post = entry[last + 1:k]
-                        stack = (glue.get(post) or scalars(post)) + stack
+                        stack = (glue.get(post) or post_fields(post)) + stack
                     if pre_fields:
                         stack = pre_fields + stack
                     if use_keys and len(keys) < KEY_MEMO:
@@ -343,6 +347,36 @@ class _Reader:
         post = self._scalars(key[last + 1:]) if last + 1 < len(key) else ()
         return pre + mid_scalars + post + stack, True
 
+    def _post_fields(self, glue: bytes) -> tuple[str, ...]:
+        """:meth:`_scalars` of the glue after a key's last stack, which pids make new
+        every time (``, comm, 1234``): its fields before the last comma come from a
+        memo (comms repeat), the last field is just stripped (see :func:`_strip_fields`)."""
+        before, comma, last = glue.rpartition(b",")
+        last = last.strip()
+        if comma and last:
+            fields = self.prefixes.get(before)
+            if fields is None:
+                fields = _strip_fields(decode(before))
+                if len(self.prefixes) < KEY_MEMO:
+                    self.prefixes[before] = fields
+            if fields:
+                return fields + (decode(last),)
+        return self._scalars(glue)
+
+    def _str_post_fields(self, glue: str) -> tuple[str, ...]:
+        """:meth:`_post_fields` of an ASCII JSON glue given as str (``,comm,1234``)."""
+        before, comma, last = glue.rpartition(",")
+        last = last.strip(BLANKS)
+        if comma and last:
+            fields = self.sprefixes.get(before)
+            if fields is None:
+                fields = _strip_fields(before)
+                if len(self.sprefixes) < KEY_MEMO:
+                    self.sprefixes[before] = fields
+            if fields:
+                return fields + (last,)
+        return self._str_scalars(glue)
+
     def _scalars(self, glue: bytes) -> tuple[str, ...]:
         """The scalar fields in the text between stacks (``, comm, 42, ``)."""
         got = self.glue.get(glue)
@@ -418,6 +452,7 @@ class _Reader:
         sheads: dict[str, tuple[tuple[str, ...], Stack]] = {}
         sglue = self.sglue
         str_scalars = self._str_scalars
+        str_post_fields = self._str_post_fields
         for lineno, raw in enumerate(stream, 1):
             raw = raw.strip()
             if not raw:
@@ -469,7 +504,7 @@ class _Reader:
                             stack = got_head[1]
                             if last + 1 < len(key):
                                 post = key[last + 1:]
-                                stack = (sglue.get(post) or str_scalars(post)) + stack
+                                stack = (sglue.get(post) or str_post_fields(post)) + stack
                             if got_head[0]:
                                 stack = got_head[0] + stack
                             m.has_stack = True
@@ -510,6 +545,17 @@ class _Reader:
         return got
 
 
+def _strip_fields(s: str) -> tuple[str, ...]:
+    """The fields of ``s`` cut at every comma, stripped of ``BLANKS``, empty ones dropped.
+
+    For glue ``before + "," + last`` whose ``before`` has such a field and whose
+    ``last`` is not blank, :meth:`_Reader._scalars` gives ``_strip_fields(before)``
+    followed by ``last`` stripped: the comma between them is a separator, so
+    every field is cut and stripped alike (the whole glue is never the single
+    unstripped field of a glue without separator)."""
+    return tuple([p for p in [x.strip(BLANKS) for x in s.split(",")] if p])
+
+
 def _fields(s: str) -> tuple[str, ...]:
     """The non-empty fields of comma-separated ``s``, stripped of ``BLANKS``.
 
@@ -522,7 +568,7 @@ def _fields(s: str) -> tuple[str, ...]:
         parts = t.split(",")
         if parts[0] and parts[-1]:
             return tuple(parts)  # no whitespace left, no empty field: nothing to strip or drop
-    return tuple([p for p in [x.strip(BLANKS) for x in s.split(",")] if p])
+    return _strip_fields(s)
 
 
 COLLAPSER = BpftraceCollapser()
