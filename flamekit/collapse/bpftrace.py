@@ -218,7 +218,7 @@ class _Reader:
                     pre_fields, stack = got
                     if last + 1 < k:
                         post = entry[last + 1:k]
-                        stack = (glue.get(post) or post_fields(post)) + stack
+                        stack = post_fields(post) + stack  # new for each pid: no memo of its own
                     if pre_fields:
                         stack = pre_fields + stack
                     if use_keys and len(keys) < KEY_MEMO:
