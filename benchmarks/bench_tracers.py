@@ -17,6 +17,7 @@ rewritten (others may be reading it); ``--mb`` other than 100 gives new names.
 * ``bpftrace-prints``: the same keys printed again and again (``print(@)``
   every interval; the last printout wins);
 * ``bpftrace-json``: such maps as ``-f json`` lines of ~1 MB (4,000 distinct keys each);
+* ``bpftrace-json-prints``: the keys of ``bpftrace-prints`` as ``-f json`` printouts, one per line;
 * ``dtrace``: FlameGraph's DTrace sample's records;
 * ``ftrace-stack``: live tracefs ``<stack trace>`` records (bench_ftrace.py's ``stack`` input);
 * ``perf``: FlameGraph's example perf script, folded by the perf collapser (the
@@ -159,6 +160,18 @@ def gen_bpftrace_json(mb: int) -> Path:
     return _repeat(_name("bpftrace", mb, ".json"), mb, b'{"type": "attached_probes", "data": {"probes": 2}}\n', make)
 
 
+def gen_bpftrace_json_prints(mb: int) -> Path:
+    keys = [k.decode("utf-8", "surrogateescape").replace(", ", ",") for k in _bpftrace_keys()]
+
+    def make(r: random.Random) -> bytes:
+        # one print(@) of the whole map per line: keys repeat from one printout to the next
+        entries = {k: r.randint(1, 1000) for k in keys}
+        return json.dumps({"type": "map", "data": {"@": entries}}).encode("utf-8", "surrogateescape") + b"\n"
+
+    return _repeat(_name("bpftrace-prints", mb, ".json"), mb,
+                   b'{"type": "attached_probes", "data": {"probes": 2}}\n', make)
+
+
 def gen_dtrace(mb: int) -> Path:
     src = CORPUS / "formats" / "dtrace" / "example-dtrace-stacks.txt"
     lines = src.read_bytes().split(b"\n", 3)
@@ -187,6 +200,7 @@ GENERATORS: dict[str, tuple[str, Callable[[int], Path], dict]] = {
     "bpftrace": ("bpftrace", gen_bpftrace, {}),
     "bpftrace-prints": ("bpftrace", gen_bpftrace_prints, {}),
     "bpftrace-json": ("bpftrace", gen_bpftrace_json, {}),
+    "bpftrace-json-prints": ("bpftrace", gen_bpftrace_json_prints, {}),
     "dtrace": ("dtrace", gen_dtrace, {}),
     "ftrace-stack": ("ftrace-stack", gen_ftrace_stack, {}),
     "perf": ("perf", gen_perf, {}),
@@ -246,14 +260,14 @@ def main() -> None:
             shape[name] = (stacks, total)
     perf_mb = inputs["perf"][1].stat().st_size / 1e6
     perf_rate = perf_mb / min(cpus["perf"])
-    print(f"{'input':16} {'MB':>7} {'CPU s min':>9} {'med':>6} {'wall min':>8} {'med':>6} "
+    print(f"{'input':20} {'MB':>7} {'CPU s min':>9} {'med':>6} {'wall min':>8} {'med':>6} "
           f"{'MB/CPU-s':>8} {'MB/wall-s':>9} {'vs perf':>7} {'stacks':>7}")
     for name in names:
         mb = inputs[name][1].stat().st_size / 1e6
         c, w = min(cpus[name]), min(walls[name])
         ratio = (mb / c) / perf_rate
         verdict = "" if name == "perf" else ("  ok (>= 0.5)" if ratio >= 0.5 else "  BELOW half of perf")
-        print(f"{name:16} {mb:7.1f} {c:9.2f} {statistics.median(cpus[name]):6.2f} {w:8.2f} "
+        print(f"{name:20} {mb:7.1f} {c:9.2f} {statistics.median(cpus[name]):6.2f} {w:8.2f} "
               f"{statistics.median(walls[name]):6.2f} {mb / c:8.1f} {mb / w:9.1f} {ratio:7.2f} "
               f"{shape[name][0]:7d}{verdict}")
 

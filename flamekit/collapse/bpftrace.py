@@ -450,6 +450,7 @@ class _Reader:
     def read_json(self, stream: BinaryIO) -> None:
         skeys: dict[str, tuple[Stack, bool]] = {}
         sheads: dict[str, tuple[tuple[str, ...], Stack]] = {}
+        akeys: dict[str, Stack] = {}  # ASCII key with a newline -> its stack
         sglue = self.sglue
         str_scalars = self._str_scalars
         str_post_fields = self._str_post_fields
@@ -484,29 +485,37 @@ class _Reader:
                     m.stacks[()] = entries
                     continue
                 stacks = m.stacks
+                use_keys = len(akeys) < KEY_MEMO
                 for key, value in entries.items():
                     if type(value) is not int:
                         m.foldable = False
                         break
                     if key.isascii():
-                        # ASCII keys are folded as str, without encoding them back: their last
-                        # line (comm, pid...) apart from the rest, which repeats (see _json_head)
-                        last = key.rfind("\n")
-                        if last < 0:
-                            stack = sglue.get(key) or str_scalars(key)
+                        # ASCII keys are folded as str, without encoding them back: whole keys
+                        # memoized (printouts repeat them) until the memo is full (pids make
+                        # them distinct), else their last line (comm, pid...) apart from the
+                        # rest, which repeats (see _json_head)
+                        stack = akeys.get(key) if use_keys else None
+                        if stack is None:
+                            last = key.rfind("\n")
+                            if last < 0:
+                                stack = sglue.get(key) or str_scalars(key)
+                            else:
+                                head = key[:last + 1]
+                                got_head = sheads.get(head)
+                                if got_head is None:
+                                    got_head = self._json_head(head)
+                                    if len(sheads) < KEY_MEMO:
+                                        sheads[head] = got_head
+                                stack = got_head[1]
+                                if last + 1 < len(key):
+                                    stack = str_post_fields(key[last + 1:]) + stack
+                                if got_head[0]:
+                                    stack = got_head[0] + stack
+                                if use_keys and len(akeys) < KEY_MEMO:
+                                    akeys[key] = stack
+                                m.has_stack = True
                         else:
-                            head = key[:last + 1]
-                            got_head = sheads.get(head)
-                            if got_head is None:
-                                got_head = self._json_head(head)
-                                if len(sheads) < KEY_MEMO:
-                                    sheads[head] = got_head
-                            stack = got_head[1]
-                            if last + 1 < len(key):
-                                post = key[last + 1:]
-                                stack = (sglue.get(post) or str_post_fields(post)) + stack
-                            if got_head[0]:
-                                stack = got_head[0] + stack
                             m.has_stack = True
                     else:
                         got = skeys.get(key)
