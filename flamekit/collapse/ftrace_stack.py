@@ -45,6 +45,7 @@ _RAW_ARRAY = re.compile(rb"size=(\d+)\s+caller=ARRAY\[([0-9a-fA-F, ]*)\]")
 _LOOKS_RECORD = re.compile(rb"^\s*\S.*-\d+\s+(?:\(\s*[\d-]+\)\s+)?(?:\[\d+\]|\d\S{3,6})\s.*\d:\s")
 
 _KERNEL, _USER = 0, 1
+_RAW_KERNEL, _RAW_USER = 2, 3  # the same, frames in a caller=ARRAY[...]
 #: a record starts at every line that is not a `` => `` frame line
 RECORD_START = re.compile(rb"\n(?! => )")
 #: most distinct lines / frame blocks memoized
@@ -77,6 +78,18 @@ def raw_array_frames(payload: bytes) -> list[str] | None:
         return None
     n = min(int(m[1]), len(data) // 8)
     return [f"0x{int.from_bytes(data[8 * i : 8 * i + 8], 'little'):x}" for i in range(n)]
+
+
+def _kind(rest: bytes) -> int:
+    """What a record is, from its text after the timestamp: a kernel or user stack
+    record (``_RAW_*`` when its frames are a ``caller=ARRAY[...]``), or -1 (another event)."""
+    if rest.startswith((b"<stack trace", b"kernel_stack:")):
+        kind = _KERNEL
+    elif rest.startswith((b"<user stack trace", b"user_stack:")):
+        kind = _USER
+    else:
+        return -1
+    return kind + _RAW_KERNEL if b"caller=ARRAY[" in rest else kind
 
 
 class FtraceStackCollapser:
@@ -188,6 +201,8 @@ class _StackReader:
         names = self.names
         blocks: dict[bytes, tuple[str, ...]] = {}
         calls: dict[bytes, tuple[str, ...] | None] = {}
+        kinds: dict[bytes, int] = {}
+        finish = self.finish
         events = 0
         #: the stack record being read: its task, kind and frames so far (root first)
         task: Task | None = None
@@ -213,7 +228,7 @@ class _StackReader:
                         stack = (name,) + stack
                 else:
                     if task is not None:
-                        self.finish(task, kind, stack)
+                        finish(task, kind, stack)
                         task = None
                     if s and s[0] != 35:  # neither blank nor a '#' comment
                         split = parser.split(line)
@@ -226,12 +241,12 @@ class _StackReader:
                                 skips.skip(source, n, reason)
                         else:
                             rec_task, rest = split
-                            if rest.startswith((b"<stack trace", b"kernel_stack:")):
-                                rec_kind = _KERNEL
-                            elif rest.startswith((b"<user stack trace", b"user_stack:")):
-                                rec_kind = _USER
-                            else:
-                                rec_kind = -1
+                            rec_kind = kinds.get(rest)  # the text after the timestamp repeats
+                            if rec_kind is None:
+                                rec_kind = _kind(rest)
+                                if len(kinds) < MEMO:
+                                    kinds[rest] = rec_kind
+                            if rec_kind < 0:
                                 events += 1
                                 self.flush_cpu(rec_task[2])
                                 # a function-tracer record (func_stack_trace): its stack leaves the function out
@@ -244,12 +259,14 @@ class _StackReader:
                                     self.traced[rec_task[2]] = (rec_task[:2], call[-1])
                                 else:
                                     self.traced.pop(rec_task[2], None)
-                            if rec_kind >= 0:
-                                raw = raw_array_frames(rest) if b"caller=ARRAY[" in rest else None
+                            elif rec_kind == _RAW_KERNEL or rec_kind == _RAW_USER:
+                                raw = raw_array_frames(rest)
                                 if raw is not None:
-                                    self.finish(rec_task, rec_kind, tuple(reversed(raw)))
+                                    finish(rec_task, rec_kind - _RAW_KERNEL, tuple(reversed(raw)))
                                 else:
-                                    task, kind, stack = rec_task, rec_kind, ()
+                                    task, kind, stack = rec_task, rec_kind - _RAW_KERNEL, ()
+                            else:
+                                task, kind, stack = rec_task, rec_kind, ()
                 if frames:
                     got = blocks.get(frames)
                     if got is None:
