@@ -360,7 +360,7 @@ class _Reader:
                 if len(self.prefixes) < KEY_MEMO:
                     self.prefixes[before] = fields
             if fields:
-                return fields + (decode(last),)
+                return fields + (last.decode("utf-8", "surrogateescape"),)
         return self._scalars(glue)
 
     def _str_post_fields(self, glue: str) -> tuple[str, ...]:
