@@ -486,6 +486,7 @@ class _Reader:
                     continue
                 stacks = m.stacks
                 use_keys = len(akeys) < KEY_MEMO
+                seen_stack = False  # a key holds a stack (set on the map after the loop)
                 for key, value in entries.items():
                     if type(value) is not int:
                         m.foldable = False
@@ -508,15 +509,16 @@ class _Reader:
                                     if len(sheads) < KEY_MEMO:
                                         sheads[head] = got_head
                                 stack = got_head[1]
-                                if last + 1 < len(key):
-                                    stack = str_post_fields(key[last + 1:]) + stack
+                                post = key[last + 1:]
+                                if post:
+                                    stack = str_post_fields(post) + stack
                                 if got_head[0]:
                                     stack = got_head[0] + stack
                                 if use_keys and len(akeys) < KEY_MEMO:
                                     akeys[key] = stack
-                                m.has_stack = True
+                                seen_stack = True
                         else:
-                            m.has_stack = True
+                            seen_stack = True
                     else:
                         got = skeys.get(key)
                         if got is None:
@@ -525,8 +527,10 @@ class _Reader:
                                 skeys[key] = got
                         stack, has_stack = got
                         if has_stack:
-                            m.has_stack = True
+                            seen_stack = True
                     stacks[stack] = stacks.get(stack, 0) + value
+                if seen_stack:
+                    m.has_stack = True
 
     def _json_head(self, head: str) -> tuple[tuple[str, ...], Stack]:
         """An ASCII JSON key up to its last newline: its scalars (before the first newline,
