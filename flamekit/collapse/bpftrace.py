@@ -491,33 +491,32 @@ class _Reader:
                     if type(value) is not int:
                         m.foldable = False
                         break
-                    if key.isascii():
-                        # ASCII keys are folded as str, without encoding them back: whole keys
-                        # memoized (printouts repeat them) until the memo is full (pids make
-                        # them distinct), else their last line (comm, pid...) apart from the
-                        # rest, which repeats (see _json_head)
-                        stack = akeys.get(key) if use_keys else None
-                        if stack is None:
-                            last = key.rfind("\n")
-                            if last < 0:
-                                stack = sglue.get(key) or str_scalars(key)
-                            else:
-                                head = key[:last + 1]
-                                got_head = sheads.get(head)
-                                if got_head is None:
-                                    got_head = self._json_head(head)
-                                    if len(sheads) < KEY_MEMO:
-                                        sheads[head] = got_head
-                                stack = got_head[1]
-                                post = key[last + 1:]
-                                if post:
-                                    stack = str_post_fields(post) + stack
-                                if got_head[0]:
-                                    stack = got_head[0] + stack
-                                if use_keys and len(akeys) < KEY_MEMO:
-                                    akeys[key] = stack
-                                seen_stack = True
+                    # ASCII keys are folded as str, without encoding them back: whole keys
+                    # memoized (printouts repeat them) until the memo is full (pids make them
+                    # distinct), else their last line (comm, pid...) apart from the rest, which
+                    # repeats (see _json_head)
+                    stack = akeys.get(key) if use_keys else None
+                    if stack is not None:
+                        seen_stack = True
+                    elif key.isascii():
+                        last = key.rfind("\n")
+                        if last < 0:
+                            stack = sglue.get(key) or str_scalars(key)
                         else:
+                            head = key[:last + 1]
+                            got_head = sheads.get(head)
+                            if got_head is None:
+                                got_head = self._json_head(head)
+                                if len(sheads) < KEY_MEMO:
+                                    sheads[head] = got_head
+                            stack = got_head[1]
+                            post = key[last + 1:]
+                            if post:
+                                stack = str_post_fields(post) + stack
+                            if got_head[0]:
+                                stack = got_head[0] + stack
+                            if use_keys and len(akeys) < KEY_MEMO:
+                                akeys[key] = stack
                             seen_stack = True
                     else:
                         got = skeys.get(key)
