@@ -65,3 +65,26 @@ def with_head(stream: BinaryIO, params: dict[str, Any], size: int = 8192) -> tup
         stream = io.BufferedReader(stream, 1 << 20)  # type: ignore[arg-type,type-var]
     return stream, stream.peek(size)[:size]  # type: ignore[attr-defined]
 
+
+
+def line_chunks(stream: BinaryIO, size: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """Pieces of ``stream`` made of whole lines (each ends with a newline; the last
+    may not), as read: CRLF stays.  Yields ``(line, piece)``, ``line`` being the
+    1-based number of the piece's first line."""
+    size = size or CHUNK
+    line = 1
+    rest = b""
+    while True:
+        data = stream.read(size)
+        if not data:
+            break
+        buf = rest + data if rest else data
+        cut = buf.rfind(b"\n") + 1
+        if not cut:
+            rest = buf
+            continue
+        piece, rest = buf[:cut], buf[cut:]
+        yield line, piece
+        line += piece.count(b"\n")
+    if rest:
+        yield line, rest
