@@ -16,7 +16,7 @@ CHUNK = 4 << 20
 
 
 def chunks(
-    stream: BinaryIO, boundary: bytes, size: int | None = None, cut: int | None = None
+    stream: BinaryIO, boundary: bytes, size: int | None = None, cut: int | None = None, keep_cr: bool = False
 ) -> Iterator[tuple[bytes, int]]:
     """Pieces of ``stream`` that end just after a ``boundary`` (the last may not).
 
@@ -24,7 +24,7 @@ def chunks(
     ``\\n@`` between the newline and the ``@``).
 
     Yields ``(piece, line)`` where ``line`` is the 1-based number of the
-    piece's first line in the whole input.  CRLF line ends become LF.
+    piece's first line in the whole input.  CRLF line ends become LF unless ``keep_cr``.
     """
     size = size or CHUNK  # read at call time, so tests can shrink it to cut records anywhere
     line = 1
@@ -33,7 +33,7 @@ def chunks(
         data = stream.read(size)
         if not data:
             break
-        if b"\r" in data:
+        if not keep_cr and b"\r" in data:
             if data.endswith(b"\r"):
                 more = stream.read(1)
                 data += more
@@ -71,20 +71,5 @@ def line_chunks(stream: BinaryIO, size: int | None = None) -> Iterator[tuple[int
     """Pieces of ``stream`` made of whole lines (each ends with a newline; the last
     may not), as read: CRLF stays.  Yields ``(line, piece)``, ``line`` being the
     1-based number of the piece's first line."""
-    size = size or CHUNK
-    line = 1
-    rest = b""
-    while True:
-        data = stream.read(size)
-        if not data:
-            break
-        buf = rest + data if rest else data
-        cut = buf.rfind(b"\n") + 1
-        if not cut:
-            rest = buf
-            continue
-        piece, rest = buf[:cut], buf[cut:]
+    for piece, line in chunks(stream, b"\n", size, keep_cr=True):
         yield line, piece
-        line += piece.count(b"\n")
-    if rest:
-        yield line, rest
