@@ -16,7 +16,7 @@ CHUNK = 4 << 20
 
 
 def chunks(
-    stream: BinaryIO, boundary: bytes, size: int | None = None, cut: int | None = None
+    stream: BinaryIO, boundary: bytes, size: int | None = None, cut: int | None = None, keep_cr: bool = False
 ) -> Iterator[tuple[bytes, int]]:
     """Pieces of ``stream`` that end just after a ``boundary`` (the last may not).
 
@@ -24,7 +24,7 @@ def chunks(
     ``\\n@`` between the newline and the ``@``).
 
     Yields ``(piece, line)`` where ``line`` is the 1-based number of the
-    piece's first line in the whole input.  CRLF line ends become LF.
+    piece's first line in the whole input.  CRLF line ends become LF unless ``keep_cr``.
     """
     size = size or CHUNK  # read at call time, so tests can shrink it to cut records anywhere
     line = 1
@@ -33,7 +33,7 @@ def chunks(
         data = stream.read(size)
         if not data:
             break
-        if b"\r" in data:
+        if not keep_cr and b"\r" in data:
             if data.endswith(b"\r"):
                 more = stream.read(1)
                 data += more
@@ -65,3 +65,11 @@ def with_head(stream: BinaryIO, params: dict[str, Any], size: int = 8192) -> tup
         stream = io.BufferedReader(stream, 1 << 20)  # type: ignore[arg-type,type-var]
     return stream, stream.peek(size)[:size]  # type: ignore[attr-defined]
 
+
+
+def line_chunks(stream: BinaryIO, size: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """Pieces of ``stream`` made of whole lines (each ends with a newline; the last
+    may not), as read: CRLF stays.  Yields ``(line, piece)``, ``line`` being the
+    1-based number of the piece's first line."""
+    for piece, line in chunks(stream, b"\n", size, keep_cr=True):
+        yield line, piece

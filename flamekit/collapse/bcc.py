@@ -121,13 +121,19 @@ class _Reader:
                 break
         stacks: dict[Stack, int] = {}
         records = self.records
+        counts: dict[bytes, int] = {}  # last line of a block -> its count, -1 if it is none
         for piece, base in chunks(stream, b"\n\n"):
             pos = 0  # offset of the block in piece; its line is counted only when needed
             for block in piece.split(b"\n\n"):
                 at = pos
                 pos += len(block) + 2
                 body, _, last = block.rstrip(b"\n").rpartition(b"\n")
-                if last[:1] == b" " and last.strip().isdigit():
+                count = counts.get(last)  # count lines repeat: one lookup tells and reads them
+                if count is None:
+                    count = int(last) if last[:1] == b" " and last.strip().isdigit() else -1
+                    if len(counts) < 1 << 16:
+                        counts[last] = count
+                if count >= 0:
                     rec = records.get(body)
                     if rec is None and not _inner_count(body, len(last) - len(last.lstrip(b" "))):
                         rec = records[body] = self._record(body.lstrip(b"\n"))
@@ -135,7 +141,7 @@ class _Reader:
                         stack, bad = rec
                         if bad:
                             self._skip(base + piece.count(b"\n", 0, at) + _lead(body), bad)
-                        stacks[stack] = stacks.get(stack, 0) + int(last)
+                        stacks[stack] = stacks.get(stack, 0) + count
                         continue
                 if not block.strip():
                     continue

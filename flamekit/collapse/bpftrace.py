@@ -41,6 +41,10 @@ ATTACH_RX = lazy(rb"Attaching \d+ probes?\.\.\.")
 ENTRY_RX = lazy(rb"(?m)^@\w*(?:\[[^\n]*\]: -?\d+$|: -?\d+$|\[\n(?:    |\t)\S)")
 WORD_RX = lazy(rb"\w*")
 OFFSET_RX = lazy(rb"\+\d+$")
+#: most distinct keys memoized (whole keys, then their parts)
+KEY_MEMO = 1 << 16
+#: what ``bytes.strip()`` strips
+BLANKS = " \t\n\r\x0b\x0c"
 #: perf mode: ``ADDR sym+OFF (module)`` (kernel frames have no module)
 PERF_FRAME_RX = lazy(rb"^[0-9a-f]{6,16} (.+?)(?: \((?:/|\[)[^()]*\))?$")
 #: chatter of bpftrace and of its bundled tools (profile.bt, offcputime.bt: "Sampling at ...", "Tracing ...")
@@ -98,6 +102,20 @@ class _Reader:
         self.frames: dict[bytes, str] = {}
         self.middles: dict[bytes, tuple[tuple[str, ...], Stack]] = {}
         self.glue: dict[bytes, tuple[str, ...]] = {}
+        #: whole text key (with a newline) -> its stack
+        self.keys: dict[bytes, Stack] = {}
+        #: text key up to its last newline -> see _head
+        self.heads: dict[bytes, tuple[tuple[str, ...], Stack]] = {}
+        #: ASCII JSON glue -> its scalars (see _str_scalars)
+        self.sglue: dict[str, tuple[str, ...]] = {}
+        #: glue before its last comma -> its fields (see _post_fields), as bytes and str
+        self.prefixes: dict[bytes, tuple[str, ...]] = {}
+        self.sprefixes: dict[str, tuple[str, ...]] = {}
+        #: the text reader's state between entries: maps by raw name, the map of the last
+        #: entry, and whether something (a blank line, chatter) came after that entry
+        self.by_raw: dict[bytes, _Map] = {}
+        self.prev: _Map | None = None
+        self.gap = False
 
     # -- the chosen map ---------------------------------------------------------
     def result(self) -> Profile:
@@ -135,91 +153,136 @@ class _Reader:
 
     # -- text ---------------------------------------------------------------------
     def read_text(self, stream: BinaryIO) -> None:
-        prev: _Map | None = None
-        gap = False
-        scalars = self._scalars
-        glue_memo = self.glue
-        middles = self.middles
-        by_raw: dict[bytes, _Map] = {}
-        word = WORD_RX.match
         for piece, line in chunks(stream, b"\n@", cut=1):
             if piece[:1] == b"@":
                 piece = b"\n" + piece
                 line -= 1
             parts = piece.split(b"\n@")
             self._chatter(parts[0], line)
-            start = len(parts[0]) + 2  # offset of the current entry in piece (after "\n@")
-            for entry in parts[1:]:
-                at = start
-                start += len(entry) + 2
-                name_end = word(entry).end()  # type: ignore[union-attr]
-                if entry[name_end:name_end + 1] == b"[":
-                    k = entry.find(b"]: ", name_end)
-                    if k < 0:
-                        self._bad(line + piece.count(b"\n", 0, at), "map entry without ']: value'")
-                        prev, gap = None, True
-                        continue
-                    keyed = True
-                    vstart = k + 3
-                elif entry.startswith(b": ", name_end):
-                    keyed = False
-                    vstart = name_end + 2
+            self._entries(parts, piece, line)
+
+    def _entries(self, parts: list[bytes], piece: bytes, line: int) -> None:
+        """Fold the entries ``parts[1:]`` of ``piece`` (whose first line is ``line``).
+
+        The common entry (a known map, ``[key]: N`` and nothing after the value) is
+        folded here; any other goes to :meth:`_entry`.  Whole keys are memoized (they
+        come back in every printout) until the memo is full; a new key is folded as
+        its last line (the scalars after the last stack: comm, pid...) and the rest,
+        each memoized: the rest repeats even where pids make the whole keys distinct.
+        """
+        prev, gap = self.prev, self.gap
+        by_raw = self.by_raw
+        heads = self.heads
+        keys = self.keys
+        use_keys = len(keys) < KEY_MEMO  # a full memo: keys are distinct (pids), stop looking
+        glue = self.glue
+        scalars = self._scalars
+        post_fields = self._post_fields
+        start = len(parts[0]) + 2  # offset of the current entry in piece (after "\n@")
+        for entry in parts[1:]:
+            at = start
+            start += len(entry) + 2
+            k = entry.find(b"]: ")
+            b = entry.find(b"[", 0, k)
+            m = by_raw.get(entry[:b]) if b >= 0 else None
+            nl = entry.find(b"\n", k)
+            if m is None or k < 0 or 0 <= nl < len(entry) - 1:
+                self.prev, self.gap = prev, gap
+                self._entry(entry, piece, line, at)
+                prev, gap = self.prev, self.gap
+                continue
+            try:
+                value = int(entry[k + 3:])  # int() ignores the newline that may end the piece
+            except ValueError:
+                self.prev, self.gap = prev, gap
+                self._entry(entry, piece, line, at)
+                prev, gap = self.prev, self.gap
+                continue
+            if use_keys:
+                key = entry[b + 1:k]
+                stack = keys.get(key)  # keys come back in every printout
+            else:
+                stack = None
+            if stack is None:
+                last = entry.rfind(b"\n", b, k)
+                if last < 0:
+                    post = entry[b + 1:k]
+                    stack = glue.get(post) or scalars(post)
                 else:
-                    self._bad(line + piece.count(b"\n", 0, at), "not a bpftrace map entry")
-                    prev, gap = None, True
-                    continue
-                raw_name = entry[:name_end]
-                m = by_raw.get(raw_name)
-                if m is None:
-                    m = by_raw[raw_name] = self._map(decode(b"@" + raw_name))
-                nl = entry.find(b"\n", vstart)
-                value_b = entry[vstart:] if nl < 0 else entry[vstart:nl]
-                try:
-                    value = int(value_b)
-                except ValueError:
-                    m.foldable = False  # hist(), lhist(), stats(): their bucket lines follow
-                    prev, gap = m, True
-                    continue
-                has_stack = False
-                if not keyed:
-                    stack: Stack = ()
-                else:
-                    # the key's stack part is memoized apart from the scalars around it
-                    # (pids, comms); no memo on the whole key: a printout's keys are distinct
-                    first = entry.find(b"\n", name_end, k)
-                    if first < 0:
-                        stack = scalars(entry[name_end + 1:k])
-                    else:
-                        has_stack = True
-                        last = entry.rfind(b"\n", first, k)
-                        middle = entry[first:last + 1]
-                        got = middles.get(middle)
-                        if got is None:
-                            got = middles[middle] = self._middle(middle)
-                        stack = got[1]
-                        if got[0]:
-                            stack = got[0] + stack
-                        if last + 1 < k:
-                            glue = entry[last + 1:k]
-                            fields = glue_memo.get(glue)
-                            stack = (scalars(glue) if fields is None else fields) + stack
-                        if first > name_end + 1:
-                            glue = entry[name_end + 1:first]
-                            fields = glue_memo.get(glue)
-                            stack = (scalars(glue) if fields is None else fields) + stack
-                stacks = m.stacks
-                if prev is not m or gap or (value < m.last_value and stack in stacks) or (not keyed and stacks):
-                    stacks = m.stacks = {}
-                    m.printouts += 1
-                if has_stack:
+                    head = entry[b + 1:last + 1]
+                    got = heads.get(head)
+                    if got is None:
+                        got = self._head(head)
+                        if len(heads) < KEY_MEMO:
+                            heads[head] = got
+                    pre_fields, stack = got
+                    if last + 1 < k:
+                        post = entry[last + 1:k]
+                        stack = post_fields(post) + stack  # new for each pid: no memo of its own
+                    if pre_fields:
+                        stack = pre_fields + stack
+                    if use_keys and len(keys) < KEY_MEMO:
+                        keys[key] = stack
                     m.has_stack = True
-                m.last_value = value
-                stacks[stack] = stacks.get(stack, 0) + value
-                prev = m
-                # a blank line (or anything) before the next entry ends a printout
-                gap = 0 <= nl < len(entry) - 1
-                if gap and entry[nl + 1:].strip():
-                    self._chatter(entry[nl + 1:], line + piece.count(b"\n", 0, at + nl + 1))
+            else:
+                m.has_stack = True
+            stacks = m.stacks
+            if prev is not m or gap or (value < m.last_value and stack in stacks):
+                stacks = m.stacks = {}
+                m.printouts += 1
+                gap = False
+            m.last_value = value
+            stacks[stack] = stacks.get(stack, 0) + value
+            prev = m
+        self.prev, self.gap = prev, gap
+
+    def _entry(self, entry: bytes, piece: bytes, line: int, at: int) -> None:
+        """Fold one entry of any shape (``entry`` is at offset ``at`` of ``piece``)."""
+        name_end = WORD_RX.match(entry).end()  # type: ignore[union-attr]
+        if entry[name_end:name_end + 1] == b"[":
+            k = entry.find(b"]: ", name_end)
+            if k < 0:
+                self._bad(line + piece.count(b"\n", 0, at), "map entry without ']: value'")
+                self.prev, self.gap = None, True
+                return
+            keyed = True
+            vstart = k + 3
+        elif entry.startswith(b": ", name_end):
+            keyed = False
+            vstart = name_end + 2
+        else:
+            self._bad(line + piece.count(b"\n", 0, at), "not a bpftrace map entry")
+            self.prev, self.gap = None, True
+            return
+        raw_name = entry[:name_end]
+        m = self.by_raw.get(raw_name)
+        if m is None:
+            m = self.by_raw[raw_name] = self._map(decode(b"@" + raw_name))
+        nl = entry.find(b"\n", vstart)
+        value_b = entry[vstart:] if nl < 0 else entry[vstart:nl]
+        try:
+            value = int(value_b)
+        except ValueError:
+            m.foldable = False  # hist(), lhist(), stats(): their bucket lines follow
+            self.prev, self.gap = m, True
+            return
+        if keyed:
+            stack, has_stack = self._text_key(entry[name_end + 1:k])
+        else:
+            stack, has_stack = (), False
+        stacks = m.stacks
+        if self.prev is not m or self.gap or (value < m.last_value and stack in stacks) or (not keyed and stacks):
+            stacks = m.stacks = {}
+            m.printouts += 1
+        if has_stack:
+            m.has_stack = True
+        m.last_value = value
+        stacks[stack] = stacks.get(stack, 0) + value
+        self.prev = m
+        # a blank line (or anything) before the next entry ends a printout
+        self.gap = 0 <= nl < len(entry) - 1
+        if self.gap and entry[nl + 1:].strip():
+            self._chatter(entry[nl + 1:], line + piece.count(b"\n", 0, at + nl + 1))
 
     def _chatter(self, text: bytes, line: int) -> None:
         """Lines outside map entries: tool chatter is fine, anything else is skipped."""
@@ -237,6 +300,33 @@ class _Reader:
 
     def _bad(self, line: int, reason: str) -> None:
         self.options.skips.skip(self.source, line, reason)
+
+    def _text_key(self, key: bytes) -> tuple[Stack, bool]:
+        """Fold a text map key (between ``[`` and ``]: ``): scalar fields around the stacks
+        first, then those between them, then the stacks in reverse key order, root first."""
+        last = key.rfind(b"\n")
+        if last < 0:
+            return self._scalars(key), False
+        head = key[:last + 1]
+        got = self.heads.get(head)
+        if got is None:
+            got = self._head(head)
+            if len(self.heads) < KEY_MEMO:
+                self.heads[head] = got
+        pre_fields, stack = got
+        if last + 1 < len(key):
+            stack = self._scalars(key[last + 1:]) + stack
+        return pre_fields + stack, True
+
+    def _head(self, head: bytes) -> tuple[tuple[str, ...], Stack]:
+        """A text key up to its last newline: the scalars before its first newline, and the
+        scalars between the stacks followed by the stacks (reverse key order, root first)."""
+        first = head.find(b"\n")
+        middle = head[first:]
+        got = self.middles.get(middle)
+        if got is None:
+            got = self.middles[middle] = self._middle(middle)
+        return (self._scalars(head[:first]) if first else ()), got[0] + got[1]
 
     def _key(self, key: bytes) -> tuple[Stack, bool]:
         """Fold a map key: scalar fields first, then stacks in reverse key order, root first.
@@ -257,6 +347,36 @@ class _Reader:
         post = self._scalars(key[last + 1:]) if last + 1 < len(key) else ()
         return pre + mid_scalars + post + stack, True
 
+    def _post_fields(self, glue: bytes) -> tuple[str, ...]:
+        """:meth:`_scalars` of the glue after a key's last stack, which pids make new
+        every time (``, comm, 1234``): its fields before the last comma come from a
+        memo (comms repeat), the last field is just stripped (see :func:`_strip_fields`)."""
+        before, comma, last = glue.rpartition(b",")
+        last = last.strip()
+        if comma and last:
+            fields = self.prefixes.get(before)
+            if fields is None:
+                fields = _strip_fields(decode(before))
+                if len(self.prefixes) < KEY_MEMO:
+                    self.prefixes[before] = fields
+            if fields:
+                return fields + (last.decode("utf-8", "surrogateescape"),)
+        return self._scalars(glue)
+
+    def _str_post_fields(self, glue: str) -> tuple[str, ...]:
+        """:meth:`_post_fields` of an ASCII JSON glue given as str (``,comm,1234``)."""
+        before, comma, last = glue.rpartition(",")
+        last = last.strip(BLANKS)
+        if comma and last:
+            fields = self.sprefixes.get(before)
+            if fields is None:
+                fields = _strip_fields(before)
+                if len(self.sprefixes) < KEY_MEMO:
+                    self.sprefixes[before] = fields
+            if fields:
+                return fields + (last,)
+        return self._str_scalars(glue)
+
     def _scalars(self, glue: bytes) -> tuple[str, ...]:
         """The scalar fields in the text between stacks (``, comm, 42, ``)."""
         got = self.glue.get(glue)
@@ -268,8 +388,10 @@ class _Reader:
         elif b"," not in s:
             got = (s.decode("utf-8", "surrogateescape"),)
         else:
-            got = tuple([p.decode("utf-8", "surrogateescape") for p in [x.strip() for x in s.split(b",")] if p])
-        if len(self.glue) < 65536:  # pids make many distinct; keep the memo bounded
+            # split after decoding: one decode, and str.strip of the ASCII blanks bytes.strip
+            # removes gives the same fields (UTF-8 never hides a comma or blank inside a character)
+            got = _fields(decode(s))
+        if len(self.glue) < KEY_MEMO:  # pids make many distinct; keep the memo bounded
             self.glue[glue] = got
         return got
 
@@ -327,6 +449,11 @@ class _Reader:
     # -- JSON -----------------------------------------------------------------------
     def read_json(self, stream: BinaryIO) -> None:
         skeys: dict[str, tuple[Stack, bool]] = {}
+        sheads: dict[str, tuple[tuple[str, ...], Stack]] = {}
+        akeys: dict[str, Stack] = {}  # ASCII key with a newline -> its stack
+        sglue = self.sglue
+        str_scalars = self._str_scalars
+        str_post_fields = self._str_post_fields
         for lineno, raw in enumerate(stream, 1):
             raw = raw.strip()
             if not raw:
@@ -358,17 +485,102 @@ class _Reader:
                     m.stacks[()] = entries
                     continue
                 stacks = m.stacks
+                use_keys = len(akeys) < KEY_MEMO
+                seen_stack = False  # a key holds a stack (set on the map after the loop)
                 for key, value in entries.items():
                     if type(value) is not int:
                         m.foldable = False
                         break
-                    got = skeys.get(key)
-                    if got is None:
-                        got = skeys[key] = self._key(key.encode("utf-8", "surrogateescape"))
-                    stack, has_stack = got
-                    if has_stack:
-                        m.has_stack = True
+                    # ASCII keys are folded as str, without encoding them back: whole keys
+                    # memoized (printouts repeat them) until the memo is full (pids make them
+                    # distinct), else their last line (comm, pid...) apart from the rest, which
+                    # repeats (see _json_head)
+                    stack = akeys.get(key) if use_keys else None
+                    if stack is not None:
+                        seen_stack = True
+                    elif key.isascii():
+                        last = key.rfind("\n")
+                        if last < 0:
+                            stack = sglue.get(key) or str_scalars(key)
+                        else:
+                            head = key[:last + 1]
+                            got_head = sheads.get(head)
+                            if got_head is None:
+                                got_head = self._json_head(head)
+                                if len(sheads) < KEY_MEMO:
+                                    sheads[head] = got_head
+                            stack = got_head[1]
+                            post = key[last + 1:]
+                            if post:
+                                stack = str_post_fields(post) + stack
+                            if got_head[0]:
+                                stack = got_head[0] + stack
+                            if use_keys and len(akeys) < KEY_MEMO:
+                                akeys[key] = stack
+                            seen_stack = True
+                    else:
+                        got = skeys.get(key)
+                        if got is None:
+                            got = self._key(key.encode("utf-8", "surrogateescape"))
+                            if len(skeys) < KEY_MEMO:
+                                skeys[key] = got
+                        stack, has_stack = got
+                        if has_stack:
+                            seen_stack = True
                     stacks[stack] = stacks.get(stack, 0) + value
+                if seen_stack:
+                    m.has_stack = True
+
+    def _json_head(self, head: str) -> tuple[tuple[str, ...], Stack]:
+        """An ASCII JSON key up to its last newline: its scalars (before the first newline,
+        then between the stacks) and its stacks, as :meth:`_key` folds them."""
+        first = head.find("\n")
+        middle = head[first:].encode("ascii")
+        got = self.middles.get(middle)
+        if got is None:
+            got = self.middles[middle] = self._middle(middle)
+        pre = self._str_scalars(head[:first]) if first else ()
+        return pre + got[0], got[1]
+
+    def _str_scalars(self, glue: str) -> tuple[str, ...]:
+        """:meth:`_scalars` of an ASCII glue given as str (the same fields: for ASCII,
+        decoding is the identity and ``BLANKS`` is what ``bytes.strip()`` strips)."""
+        s = glue.strip(", ")
+        if not s:
+            got: tuple[str, ...] = ()
+        elif "," not in s:
+            got = (s,)
+        else:
+            got = _fields(s)
+        if len(self.sglue) < KEY_MEMO:
+            self.sglue[glue] = got
+        return got
+
+
+def _strip_fields(s: str) -> tuple[str, ...]:
+    """The fields of ``s`` cut at every comma, stripped of ``BLANKS``, empty ones dropped.
+
+    For glue ``before + "," + last`` whose ``before`` has such a field and whose
+    ``last`` is not blank, :meth:`_Reader._scalars` gives ``_strip_fields(before)``
+    followed by ``last`` stripped: the comma between them is a separator, so
+    every field is cut and stripped alike (the whole glue is never the single
+    unstripped field of a glue without separator)."""
+    return tuple([p for p in [x.strip(BLANKS) for x in s.split(",")] if p])
+
+
+def _fields(s: str) -> tuple[str, ...]:
+    """The non-empty fields of comma-separated ``s``, stripped of ``BLANKS``.
+
+    Most have no blank but the one space after each comma and no empty field
+    (``comm, 1234`` in text, ``comm,1234`` in JSON): then the split itself is the
+    answer, which saves stripping each field.
+    """
+    t = s.replace(", ", ",")
+    if ",," not in t and t.split() == [t]:  # t holds no whitespace at all
+        parts = t.split(",")
+        if parts[0] and parts[-1]:
+            return tuple(parts)  # no whitespace left, no empty field: nothing to strip or drop
+    return _strip_fields(s)
 
 
 COLLAPSER = BpftraceCollapser()

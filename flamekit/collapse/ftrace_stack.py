@@ -19,10 +19,12 @@ root frames.  Other events in the trace are counted (``meta['events']``).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import BinaryIO, ClassVar
 
 from ..errors import InputError
 from ..profile import Profile
+from ._chunks import line_chunks
 from ._ftrace_common import (
     NOT_A_CALL,
     PrefixParser,
@@ -30,7 +32,6 @@ from ._ftrace_common import (
     decode,
     function_call,
     head_records,
-    iter_chunks,
     roots_for,
 )
 from ._lazy_re import lazy
@@ -44,6 +45,11 @@ _RAW_ARRAY = lazy(rb"size=(\d+)\s+caller=ARRAY\[([0-9a-fA-F, ]*)\]")
 _LOOKS_RECORD = lazy(rb"^\s*\S.*-\d+\s+(?:\(\s*[\d-]+\)\s+)?(?:\[\d+\]|\d\S{3,6})\s.*\d:\s")
 
 _KERNEL, _USER = 0, 1
+_RAW_KERNEL, _RAW_USER = 2, 3  # the same, frames in a caller=ARRAY[...]
+#: a record starts at every line that is not a `` => `` frame line
+RECORD_START = lazy(rb"\n(?! => )")
+#: most distinct lines / frame blocks memoized
+MEMO = 1 << 16
 
 
 def frame_name(raw: bytes) -> str:
@@ -72,6 +78,18 @@ def raw_array_frames(payload: bytes) -> list[str] | None:
         return None
     n = min(int(m[1]), len(data) // 8)
     return [f"0x{int.from_bytes(data[8 * i : 8 * i + 8], 'little'):x}" for i in range(n)]
+
+
+def _kind(rest: bytes) -> int:
+    """What a record is, from its text after the timestamp: a kernel or user stack
+    record (``_RAW_*`` when its frames are a ``caller=ARRAY[...]``), or -1 (another event)."""
+    if rest.startswith((b"<stack trace", b"kernel_stack:")):
+        kind = _KERNEL
+    elif rest.startswith((b"<user stack trace", b"user_stack:")):
+        kind = _USER
+    else:
+        return -1
+    return kind + _RAW_KERNEL if b"caller=ARRAY[" in rest else kind
 
 
 class FtraceStackCollapser:
@@ -106,33 +124,39 @@ class _StackReader:
         self.options = options
         self.per_cpu = bool(options.get("per_cpu", False))
         self.per_task = bool(options.get("per_task", False))
-        self.out: dict[tuple[str, ...], int] = {}
+        self.rooted = self.per_cpu or self.per_task
+        #: stacks emitted and not counted yet; the empty stack counts records without frames
+        self.emitted: list[tuple[str, ...]] = []
+        self.out: Counter[tuple[str, ...]] = Counter()
         self.pending: dict[int, tuple[Task, tuple[str, ...]]] = {}  # CPU -> kernel stack awaiting its user part
         self.traced: dict[int, tuple[tuple[bytes, bytes], str]] = {}  # CPU -> (task, function) just traced
         self.roots: dict[Task, tuple[str, ...]] = {}
         self.records = 0
-        self.empty = 0
+        self.names: dict[bytes, str] = {}  # frame line -> name
 
     def emit(self, task: Task, stack: tuple[str, ...]) -> None:
-        self.records += 1
-        if not stack:
-            self.empty += 1
-            return
-        if self.per_cpu or self.per_task:
+        """Count one record's stack (with its root frames when asked for)."""
+        if self.rooted and stack:
             r = self.roots.get(task)
             if r is None:
                 r = self.roots[task] = roots_for(task, self.per_cpu, self.per_task)
             stack = r + stack
-        out = self.out
-        out[stack] = out.get(stack, 0) + 1
+        self.emitted.append(stack)
+        if len(self.emitted) >= 1 << 16:
+            self.count_emitted()
 
-    def finish(self, task: Task, kind: int, frames: list[str]) -> None:
-        """A block ended: pair a user stack with the kernel stack just before it,
-        and put the traced function on top of a kernel stack that follows its
+    def count_emitted(self) -> None:
+        """Add the stacks emitted so far to the counts (in C, by Counter.update)."""
+        self.records += len(self.emitted)
+        self.out.update(self.emitted)
+        self.emitted.clear()
+
+    def finish(self, task: Task, kind: int, stack: tuple[str, ...]) -> None:
+        """A block ended (``stack`` root first): pair a user stack with the kernel stack just
+        before it, and put the traced function on top of a kernel stack that follows its
         function-tracer record."""
         cpu = task[2]
-        stack = tuple(reversed(frames))
-        traced = self.traced.pop(cpu, None)
+        traced = self.traced.pop(cpu, None) if self.traced else None
         if kind == _KERNEL and traced is not None and traced[0] == task[:2] and stack[-1:] != (traced[1],):
             stack = stack + (traced[1],)
         prev = self.pending.pop(cpu, None)
@@ -153,82 +177,122 @@ class _StackReader:
         if prev is not None:
             self.emit(*prev)
 
+    def frame_block(self, block: bytes) -> tuple[str, ...]:
+        """The frames (root first) of consecutive `` => frame`` lines (leaf first)."""
+        names = self.names
+        out = []
+        for line in block.split(b"\n"):
+            name = names.get(line)
+            if name is None:
+                name = frame_name(line.lstrip()[2:])
+                if len(names) < MEMO:
+                    names[line] = name
+            out.append(name)
+        out.reverse()
+        return tuple(out)
+
     def run(self, stream: BinaryIO) -> Profile:
+        """Fold the trace record by record: a record is a line and the `` => `` frame
+        lines after it, cut apart in C; a record's frame lines are named once per
+        distinct block of them (traces repeat the same stacks)."""
         options = self.options
         source, skips = options.source, options.skips
         parser = PrefixParser()
-        names: dict[bytes, str] = {}
-        names_get = names.get
+        names = self.names
+        blocks: dict[bytes, tuple[str, ...]] = {}
         calls: dict[bytes, tuple[str, ...] | None] = {}
+        kinds: dict[bytes, int] = {}
+        finish = self.finish
         events = 0
-        block: tuple[Task, int, list[str]] | None = None
+        #: the stack record being read: its task, kind and frames so far (root first)
+        task: Task | None = None
+        kind = _KERNEL
+        stack: tuple[str, ...] = ()
         first_bad: tuple[int, str] | None = None
-        for lineno0, lines in iter_chunks(stream):
-            for i, line in enumerate(lines):
-                name = names_get(line)  # frame lines repeat verbatim: one lookup each
-                if name is None:
-                    s = line.lstrip()
-                    if s[:2] == b"=>":
+        split_records = RECORD_START.split
+        for lineno0, data in line_chunks(stream):
+            pos = 0  # offset of the record in data; its line is counted only when needed
+            for record in split_records(data[:-1] if data.endswith(b"\n") else data):
+                at = pos
+                pos += len(record) + 1
+                line, _, frames = record.partition(b"\n")
+                s = line.lstrip()
+                if s[:2] == b"=>":
+                    # a frame line indented otherwise, or the first of a chunk cut mid-record
+                    name = names.get(line)
+                    if name is None:
                         name = frame_name(s[2:])
-                        if len(names) < 1 << 16:
-                            names[line] = name
-                if name is not None:
-                    if block is None:
+                    if task is None:
+                        skips.skip(source, lineno0 + data.count(b"\n", 0, at), "stack frame outside a stack trace record")
+                    else:
+                        stack = (name,) + stack
+                else:
+                    if task is not None:
+                        finish(task, kind, stack)
+                        task = None
+                    if s and s[0] != 35:  # neither blank nor a '#' comment
+                        split = parser.split(line)
+                        if split is None:
+                            if not (s.startswith((b"cpus=", b"CPU ")) and (s.startswith(b"cpus=") or s.rstrip().endswith(b"empty"))):
+                                reason = "not a trace record or stack frame"
+                                n = lineno0 + data.count(b"\n", 0, at)
+                                if first_bad is None:
+                                    first_bad = (n, reason)
+                                skips.skip(source, n, reason)
+                        else:
+                            rec_task, rest = split
+                            rec_kind = kinds.get(rest)  # the text after the timestamp repeats
+                            if rec_kind is None:
+                                rec_kind = _kind(rest)
+                                if len(kinds) < MEMO:
+                                    kinds[rest] = rec_kind
+                            if rec_kind < 0:
+                                events += 1
+                                self.flush_cpu(rec_task[2])
+                                # a function-tracer record (func_stack_trace): its stack leaves the function out
+                                call = calls.get(rest, NOT_A_CALL)
+                                if call is NOT_A_CALL and rest not in calls:
+                                    call = function_call(rest)
+                                    if len(calls) < MEMO:
+                                        calls[rest] = call
+                                if call:
+                                    self.traced[rec_task[2]] = (rec_task[:2], call[-1])
+                                else:
+                                    self.traced.pop(rec_task[2], None)
+                            elif rec_kind == _RAW_KERNEL or rec_kind == _RAW_USER:
+                                raw = raw_array_frames(rest)
+                                if raw is not None:
+                                    finish(rec_task, rec_kind - _RAW_KERNEL, tuple(reversed(raw)))
+                                else:
+                                    task, kind, stack = rec_task, rec_kind - _RAW_KERNEL, ()
+                            else:
+                                task, kind, stack = rec_task, rec_kind, ()
+                if frames:
+                    got = blocks.get(frames)
+                    if got is None:
+                        got = self.frame_block(frames)
+                        if len(blocks) < MEMO:
+                            blocks[frames] = got
+                    if task is None:
                         # frames of a record cut off by the start of the trace
-                        skips.skip(source, lineno0 + i, "stack frame outside a stack trace record")
+                        skips.add(source, len(got), lineno0 + data.count(b"\n", 0, at) + 1,
+                                  "stack frame outside a stack trace record")
                     else:
-                        block[2].append(name)
-                    continue
-                if block is not None:
-                    self.finish(*block)
-                    block = None
-                if not s.strip() or s[:1] == b"#":
-                    continue
-                split = parser.split(line)
-                if split is None:
-                    if s.startswith((b"cpus=", b"CPU ")) and (s.startswith(b"cpus=") or s.rstrip().endswith(b"empty")):
-                        continue
-                    reason = "not a trace record or stack frame"
-                    if first_bad is None:
-                        first_bad = (lineno0 + i, reason)
-                    skips.skip(source, lineno0 + i, reason)
-                    continue
-                task, rest = split
-                if rest.startswith(b"<stack trace") or rest.startswith(b"kernel_stack:"):
-                    kind = _KERNEL
-                elif rest.startswith(b"<user stack trace") or rest.startswith(b"user_stack:"):
-                    kind = _USER
-                else:
-                    events += 1
-                    self.flush_cpu(task[2])
-                    # a function-tracer record (func_stack_trace): its stack leaves the function out
-                    call = calls.get(rest, NOT_A_CALL)
-                    if call is NOT_A_CALL and rest not in calls:
-                        call = function_call(rest)
-                        if len(calls) < 1 << 16:
-                            calls[rest] = call
-                    if call:
-                        self.traced[task[2]] = (task[:2], call[-1])
-                    else:
-                        self.traced.pop(task[2], None)
-                    continue
-                raw = raw_array_frames(rest) if b"caller=ARRAY[" in rest else None
-                if raw is not None:
-                    self.finish(task, kind, raw)
-                else:
-                    block = (task, kind, [])
-        if block is not None:
-            self.finish(*block)
+                        stack = got + stack if stack else got
+        if task is not None:
+            self.finish(task, kind, stack)
         for cpu in list(self.pending):
             self.flush_cpu(cpu)
+        self.count_emitted()
+        empty = self.out.pop((), 0)
         if self.records == 0 and first_bad is not None:
             raise InputError(source, first_bad[0], f"no stack trace records found ({first_bad[1]})")
-        profile = Profile(self.out, unit="count", event="stacktrace")
+        profile = Profile(dict(self.out), unit="count", event="stacktrace")
         profile.meta["tracer"] = "stacktrace"
         if events:
             profile.meta["events"] = str(events)
-        if self.empty:
-            profile.meta["empty_stacks"] = str(self.empty)
+        if empty:
+            profile.meta["empty_stacks"] = str(empty)
         return profile
 
 

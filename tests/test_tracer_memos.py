@@ -1,0 +1,166 @@
+"""The BCC, bpftrace, DTrace and ftrace stack-trace readers memoize whole keys,
+records and frame blocks (bounded memos) and take block-at-a-time fast paths;
+with the memos disabled or the fast paths turned off, every capture must give
+exactly the same profile, skips and line numbers included."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from conftest import CORPUS, GOLDEN
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from flamekit import folded
+from flamekit.collapse import CollapseOptions, bpftrace, get
+from flamekit.errors import Skips
+
+
+def _files(fmt_dir: str, *globs: str) -> list:
+    out = []
+    for base in (GOLDEN / fmt_dir, CORPUS / "formats" / fmt_dir):
+        for g in globs:
+            out.extend(sorted(base.glob(g)) if base.is_dir() else [])
+    return out
+
+
+def _run(fmt: str, data: bytes, **params) -> tuple:
+    skips = Skips()
+    p = get(fmt).collapse(io.BytesIO(data), CollapseOptions(source="t", skips=skips, params=params))
+    return folded.dumps(p), list(p.stacks), p.meta, skips.counts, skips.first
+
+
+BPFTRACE = _files("bpftrace", "*.txt", "*.json")
+
+
+@pytest.mark.parametrize("path", BPFTRACE, ids=[p.name for p in BPFTRACE])
+def test_bpftrace_key_memo_changes_nothing(path, monkeypatch):
+    data = path.read_bytes()
+    for params in ({}, {"offsets": True}):
+        whole = _run("bpftrace", data, **params)
+        monkeypatch.setattr(bpftrace, "KEY_MEMO", 0)
+        assert _run("bpftrace", data, **params) == whole
+        monkeypatch.undo()
+
+
+def test_bpftrace_key_memo_sees_each_printout():
+    # the same key in two printouts (the value goes down): the memo must not merge them
+    data = b"@[\n    a+1\n    b+2\n, x]: 5\n@[\n    a+1\n    b+2\n, x]: 3\n@[\n    a+3\n    b+2\n, x]: 4\n"
+    got = _run("bpftrace", data)
+    assert got[0] == b"x;b;a 7\n" and got[2]["printouts"] == "2"
+
+
+FTRACE_STACK = [p for p in _files("ftrace", "stack_*.txt", "*stack*.txt", "*.trace") if p.stat().st_size < 5 << 20]
+
+
+@pytest.mark.parametrize("path", FTRACE_STACK, ids=[p.name for p in FTRACE_STACK])
+@pytest.mark.parametrize("size", [1, 13, 200])
+def test_ftrace_stack_records_cut_anywhere_and_unmemoized_give_the_same(path, size, monkeypatch):
+    from flamekit.collapse import _chunks, ftrace_stack
+
+    data = path.read_bytes()
+    if b"<stack trace" not in data and b"kernel_stack" not in data:
+        pytest.skip("no stack records")
+    for params in ({}, {"per_cpu": True, "per_task": True}):
+        whole = _run("ftrace-stack", data, **params)
+        monkeypatch.setattr(_chunks, "CHUNK", size)
+        monkeypatch.setattr(ftrace_stack, "MEMO", 0)
+        assert _run("ftrace-stack", data, **params) == whole
+        monkeypatch.undo()
+
+
+def test_ftrace_stack_odd_frame_lines_and_orphans():
+    # frames indented otherwise continue the record; frames before any record are skipped
+    # with the line of each; a blank line ends a record
+    data = (b" => orphan\n => orphan2\n"
+            b"   cat-1 [000] d..2. 1.000001: <stack trace>\n => a\n   => b\n => c\n\n => late\n"
+            b"   cat-1 [001] d..2. 1.000002: <stack trace>\n")
+    got = _run("ftrace-stack", data)
+    assert got[0] == b"c;b;a 1\n"
+    assert got[3] == {"t": 3} and got[4]["t"][0] == 1
+    assert got[2]["empty_stacks"] == "1"
+
+
+# -- bpftrace: the common-entry loop and the ASCII JSON keys agree with the general code -----
+
+
+_PIECES = st.sampled_from(["\n", ", ", ",", " ", "\t", "    f+1", "    g+2", "\tffffffff81000000 k+3", "comm",
+                           "42", "a b", "[", "]: ", "@", "\u00e9", "x"])
+_FRAMES = st.lists(st.sampled_from(["    f+1", "    g+2", "\tffffffff81000000 k+3", "\t7f0000001000 u+1 (/lib/x.so)",
+                                     "    f+1"]), max_size=3).map(lambda fs: "\n" + "\n".join(fs) + "\n" if fs else "")
+_FIELD = st.one_of(st.sampled_from(["comm", "42", "a b", "", "\u00e9", "x\ty", " 7"]), _FRAMES)
+#: keys as bpftrace prints them (fields joined by ", ", stacks as newline-framed lines) or junk
+_GOOD_KEY = st.lists(_FIELD, max_size=5).map(", ".join)
+_KEY = st.one_of(_GOOD_KEY, _GOOD_KEY, _GOOD_KEY, st.lists(_PIECES, max_size=10).map("".join))
+
+
+def _general_entries(self, parts, piece, line):
+    start = len(parts[0]) + 2
+    for entry in parts[1:]:
+        at = start
+        start += len(entry) + 2
+        self._entry(entry, piece, line, at)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["@", "@", "@", "@m", "@", "@x y", ""]), _KEY,
+                          st.sampled_from(["1", "5", "3", "-2", "10", "2", "x", "7 ", ""]),
+                          st.sampled_from(["\n"] * 6 + ["\n\n", "\nLost 3 events\n", "\n[0, 1) 5 |@|\n"])),
+                min_size=2, max_size=12), st.booleans())
+@example([("@", "comm, \n    f+1\n, x", "1", "\n"), ("@", "comm, \n    f+1\n, x", "2", "\n")], False)
+def test_bpftrace_common_entry_loop_agrees_with_the_general_one(entries, strict):
+    import pytest as _pytest
+
+    data = "".join(f"{name}[{key}]: {value}{end}" for name, key, value, end in entries).encode()
+    runs = []
+    for general in (False, True):
+        mp = _pytest.MonkeyPatch()
+        if general:
+            mp.setattr(bpftrace._Reader, "_entries", _general_entries)
+        try:
+            runs.append(_run_maybe_error("bpftrace", data, strict))
+        finally:
+            mp.undo()
+    assert runs[0] == runs[1]
+
+
+def _run_maybe_error(fmt: str, data: bytes, strict: bool) -> tuple:
+    from flamekit.errors import InputError
+
+    skips = Skips(strict=strict)
+    try:
+        p = get(fmt).collapse(io.BytesIO(data), CollapseOptions(source="t", skips=skips))
+    except InputError as e:
+        return ("error", str(e))
+    return folded.dumps(p), list(p.stacks.items()), p.meta, skips.counts, skips.first
+
+
+@settings(max_examples=300, deadline=None)
+@given(_KEY)
+def test_bpftrace_ascii_json_keys_fold_as_the_bytes_path(key):
+    import json
+
+    data = (json.dumps({"type": "map", "data": {"@": {key: 3}}}) + "\n").encode()
+    reader = bpftrace._Reader(CollapseOptions(source="t"))
+    expected = reader._key(key.encode("utf-8", "surrogateescape"))
+    got = get("bpftrace").collapse(io.BytesIO(data), CollapseOptions(source="t"))
+    assert list(got.stacks.items()) == [(expected[0], 3)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=", \t\x0b\x0c\r\n\xa0\x1cab\u00e9\udc80", max_size=20))
+def test_bpftrace_fields_shortcut_equals_stripping_each_field(text):
+    s = text.strip(", ")
+    expected = tuple(p for p in (x.strip(bpftrace.BLANKS) for x in s.split(",")) if p)
+    assert bpftrace._fields(s) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=", \t\x0b\r\n\xa0ab1\u00e9\udc80", max_size=16))
+def test_bpftrace_last_field_split_equals_the_whole_glue(glue):
+    reader = bpftrace._Reader(CollapseOptions(source="t"))
+    raw = glue.encode("utf-8", "surrogateescape")
+    assert reader._post_fields(raw) == bpftrace._Reader(CollapseOptions(source="t"))._scalars(raw)
+    if glue.isascii():
+        assert reader._str_post_fields(glue) == reader._scalars(raw)
