@@ -20,11 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from .diff import DiffProfile
 from .errors import InputError, Skips
 from .profile import Profile, Stack, unpack
+
+if TYPE_CHECKING:  # imported when a file is differential (start-up: it also loads fractions and dataclasses)
+    from .diff import DiffProfile
 
 ENC = "utf-8"
 ERR = "surrogateescape"
@@ -128,6 +130,8 @@ def read(
         differential = looks_differential(head or b"")
     if not differential:
         return _read_one_column(stream, source, skips)
+    from .diff import DiffProfile
+
     before: dict[Stack, int] = {}
     after: dict[Stack, int] = {}
     lineno = 0

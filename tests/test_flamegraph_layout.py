@@ -185,3 +185,31 @@ def test_callees_above_a_floor_are_exactly_the_heavy_ones(stacks: dict[tuple[str
         every = src.children(node[5])
         assert src.children(node[5], floor) == [k for k in every if k[2] >= floor]
         todo.extend(every)
+
+
+def test_a_one_stack_chain_is_drawn_whole_with_its_self_delta_on_the_leaf() -> None:
+    # below 'a' only one stack passes through 'b': b, c and d are added at once, as wide as b
+    after = {("a", "b", "c", "d"): 5, ("a", "x"): 2, ("a", "\x00", "\x02x", "e"): 4}
+    before = {("a", "b", "c", "d"): 3, ("a", "x"): 2, ("a", "\x00", "\x02x", "e"): 4}
+    lay = layout(after, threshold=1, before=before)
+    got = [(f.name, f.depth, f.x, f.w, f.before, f.self_delta) for f in lay.frames]
+    assert got == [("all", 0, 0, 11, 9, 0), ("a", 1, 0, 11, 9, 0), ("\x00", 2, 0, 4, 4, 0), ("\x02x", 3, 0, 4, 4, 0),
+                   ("e", 4, 0, 4, 4, 0), ("b", 2, 4, 5, 3, 0), ("c", 3, 4, 5, 3, 0), ("d", 4, 4, 5, 3, 2),
+                   ("x", 2, 9, 2, 2, 0)]
+    assert lay.max_depth == 4
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(STACKS, st.integers(0, 60), st.sampled_from(["name", "weight"]))
+def test_packed_stacks_lay_out_as_tuples_do(stacks: dict[tuple[str, ...], int], threshold: int, sort: str) -> None:
+    # folded input arrives packed (one-stack chains are cut from the packed key)
+    # (names packing reserves, and empty names, which packed form cannot tell from fewer frames, left out)
+    clean = {s: w for s, w in stacks.items() if all(f and not any(c in f for c in "\x00\x01\x02;") for f in s)}
+    if not clean:
+        return
+    packed = {"\x01".join(s): w for s, w in clean.items()}
+    a = layout(clean, threshold=threshold, sort=sort, max_embedded=5)
+    b = layout(packed, threshold=threshold, sort=sort, max_embedded=5, packed=True)
+    assert [(f.name, f.depth, f.x, f.w, f.before, f.self_delta) for f in a.frames] == \
+        [(f.name, f.depth, f.x, f.w, f.before, f.self_delta) for f in b.frames]
+    assert everything(a.frames) == everything(b.frames) and a.max_depth == b.max_depth

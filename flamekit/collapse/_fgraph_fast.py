@@ -29,6 +29,7 @@ import re
 from typing import Any
 
 from ._fgraph_lines import ENTRY, EXIT, LEAF, _body, _duration_ns, _split_task
+from ._lazy_re import lazy
 
 #: a call: (kind, task, d, kids, ns, name) -- ``task`` is an interned
 #: ``(cpu, pid, comm)``, ``d`` the depth + 1 (the index of the frame in a stack
@@ -39,13 +40,13 @@ Call = tuple[int, tuple[Any, Any, Any], int, "dict[int, int] | None", int, "str 
 
 # the columns before the body's '|': CPU, optional ``comm-pid |``, optional
 # latency marker and duration -- the layout _GRAPH reads, minus the flags column
-_HEAD = re.compile(
+_HEAD = lazy(
     rb"""\s*(?P<cpu>\d+)\)\s*
         (?:(?P<proc>[^|=\s][^|=]*?-\d+)\s*\|)?
         \s*(?:[-+!\#*@$]\s*)?(?:(?P<dur>\d+(?:\.\d*)?)\s*us)?\s*""",
     re.VERBOSE,
 )
-_DURATION = re.compile(rb"\d+(?:\.\d*)?")
+_DURATION = lazy(rb"\d+(?:\.\d*)?")
 # bodies holding these make the general classifier read the whole line another way
 _OTHER_MARKERS = (b"==========>", b"<==========", b"=>", b": funcgraph_")
 

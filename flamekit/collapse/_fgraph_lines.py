@@ -14,6 +14,7 @@ from operator import itemgetter
 from typing import Any
 
 from ._ftrace_common import BUFFER_STARTED, EVENT_PREFIX, LOST_EVENTS, decode
+from ._lazy_re import lazy
 
 # record kinds
 # call records first, so the hot loop tells them apart with one comparison (kind <= EXIT)
@@ -25,12 +26,12 @@ Record = tuple[int, int | None, bytes | None, bytes | None, int, Any, int]
 _IGNORED: Record = (IGNORE, None, None, None, 0, None, 0)
 
 # prefixes cut off before classification (they differ on every line)
-_DMESG = re.compile(rb"^\s*\[\s*\d+\.\d+\]\s?")
-_ABSTIME = re.compile(rb"^\s*\d+\.\d+\s+\|")
-_RELTIME = re.compile(rb"^\s*\d+\s+us\s+\|")
+_DMESG = lazy(rb"^\s*\[\s*\d+\.\d+\]\s?")
+_ABSTIME = lazy(rb"^\s*\d+\.\d+\s+\|")
+_RELTIME = lazy(rb"^\s*\d+\s+us\s+\|")
 
 # tracefs graph line: CPU, proc, latency flags, duration columns, then the body
-_GRAPH = re.compile(
+_GRAPH = lazy(
     rb"""^\s*(?:(?P<cpu>\d+)\)\s*)?
         (?:(?P<proc>[^|]*?-\d+)\s*\|)?
         (?:\s*[^\s|]{3,6}\s*\|)?
@@ -38,29 +39,29 @@ _GRAPH = re.compile(
     re.X | re.S,
 )
 # layouts without a duration column: ``1) f() {`` (nofuncgraph-duration), bare
-_NODUR = re.compile(rb"^(?:\s*(?P<cpu>\d+)\)\s)?(?P<body>.*)$", re.S)
-_BANNER = re.compile(rb"^\s*(\d+)\)\s+(\S.*?-\d+)\s+=>\s+(\S.*?-\d+)\s*$")
-_DASHES = re.compile(rb"^\s*-{6,}\s*$")
-_OVERRUN = re.compile(rb"^\s*\(Overruns:\s*\d+\)\s*$")
+_NODUR = lazy(rb"^(?:\s*(?P<cpu>\d+)\)\s)?(?P<body>.*)$", re.S)
+_BANNER = lazy(rb"^\s*(\d+)\)\s+(\S.*?-\d+)\s+=>\s+(\S.*?-\d+)\s*$")
+_DASHES = lazy(rb"^\s*-{6,}\s*$")
+_OVERRUN = lazy(rb"^\s*\(Overruns:\s*\d+\)\s*$")
 # trace-cmd report appends `` (N)`` with -O fgraph:depth and `` (ret=...)``
-_TC_SUFFIX = re.compile(rb"\s\((?:\d+|ret=[^()]*)\)$")
+_TC_SUFFIX = lazy(rb"\s\((?:\d+|ret=[^()]*)\)$")
 
 #: bound on each memo (whole lines, shapes, durations): memory stays small on traces
 #: whose lines never repeat
 _MAX_CACHE = 1 << 16
 
 
-_ABSTIME_ALL = re.compile(rb"^[ \t]*\d+\.\d+ +\|(?=[ \t]+\d+\))", re.M)
+_ABSTIME_ALL = lazy(rb"^[ \t]*\d+\.\d+ +\|(?=[ \t]+\d+\))", re.M)
 # the same column found from the newline before it: a literal first byte lets the
 # regex engine jump from line to line in C instead of trying ``^`` at every byte
 # (twice as fast); it cannot span lines, so it cuts exactly what _ABSTIME_ALL cuts
-_ABSTIME_NL = re.compile(rb"\n[ \t]*\d+\.\d+ +\|(?=[ \t]+\d+\))")
+_ABSTIME_NL = lazy(rb"\n[ \t]*\d+\.\d+ +\|(?=[ \t]+\d+\))")
 
 
 # the first columns of all lines joined by newlines, each an abstime column
-_ABSTIME_COLUMNS = re.compile(rb"(?:[ \t]*\d+\.\d+ +\|\n)*[ \t]*\d+\.\d+ +\|")
+_ABSTIME_COLUMNS = lazy(rb"(?:[ \t]*\d+\.\d+ +\|\n)*[ \t]*\d+\.\d+ +\|")
 
-_DMESG_ALL = re.compile(rb"^\[\s*\d+\.\d+\]\s?", re.M)
+_DMESG_ALL = lazy(rb"^\[\s*\d+\.\d+\]\s?", re.M)
 
 
 def strip_time_columns(chunk: bytes) -> bytes:

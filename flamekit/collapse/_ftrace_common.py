@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from ._lazy_re import lazy
+
 ENC = "utf-8"
 ERR = "surrogateescape"
 
@@ -20,7 +22,7 @@ CHUNK = 8 << 20
 #: and the latency layout ``comm-pid  0d..2. 3792us : `` (``-l`` / latency-format).
 #: The comm is matched lazily so the *last* ``-digits`` before the CPU wins
 #: (``kworker/1:1H-44``, ``memfd:sealed-91-2766``).
-EVENT_PREFIX = re.compile(
+EVENT_PREFIX = lazy(
     rb"""^\s*(?:[^\s:]+:\s+)?(?P<comm>.*?)-(?P<pid>\d+)\s+   # optional 'instance: ' (trace-cmd)
         (?:\(\s*(?:\d+|-+)\)\s+)?                       # record-tgid column
         (?:\[(?P<cpu>\d+)\]\s+(?:[^\s\[\]:]{2,6}\s+)?   # [CPU] and irq/preempt flags
@@ -30,9 +32,9 @@ EVENT_PREFIX = re.compile(
 )
 
 #: tracing leaves ``CPU:N [LOST M EVENTS]`` where the ring buffer overflowed
-LOST_EVENTS = re.compile(rb"^\s*CPU:\s*(\d+)\s*\[LOST(?:\s+(\d+))?\s+EVENTS\]")
+LOST_EVENTS = lazy(rb"^\s*CPU:\s*(\d+)\s*\[LOST(?:\s+(\d+))?\s+EVENTS\]")
 #: trace_pipe and snapshot readers print this when a CPU's buffer restarts
-BUFFER_STARTED = re.compile(rb"^#{3,}\s*CPU\s+(\d+)\s+buffer started")
+BUFFER_STARTED = lazy(rb"^#{3,}\s*CPU\s+(\d+)\s+buffer started")
 
 
 def iter_chunks(
@@ -112,7 +114,7 @@ def head_records(head: bytes) -> list[bytes]:
 
 
 # trace-cmd report prefixes each record of an instance with ``name: ``
-_TASK_CPU = re.compile(rb"^\s*(?:[^\s:]+:\s+)?(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]$", re.S)
+_TASK_CPU = lazy(rb"^\s*(?:[^\s:]+:\s+)?(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]$", re.S)
 
 #: what a record's prefix tells: (comm, pid, cpu)
 Task = tuple[bytes, bytes, int]
@@ -161,8 +163,8 @@ def roots_for(task: Task | None, per_cpu: bool, per_task: bool) -> tuple[str, ..
     return tuple(out)
 
 
-_FUNC_OFFSET = re.compile(rb"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+")
-_FUNC_SYMBOL = re.compile(rb"^[^\s:<>]+$")
+_FUNC_OFFSET = lazy(rb"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+")
+_FUNC_SYMBOL = lazy(rb"^[^\s:<>]+$")
 
 NOT_A_CALL: tuple[str, ...] = ()  # marker: the record is another event, not a call
 

@@ -15,16 +15,17 @@ from dataclasses import dataclass
 from ..callgraph import CallGraph, Cycle, Edge
 from ..errors import InputError, Skips
 from ..gcpause import no_gc
+from ._lazy_re import lazy
 
 ENC = "utf-8"
 ERR = "surrogateescape"
 
-_PRIMARY = re.compile(rb"\[(\d+)\]?\s*(\d+\.\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(?:(\d+)(?:\+(\d+))?\s+)?(\S.*)")
-_ARC = re.compile(rb"\s+(?:(\d+\.\d+)\s+(\d+\.\d+)\s+)?(?:(\d+)(?:/(\d+)|\+(\d+))?\s+)?(\S.*)")
-_CYCLE_TAIL = re.compile(rb"\s<cycle (\d+)>$")
-_WHOLE = re.compile(rb"<cycle (\d+) as a whole>")
-_FLAT_ROW = re.compile(rb"\s*(\d+\.\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(?:(\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+)?(\S.*)")
-_GRAN_TOTAL = re.compile(rb"of ([\d.]+) seconds")
+_PRIMARY = lazy(rb"\[(\d+)\]?\s*(\d+\.\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(?:(\d+)(?:\+(\d+))?\s+)?(\S.*)")
+_ARC = lazy(rb"\s+(?:(\d+\.\d+)\s+(\d+\.\d+)\s+)?(?:(\d+)(?:/(\d+)|\+(\d+))?\s+)?(\S.*)")
+_CYCLE_TAIL = lazy(rb"\s<cycle (\d+)>$")
+_WHOLE = lazy(rb"<cycle (\d+) as a whole>")
+_FLAT_ROW = lazy(rb"\s*(\d+\.\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(?:(\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+)?(\S.*)")
+_GRAN_TOTAL = lazy(rb"of ([\d.]+) seconds")
 _PER_CALL = {b"s": 1.0, b"ms": 1e-3, b"us": 1e-6, b"ns": 1e-9}
 
 FLAT, GRAPH = 1, 2

@@ -17,15 +17,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-RX_FRAME = re.compile(r"^\s*(\w+)\s*(.+) \((.*)\)", re.ASCII)
-RX_OFFSET = re.compile(r"\+0x[\da-f]+$", re.ASCII)
-RX_GO_METHOD = re.compile(r"\.\(.*\)\.")
-RX_ARGS = re.compile(r"\((?!anonymous namespace\)).*")
-RX_KERNEL_DSO = re.compile(r"^\[|vmlinux$")
-RX_JIT_DSO = re.compile(r"/tmp/perf-\d+\.map", re.ASCII)
-RX_NO_INLINE_DSO = re.compile(r"perf-\d+.map|kernel\.|\[[^\]]+\]", re.ASCII)
-RX_SRCLINE_BRACKETS = re.compile(r"\[.*?\]")
-RX_ARROW_NOT_OPERATOR = re.compile(r"(?<!operator)->")
+from ._lazy_re import lazy
+
+RX_FRAME = lazy(r"^\s*(\w+)\s*(.+) \((.*)\)", re.ASCII)
+RX_OFFSET = lazy(r"\+0x[\da-f]+$", re.ASCII)
+RX_GO_METHOD = lazy(r"\.\(.*\)\.")
+RX_ARGS = lazy(r"\((?!anonymous namespace\)).*")
+RX_KERNEL_DSO = lazy(r"^\[|vmlinux$")
+RX_JIT_DSO = lazy(r"/tmp/perf-\d+\.map", re.ASCII)
+RX_NO_INLINE_DSO = lazy(r"perf-\d+.map|kernel\.|\[[^\]]+\]", re.ASCII)
+RX_SRCLINE_BRACKETS = lazy(r"\[.*?\]")
+RX_ARROW_NOT_OPERATOR = lazy(r"(?<!operator)->")
 #: entries of FrameNamer's memo before it is emptied (keeps memory bounded on any input)
 NAMES_LIMIT = 20_000
 _OPERATOR_CHARS = frozenset("<>=!+-*/%^&|~[],")

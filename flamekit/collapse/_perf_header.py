@@ -8,14 +8,15 @@ bytes; nothing is decoded here.
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
+from ._lazy_re import lazy
+
 # stackcollapse-perf.pl: "event record start" and the period/event on its right
-RX_HEAD = re.compile(rb"^(\S.+?)\s+(\d+)/*(\d+)*\s+")
-RX_EVENT = re.compile(rb":\s*(\d+)*\s+(\S+):\s*$")
+RX_HEAD = lazy(rb"^(\S.+?)\s+(\d+)/*(\d+)*\s+")
+RX_EVENT = lazy(rb":\s*(\d+)*\s+(\S+):\s*$")
 # an exited task as perf prints it: comm ":-1", id "-1" (or "-1/-1")
-RX_EXITED = re.compile(rb"^:-1\s+-1(?:/-1)?\s")
+RX_EXITED = lazy(rb"^:-1\s+-1(?:/-1)?\s")
 
 _WS = b" \t\n\r\x0b\x0c"
 

@@ -11,17 +11,17 @@ still unnamed keeps the name the ordinary rules give it.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 
 from ..errors import UsageError
+from ._lazy_re import lazy
 from ._perf_frames import Unresolved
 
-_ADDR_LINE = re.compile(r"^0x[0-9a-fA-F]+$")
-_DISCRIMINATOR = re.compile(r" \(discriminator \S+\)")
-_HEX = re.compile(r"^[0-9a-fA-F]+$")
-_FUNC_OFFSET = re.compile(r"^(.+)\+0x([0-9a-f]+)$")
+_ADDR_LINE = lazy(r"^0x[0-9a-fA-F]+$")
+_DISCRIMINATOR = lazy(r" \(discriminator \S+\)")
+_HEX = lazy(r"^[0-9a-fA-F]+$")
+_FUNC_OFFSET = lazy(r"^(.+)\+0x([0-9a-f]+)$")
 _cache: dict[tuple[str, str, bool], tuple[str, ...] | None] = {}
 _nm_cache: dict[str, dict[str, int]] = {}
 

@@ -29,10 +29,10 @@ input; the numbered frame tuples grow with the distinct stacks only.
 
 from __future__ import annotations
 
-import re
 from itertools import chain
 from typing import Any
 
+from ._lazy_re import lazy
 from ._perf_frames import FrameNamer
 from ._perf_header import RX_HEAD
 
@@ -46,8 +46,8 @@ BLOCK_LIMIT = 8_000
 LINE_LIMIT = 40_000
 
 # the address word of an indented frame line, with the line break before it
-_RX_ADDRESS = re.compile(rb"\n[ \t]+[0-9A-Za-z]+ ")
-_RX_LINE_ADDRESS = re.compile(rb"[ \t]+[0-9A-Za-z]+ ")
+_RX_ADDRESS = lazy(rb"\n[ \t]+[0-9A-Za-z]+ ")
+_RX_LINE_ADDRESS = lazy(rb"[ \t]+[0-9A-Za-z]+ ")
 
 
 class Interner:

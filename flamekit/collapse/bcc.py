@@ -24,6 +24,7 @@ from .. import folded
 from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from ._chunks import chunks, decode, with_head
+from ._lazy_re import lazy
 from .base import CollapseOptions
 
 #: header line -> (unit, event) of the tool that printed it
@@ -33,29 +34,29 @@ HEADERS: tuple[tuple[bytes, str, str], ...] = (
     (b"Sampling at ", "samples", "cpu-clock"),
     (b"Tracing ", "count", "stackcount"),
 )
-HEADER_RX = re.compile(
+HEADER_RX = lazy(
     rb"(?m)^(?:Sampling at \d+ Hertz of |Tracing off-CPU time \(us\)|Tracing blocked time \(us\)"
     rb"|Tracing \d+ functions? for \")"
 )
 #: ``-   comm (pid)`` then the count: the unmistakable end of a profile/offcputime record
-PROC_RX = re.compile(rb"(?m)^ +-  +\S[^\n]* \(\d+\)\n +\d+\n")
+PROC_RX = lazy(rb"(?m)^ +-  +\S[^\n]* \(\d+\)\n +\d+\n")
 #: stackcount: frames indented 2, metadata and count indented 4
-STACKCOUNT_RX = re.compile(rb"(?m)(?:^  [^ \n][^\n]*\n)+(?:    [^ \n][^\n]*\n)*    \d+\n(?:\n|$)")
+STACKCOUNT_RX = lazy(rb"(?m)(?:^  [^ \n][^\n]*\n)+(?:    [^ \n][^\n]*\n)*    \d+\n(?:\n|$)")
 #: offcputime without process lines: frames indented 4, count indented 8
-OFFCPU_RX = re.compile(rb"(?m)(?:^    [^ \n][^\n]*\n)+        \d+\n(?:\n|$)")
-BPFTRACE_RX = re.compile(rb"(?m)^(?:Attaching \d+ probes?\.\.\.$|@\w*(?:\[|: ))")
+OFFCPU_RX = lazy(rb"(?m)(?:^    [^ \n][^\n]*\n)+        \d+\n(?:\n|$)")
+BPFTRACE_RX = lazy(rb"(?m)^(?:Attaching \d+ probes?\.\.\.$|@\w*(?:\[|: ))")
 #: a multi-line record's count line
-COUNT_LINE_RX = re.compile(rb"(?m)^ +\d+$")
+COUNT_LINE_RX = lazy(rb"(?m)^ +\d+$")
 
 #: -v/-A/old offwaketime print the address first, padded: ``ffffffff8137897c blk_mq_complete_request``
-ADDR_PREFIX_RX = re.compile(rb"^(?:0x)?[0-9a-fA-F]{8,16} +(?=\S)")
+ADDR_PREFIX_RX = lazy(rb"^(?:0x)?[0-9a-fA-F]{8,16} +(?=\S)")
 #: stackcount -v prints ``sym+0xOFF`` without a module
-OFFSET_RX = re.compile(rb"\+0x[0-9a-fA-F]+$")
+OFFSET_RX = lazy(rb"\+0x[0-9a-fA-F]+$")
 #: bcc >= 0.31 frames: ``sym+0xOFF [module]`` (module names hold no spaces)
-MODULE_RX = re.compile(rb"^(.*?)(\+0x[0-9a-fA-F]+)? \[([^\[\]\s]+)\]$")
-PID_META_RX = re.compile(rb"^(b'(?:[^'\\]|\\.)*'|b\"(?:[^\"\\]|\\.)*\"|\S.*?) \[(\d+)\]$")
+MODULE_RX = lazy(rb"^(.*?)(\+0x[0-9a-fA-F]+)? \[([^\[\]\s]+)\]$")
+PID_META_RX = lazy(rb"^(b'(?:[^'\\]|\\.)*'|b\"(?:[^\"\\]|\\.)*\"|\S.*?) \[(\d+)\]$")
 NOISE = (b"^C", b"Detaching...", b"[...]", b"[...truncated...]", b"WARNING:", b"Tracing ", b"Sampling at ")
-TIME_RX = re.compile(rb"^\d\d:\d\d:\d\d$")
+TIME_RX = lazy(rb"^\d\d:\d\d:\d\d$")
 
 
 def _lead(text: bytes) -> int:

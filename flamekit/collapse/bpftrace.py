@@ -23,7 +23,6 @@ Offsets (``+123``) are stripped so frames merge, unless ``offsets`` is set.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import BinaryIO, ClassVar
 
@@ -31,22 +30,23 @@ from ..errors import InputError
 from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from ._chunks import chunks, decode, with_head
+from ._lazy_re import lazy
 from .base import CollapseOptions
 
 JSON_TYPES = {b"attached_probes", b"map", b"hist", b"stats", b"printf", b"time", b"value",
               b"lost_events", b"join", b"syscall", b"helper_error", b"cat"}
-JSON_HEAD_RX = re.compile(rb'\{"type": ?"(\w+)", ?"data"')
-ATTACH_RX = re.compile(rb"Attaching \d+ probes?\.\.\.")
+JSON_HEAD_RX = lazy(rb'\{"type": ?"(\w+)", ?"data"')
+ATTACH_RX = lazy(rb"Attaching \d+ probes?\.\.\.")
 #: a complete entry: ``@name[...]: N`` on one line, or a map whose key opens a stack
-ENTRY_RX = re.compile(rb"(?m)^@\w*(?:\[[^\n]*\]: -?\d+$|: -?\d+$|\[\n(?:    |\t)\S)")
-WORD_RX = re.compile(rb"\w*")
-OFFSET_RX = re.compile(rb"\+\d+$")
+ENTRY_RX = lazy(rb"(?m)^@\w*(?:\[[^\n]*\]: -?\d+$|: -?\d+$|\[\n(?:    |\t)\S)")
+WORD_RX = lazy(rb"\w*")
+OFFSET_RX = lazy(rb"\+\d+$")
 #: most distinct keys memoized (whole keys, then their parts)
 KEY_MEMO = 1 << 16
 #: what ``bytes.strip()`` strips
 BLANKS = " \t\n\r\x0b\x0c"
 #: perf mode: ``ADDR sym+OFF (module)`` (kernel frames have no module)
-PERF_FRAME_RX = re.compile(rb"^[0-9a-f]{6,16} (.+?)(?: \((?:/|\[)[^()]*\))?$")
+PERF_FRAME_RX = lazy(rb"^[0-9a-f]{6,16} (.+?)(?: \((?:/|\[)[^()]*\))?$")
 #: chatter of bpftrace and of its bundled tools (profile.bt, offcputime.bt: "Sampling at ...", "Tracing ...")
 NOISE = (b"Attaching ", b"Detaching", b"^C", b"Lost ", b"WARNING:", b"ERROR:", b"Tracing ", b"Sampling ")
 

@@ -14,20 +14,20 @@ drops them only when they are DTrace's ``CPU ID FUNCTION:NAME`` header, so
 
 from __future__ import annotations
 
-import re
 from typing import BinaryIO, ClassVar
 
 from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from ._chunks import chunks, decode
+from ._lazy_re import lazy
 from .base import CollapseOptions
 
-HEADER_RX = re.compile(rb"^\s*CPU\s+ID\s+FUNCTION:NAME\s*$")
-COUNT_RX = re.compile(rb"\s*(\d+)")
-COUNT_LINE_RX = re.compile(rb"(?m)^[ \t\f\v]*\d+$")
-OFFSET_RX = re.compile(rb"\+[^+]*$")
-CXX_ARGS_RX = re.compile(rb"(::.*)[(<].*")
-RECORD_END_RX = re.compile(rb"(?m)^ {8,}[^\s`]*`[^\n]*\n {8,}\d+\n")
+HEADER_RX = lazy(rb"^\s*CPU\s+ID\s+FUNCTION:NAME\s*$")
+COUNT_RX = lazy(rb"\s*(\d+)")
+COUNT_LINE_RX = lazy(rb"(?m)^[ \t\f\v]*\d+$")
+OFFSET_RX = lazy(rb"\+[^+]*$")
+CXX_ARGS_RX = lazy(rb"(::.*)[(<].*")
+RECORD_END_RX = lazy(rb"(?m)^ {8,}[^\s`]*`[^\n]*\n {8,}\d+\n")
 
 Segments = tuple[tuple[Stack, "int | None"], ...]
 

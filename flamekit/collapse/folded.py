@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import BinaryIO, ClassVar
+from typing import TYPE_CHECKING, BinaryIO, ClassVar
 
 from .. import folded
-from ..diff import DiffProfile
-from ..profile import Profile
 from .base import CollapseOptions
+
+if TYPE_CHECKING:  # (the differential module is imported only when a file is differential)
+    from ..diff import DiffProfile
+    from ..profile import Profile
 
 
 class FoldedCollapser:

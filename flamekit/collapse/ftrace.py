@@ -49,7 +49,6 @@ per-parent bookkeeping.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from operator import length_hint
 from typing import Any, BinaryIO, ClassVar, cast
@@ -70,11 +69,12 @@ from ._fgraph_lines import (
     cut_time_columns,
 )
 from ._ftrace_common import cpu_frame, head_records, iter_line_chunks, task_frame
+from ._lazy_re import lazy
 from .base import CollapseOptions
 
 # headerless detection: a graph line with a duration column and a call body
-_LOOKS_GRAPH = re.compile(rb"^\s*(?:\[[\d. ]+\]\s*)?(?:[\d.]+\s+\|\s+)?(?:\d+ us\s+\|\s+)?\d+\)\s.*\|\s\s+(?:\S[^(]*\(.*\)\s*[{;]|\})")
-_LOOKS_BARE = re.compile(rb"^ *(?:[A-Za-z_.$0-9]+\(\)\s*[{;]|\})\s*$")
+_LOOKS_GRAPH = lazy(rb"^\s*(?:\[[\d. ]+\]\s*)?(?:[\d.]+\s+\|\s+)?(?:\d+ us\s+\|\s+)?\d+\)\s.*\|\s\s+(?:\S[^(]*\(.*\)\s*[{;]|\})")
+_LOOKS_BARE = lazy(rb"^ *(?:[A-Za-z_.$0-9]+\(\)\s*[{;]|\})\s*$")
 _PAD = "[unknown]\x00pad"
 
 

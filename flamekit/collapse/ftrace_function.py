@@ -13,17 +13,17 @@ with ``func_stack_trace`` has full stacks and is read by ``ftrace-stack``.
 
 from __future__ import annotations
 
-import re
 from operator import length_hint
 from typing import Any, BinaryIO, ClassVar
 
 from ..errors import InputError
 from ..profile import Profile
 from ._ftrace_common import NOT_A_CALL, PrefixParser, Task, function_call, head_records, iter_line_chunks, roots_for
+from ._lazy_re import lazy
 from .base import CollapseOptions
 
 # headerless detection: ``comm-pid [cpu] ... ts: func <-parent``
-_LOOKS_FUNCTION = re.compile(rb"^\s*\S.*-\d+\s+(?:\(\s*[\d-]+\)\s+)?\[\d+\]\s.*\d: (?:function:\s+)?[^\s:]+ <-")
+_LOOKS_FUNCTION = lazy(rb"^\s*\S.*-\d+\s+(?:\(\s*[\d-]+\)\s+)?\[\d+\]\s.*\d: (?:function:\s+)?[^\s:]+ <-")
 
 
 class FtraceFunctionCollapser:

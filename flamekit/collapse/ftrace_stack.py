@@ -19,7 +19,6 @@ root frames.  Other events in the trace are counted (``meta['events']``).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import BinaryIO, ClassVar
 
@@ -35,19 +34,20 @@ from ._ftrace_common import (
     head_records,
     roots_for,
 )
+from ._lazy_re import lazy
 from .base import CollapseOptions
 
-_OFFSET = re.compile(rb"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+")
-_TC_ADDR = re.compile(rb"\s\(([0-9a-fA-F]{4,16})\)$")
-_USER_RAW = re.compile(rb"^<([0-9a-fA-F]+)>$")
-_RAW_ARRAY = re.compile(rb"size=(\d+)\s+caller=ARRAY\[([0-9a-fA-F, ]*)\]")
+_OFFSET = lazy(rb"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+")
+_TC_ADDR = lazy(rb"\s\(([0-9a-fA-F]{4,16})\)$")
+_USER_RAW = lazy(rb"^<([0-9a-fA-F]+)>$")
+_RAW_ARRAY = lazy(rb"size=(\d+)\s+caller=ARRAY\[([0-9a-fA-F, ]*)\]")
 
-_LOOKS_RECORD = re.compile(rb"^\s*\S.*-\d+\s+(?:\(\s*[\d-]+\)\s+)?(?:\[\d+\]|\d\S{3,6})\s.*\d:\s")
+_LOOKS_RECORD = lazy(rb"^\s*\S.*-\d+\s+(?:\(\s*[\d-]+\)\s+)?(?:\[\d+\]|\d\S{3,6})\s.*\d:\s")
 
 _KERNEL, _USER = 0, 1
 _RAW_KERNEL, _RAW_USER = 2, 3  # the same, frames in a caller=ARRAY[...]
 #: a record starts at every line that is not a `` => `` frame line
-RECORD_START = re.compile(rb"\n(?! => )")
+RECORD_START = lazy(rb"\n(?! => )")
 #: most distinct lines / frame blocks memoized
 MEMO = 1 << 16
 

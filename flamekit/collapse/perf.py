@@ -17,6 +17,7 @@ from typing import Any, BinaryIO, ClassVar
 from ..errors import InputError, UsageError
 from ..gcpause import no_gc
 from ..profile import Profile
+from ._lazy_re import lazy
 from ._perf_fold import PerfFolder, PerfSettings
 from ._perf_frames import NamingOptions
 from ._perf_header import RX_EVENT, parse_header
@@ -26,7 +27,7 @@ BLOCK = 2 << 20
 #: plain files at least this large are folded by two processes
 PARALLEL_MIN_BYTES = 24 << 20
 
-_RX_DETECT_FRAME = re.compile(rb"^\s*[0-9a-f]+ .+ \(.*\)\s*$|^\s+[0-9a-f]+ \S", re.M)
+_RX_DETECT_FRAME = lazy(rb"^\s*[0-9a-f]+ .+ \(.*\)\s*$|^\s+[0-9a-f]+ \S", re.M)
 _TIME_EVENTS = (b"cpu-clock", b"task-clock")
 
 

@@ -19,7 +19,6 @@ labels are not turned into frames.
 from __future__ import annotations
 
 import os
-import re
 from itertools import chain
 from typing import BinaryIO, ClassVar
 
@@ -28,6 +27,7 @@ from ..profile import Profile, Stack
 from ..protowire import (
     LEN, VARINT, WireError, fields, looks_like_message, read_varint, signed, unpack_varints, varint,
 )
+from ._lazy_re import lazy
 from .base import CollapseOptions
 
 #: top-level fields of profile.proto and their wire types
@@ -38,7 +38,7 @@ _PROFILE_WIRE: dict[int, tuple[int, ...]] = {
 _VALUE_TYPE_WIRE: dict[int, tuple[int, ...]] = {1: (VARINT,), 2: (VARINT,)}
 _TIME_UNITS = {"nanoseconds", "microseconds", "milliseconds", "seconds"}
 #: one varint in a packed field (any number of continuation bytes, then a final one)
-_VARINT = re.compile(rb"[\x80-\xff]*[\x00-\x7f]")
+_VARINT = lazy(rb"[\x80-\xff]*[\x00-\x7f]")
 
 
 class _Bad(Exception):

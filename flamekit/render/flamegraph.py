@@ -15,15 +15,17 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..diff import DiffProfile
 from ..errors import InputError, UsageError
 from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from . import palette as pal
 from .layout import Embedded, Frame, Layout, layout
 from .xmltext import display, embed_json, escape, safe_text, xml_name
+
+if TYPE_CHECKING:  # a profile that is not a Profile is a DiffProfile: its module is imported only with one
+    from ..diff import DiffProfile
 
 FG_NS = "http://github.com/jonhoo/inferno"
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -109,7 +111,7 @@ def _reversed(stacks: dict[Stack, int]) -> dict[Stack, int]:
 
 def _prepare(data: Profile | DiffProfile, o: FlameGraphOptions) -> tuple[dict[Stack, int], dict[Stack, int] | None, Profile]:
     """(AFTER stacks, BEFORE stacks or None, the Profile that describes them), transformed as asked."""
-    if isinstance(data, DiffProfile):
+    if not isinstance(data, Profile):
         data = data.materialized()  # a normalized BEFORE as the folded form prints it
         after, before, info = data.after.stacks, data.before.stacks, data.after
     else:
@@ -315,40 +317,52 @@ class _Writer:
         per_char = o.fontsize * o.fontwidth
         right = o.truncate_text_right
         delimiter = pal.DELIMITER_FILL
-        used = self.palette.used
         palette_fill = self.palette.fill
-        rows = self._rows
-        names = self._names
+        # per name: (label, escaped label, fill); per depth: the y-dependent attribute runs; per
+        # weight: the title's count and percentage, the width, how many characters fit and the
+        # fg:w value; per x: the x attributes (the frames of one stack share an x and a weight,
+        # and light frames repeat few weights)
+        names: dict[str, tuple[str, str, str]] = {}
+        rows: dict[int, tuple[str, str, str]] = {}
+        weights: dict[int, tuple[str, str, int, str]] = {}
+        xs: dict[int, tuple[str, str, str]] = {}
         for f in self.lay.frames:
             name, depth, fx, w = f.name, f.depth, f.x, f.w
-            if depth:
-                got = names.get(name)
-                if got is None:
-                    got = self._name(name)
-                label, esc_label = got
-            else:
-                label = esc_label = "all"
-            x1 = XPAD + fx * wpt
-            wpx = w * wpt
+            got = names.get(name) if depth else ("all", "all", "")
+            if got is None:
+                label, esc_label = self._name(name)
+                got = names[name] = (label, esc_label, delimiter.get(name) or palette_fill(name))
+            label, esc_label, fill = got
+            if not depth:
+                fill = delimiter.get(name) or palette_fill(name)
             row = rows.get(depth)
             if row is None:
-                row = self._row(geo, depth)
-            value = w * factor
-            count = f"{int(value):,}" if value == int(value) else f"{value:,.2f}"
-            fill = delimiter.get(name) or used.get(name) or palette_fill(name)
-            chars = int(wpx / per_char)
+                y, height, ytext = self._row(geo, depth)
+                row = rows[depth] = (f'" y="{y}" width="', f'" height="{height}" fill="', f'" y="{ytext}">')
+            per_w = weights.get(w)
+            if per_w is None:
+                value = w * factor
+                count = f"{int(value):,}" if value == int(value) else f"{value:,.2f}"
+                wpx = w * wpt
+                per_w = weights[w] = (f" ({count} {countname}, {100 * w / timemax:.2f}%)</title><rect x=\"",
+                                      f"{wpx:.1f}", int(wpx / per_char), f'{w}"/>')
+            tail, width, chars, fgw = per_w
+            per_x = xs.get(fx)
+            if per_x is None:
+                x1 = XPAD + fx * wpt
+                per_x = xs[fx] = (f"{x1:.1f}", f'" fg:x="{fx}" fg:w="', f'<text x="{x1 + 3:.2f}')
+            x1s, fgx, xtext = per_x
             if chars < 3:
-                text = ""
-            elif len(label) <= chars:
+                append(f"<g><title>{esc_label}{tail}{x1s}{row[0]}{width}{row[1]}{fill}{fgx}{fgw}{EMPTY_FRAME_END}")
+                continue
+            if len(label) <= chars:
                 text = esc_label
             elif right:
                 text = escape(label[: chars - 2] + "..")
             else:
                 text = escape(".." + label[len(label) - chars + 2:])
-            append(f"<g><title>{esc_label if depth else 'all'} ({count} {countname}, {100 * w / timemax:.2f}%)</title>"
-                   f'<rect x="{x1:.1f}" y="{row[0]}" width="{wpx:.1f}" height="{row[1]}" fill="{fill}" '
-                   f'fg:x="{fx}" fg:w="{w}"/>'
-                   + (f'<text x="{x1 + 3:.2f}" y="{row[2]}">{text}</text></g>\n' if text else EMPTY_FRAME_END))
+            append(f"<g><title>{esc_label}{tail}{x1s}{row[0]}{width}{row[1]}{fill}{fgx}{fgw}{xtext}{row[2]}{text}"
+                   "</text></g>\n")
 
     def hidden_data(self) -> dict[str, Any]:
         """Embedded frames, flat and callers first: ``[parent, name, dx, w, fill(, before)]``.
@@ -473,7 +487,7 @@ def render(data: Profile | DiffProfile, options: FlameGraphOptions | None = None
     o = options or FlameGraphOptions()
     check_options(o)
     search_color = _colour(o.search_color, "--search-color")
-    diff = isinstance(data, DiffProfile)
+    diff = not isinstance(data, Profile)  # a DiffProfile
     # packed stacks (folded input) are laid out as they are unless an option must rewrite stacks
     packed = None if diff or o.reverse or o.base or o.flamechart else data.packed_stacks()  # type: ignore[union-attr]
     if packed is not None:

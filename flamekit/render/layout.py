@@ -205,6 +205,26 @@ class SortedSource:
         sd = self.ws[i] - self.bs[i] if j < 0 else 0
         return [(name, cum[i], w, cumb[i + 1] - cumb[i], sd, (i, i + 1, len(pre) + 1))]
 
+    def chain(self, handle: tuple[int, int, int]) -> list[tuple[str, int]] | None:
+        """The frames under a frame that only one stack passes through: (name, self delta) each, callers first.
+
+        They all weigh what that frame weighs (the stack's weight), so whenever it is drawn, all of
+        them are, one above the other, and none has another callee: the layout adds them at once
+        instead of asking for each one's callees.  None when ``handle`` spans several stacks.
+        """
+        i, hi, off = handle
+        if hi - i != 1:
+            return None
+        k = self.keys[i]
+        if len(k) < off:  # the stack ends at this frame
+            return []
+        names = k[off:].split(SEP)
+        if self.escaped:
+            names = [_unescape(n) if "\x02" in n else n for n in names]
+        out = [(n, 0) for n in names]
+        out[-1] = (names[-1], self.ws[i] - self.bs[i])
+        return out
+
     def _all_children(self, i: int, hi: int, off: int) -> list[Child]:
         """Every callee among stacks ``i..hi-1`` (none of them the parent's own), in name order."""
         keys, cum, cumb = self.keys, self.cum, self.cumb
@@ -318,13 +338,26 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
     max_depth = 0
     # (child, depth, new x)
     todo: list[tuple[Child, int, int]] = [(root, 0, 0)]
+    chains = isinstance(src, SortedSource)
     while todo:
         node, depth, x = todo.pop()
         frame = Frame(node[0], depth, x, node[2], node[3], node[4], [], len(frames))
         frames.append(frame)
         if depth > max_depth:
             max_depth = depth
-        kids = src.children(node[5], floor)
+        handle = node[5]
+        # (not the root: its width also holds the empty stack's weight, which is not its callee's)
+        if chains and depth and handle[1] - handle[0] == 1:
+            chain = src.chain(handle)  # type: ignore[union-attr]
+            if chain is not None:
+                # one stack from here on: its frames are as wide as this one, so all drawn, in this order
+                w, b = node[2], node[3]
+                for name, sd in chain:
+                    depth += 1
+                    frames.append(Frame(name, depth, x, w, b, sd, [], len(frames)))
+                max_depth = max(max_depth, depth)
+                continue
+        kids = src.children(handle, floor)
         if not kids:
             continue
         # alphabetical keeps the flow order (self weight first, as flamegraph.pl);

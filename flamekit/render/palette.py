@@ -10,7 +10,6 @@ Differential frames are red (grown) or blue (shrunk) by their delta.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 from collections.abc import Callable
@@ -18,6 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+
+try:  # the BLAKE2 module itself: hashlib would also load OpenSSL's bindings (~3 ms of start-up), unused here
+    from _blake2 import blake2b
+except ImportError:  # an interpreter built without it: hashlib's (OpenSSL's) is the same function
+    from hashlib import blake2b
 
 PALETTES = ("hot", "mem", "io", "wakeup", "chain", "java", "js", "perl", "python", "rust",
             "red", "green", "blue", "aqua", "yellow", "purple", "orange")
@@ -68,7 +72,7 @@ def strip_annotation(name: str) -> str:
 
 def _digest_values(name: str) -> tuple[float, float, float]:
     """Three numbers in [0, 1) from a stable hash of the name's bytes."""
-    d = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=6).digest()
+    d = blake2b(name.encode("utf-8", "surrogatepass"), digest_size=6).digest()
     return (int.from_bytes(d[0:2], "big") / 65536, int.from_bytes(d[2:4], "big") / 65536,
             int.from_bytes(d[4:6], "big") / 65536)
 
