@@ -71,7 +71,8 @@ def names_only(addresses: Iterable[int], table: SymbolTable, show: Callable[[str
         return name
 
     while batch := list(islice(addresses, BATCH)):
-        yield "".join([f"0x{a:x} {shown[k] or fill(k)}+0x{a - lo[k]:x}\n" if a < hi[k] else f"0x{a:x} ??\n"
+        # hex(a) is f"0x{a:x}" for a >= 0 (read_addresses yields no negatives), without a format spec to parse
+        yield "".join([f"{hex(a)} {shown[k] or fill(k)}+{hex(a - lo[k])}\n" if a < hi[k] else f"{hex(a)} ??\n"
                        for a, k in zip(batch, map(bisect_right, repeat(starts), batch))])
 
 
