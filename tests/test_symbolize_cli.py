@@ -201,3 +201,13 @@ def test_read_addresses_chunks_keep_line_numbers():
         list(read_addresses(lines[:4998] + [b"1 zz\n"] + lines[4998:]))
     with pytest.raises(InputError, match=r"x:3: not a hex address: '-0x5'"):
         list(read_addresses([b"1\n", b"2\n", b"-0x5\n"], "x"))
+
+
+def test_function_names_do_not_import_the_dwarf_decoder():
+    """addr2line without --lines/--inlines starts without DWARF, kallsyms, maps or c++filt machinery."""
+    code = ("import sys, flamekit.cli, flamekit.symbolize.addr2line; "
+            "print(sorted(m for m in ('flamekit.symbolize.dwarf', 'flamekit.symbolize.dwarf_info', "
+            "'flamekit.symbolize.kallsyms', 'flamekit.symbolize.maps', 'flamekit.symbolize.perfmap', 'subprocess') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

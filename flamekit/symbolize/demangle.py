@@ -18,10 +18,7 @@ first; never raise; unmangled and undemanglable names come back unchanged.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import re
-import shutil
-import subprocess
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -76,7 +73,9 @@ def _load() -> str:
             _impl = ("libiberty", fn)
             _iberty = fn
             return "libiberty"
-    for name in ("libstdc++.so.6", ctypes.util.find_library("stdc++")):
+    from ctypes.util import find_library  # only without libbfd: it imports subprocess (start-up time)
+
+    for name in ("libstdc++.so.6", find_library("stdc++")):
         if not name:
             continue
         try:
@@ -199,6 +198,9 @@ def demangle_many(names: Iterable[str]) -> dict[str, str]:
 
 
 def _cxxfilt_batch(names: list[str]) -> dict[str, str]:
+    import shutil
+    import subprocess
+
     exe = shutil.which("c++filt")
     if not exe or not names:
         return {}

@@ -293,6 +293,24 @@ _SYMBOL_KIND = bytes(_K_FUNC if b & 0xF in (STT_FUNC, STT_GNU_IFUNC) else _K_NOT
 _BIND = bytes(b >> 4 for b in range(256))
 
 
+def _only(kind: int) -> bytes:
+    """A ``bytes.translate`` table keeping one symbol kind (1) and clearing the others (0)."""
+    return bytes(1 if k == kind else 0 for k in range(256))
+
+
+_ONLY_FUNC, _ONLY_NOTYPE, _ONLY_FILE = _only(_K_FUNC), _only(_K_NOTYPE), _only(_K_FILE)
+
+
+def _where(data: bytes, byte: int) -> list[int]:
+    """Positions of ``byte`` in ``data``, found by ``bytes.find`` (in C) rather than a loop over every byte."""
+    out: list[int] = []
+    i = data.find(byte)
+    while i >= 0:
+        out.append(i)
+        i = data.find(byte, i + 1)
+    return out
+
+
 def _array(code: str, data: bytes, swap: bool) -> array:
     a = array(code, data)
     if swap:
@@ -525,23 +543,26 @@ class ElfFile:
             name_offs, infos, shndxs, values, sizes = words[0::4], data[12::16], half[7::8], words[1::4], words[2::4]
         kinds = infos.translate(_SYMBOL_KIND)
         has_notype, has_file = _K_NOTYPE in kinds, _K_FILE in kinds
-        cand = [i for i, k in enumerate(kinds) if k]
-        funcs = [i for i in cand if kinds[i] == _K_FUNC] if has_notype or has_file else cand
+        # entry indexes by kind, selected in C (compress over a translated kind byte per entry)
+        entries = range(len(kinds))
+        funcs = list(compress(entries, kinds.translate(_ONLY_FUNC) if has_notype or has_file else kinds))
         keep = [i for i in funcs if 0 < shndxs[i] < SHN_LORESERVE and values[i]]
         if has_notype:  # labels count only in executable sections
             exec_secs = self._exec_section_indexes()
-            labels = {i for i in cand if kinds[i] == _K_NOTYPE and shndxs[i] in exec_secs and values[i]}
+            labels = {i for i in compress(entries, kinds.translate(_ONLY_NOTYPE)) if shndxs[i] in exec_secs and values[i]}
             keep = sorted(labels.union(keep))
         strings = StringTable(strtab)
         text = strings.text  # one str for all names: names are offsets, decoded when shown
         starts = list(map(name_offs.__getitem__, keep))
-        # unnamed entries and .L/$ local labels are not functions
-        if starts and max(starts) >= len(text):
-            drop = [k for k, o in enumerate(starts) if o >= len(text) or text[o] == "\0"]
+        # unnamed entries and .L/$ local labels are not functions: found by their first byte (0 past the end)
+        if starts and max(starts) >= len(strtab):
+            firsts = bytes(strtab[o] if o < len(strtab) else 0 for o in starts)
         else:
-            drop = [k for k, empty in enumerate(map(text.startswith, repeat("\0"), starts)) if empty]
+            firsts = bytes(map(strtab.__getitem__, starts))
+        drop = _where(firsts, 0)
         if has_notype:
-            drop += [k for k, i in enumerate(keep) if i in labels and text.startswith((".L", "$"), starts[k])]
+            drop += [k for k in _where(firsts, ord(".")) + _where(firsts, ord("$"))
+                     if keep[k] in labels and text.startswith((".L", "$"), starts[k])]
         if drop:
             mask = bytearray(b"\1") * len(keep)
             for k in drop:
@@ -550,7 +571,7 @@ class ElfFile:
         binds = list(map(infos.translate(_BIND).__getitem__, keep))
         files: list[str | None] = [None] * len(keep)
         if has_file:  # a local symbol belongs to the STT_FILE entry before it
-            at = [i for i in cand if kinds[i] == _K_FILE]
+            at = list(compress(entries, kinds.translate(_ONLY_FILE)))
             file_names = [strings.at(name_offs[i]) or None for i in at]
             for k, i in enumerate(keep):
                 if not binds[k]:
