@@ -216,11 +216,13 @@ class SymbolTable:
             at = strings.at
             for first, last in _runs(dups):
                 group = order[first:last]
-                named = {g: at(offs[g]) for g in group}
-                best = max(group, key=lambda g: _alias_rank(named[g], sizes[g], binds[g]))
+                # one rank tuple per name (its last item is the name); max() of a list of them in C,
+                # and the first best one wins as max(group, key=...) would choose it
+                ranks = [_alias_rank(at(offs[g]), sizes[g], binds[g]) for g in group]
+                top = max(ranks)
                 if keep_aliases:
-                    self.aliases[starts[first]] = sorted(set(named.values()) - {named[best]})
-                pick[first] = best
+                    self.aliases[starts[first]] = sorted({r[-1] for r in ranks} - {top[-1]})
+                pick[first] = group[ranks.index(top)]
                 size_at[first] = max(map(sizes.__getitem__, group))
                 dyn_at[first] = all(map(dynamic.__getitem__, group))
             starts, pick, size_at, dyn_at = (list(compress(starts, mask)), list(compress(pick, mask)),
@@ -550,7 +552,8 @@ class ElfFile:
         if has_notype:  # labels count only in executable sections
             exec_secs = self._exec_section_indexes()
             labels = {i for i in compress(entries, kinds.translate(_ONLY_NOTYPE)) if shndxs[i] in exec_secs and values[i]}
-            keep = sorted(labels.union(keep))
+            if labels:  # keep is already in entry order
+                keep = sorted(labels.union(keep))
         strings = StringTable(strtab)
         text = strings.text  # one str for all names: names are offsets, decoded when shown
         starts = list(map(name_offs.__getitem__, keep))
