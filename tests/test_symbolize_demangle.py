@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from symbolize_bins import CXX_SOURCE, build
 
 from conftest import require_tool
-from flamekit.symbolize.demangle import backend, demangle, demangle_rust_legacy, display_name, strip_suffixes
+from flamekit.symbolize.demangle import (backend, demangle, demangle_rust_legacy, display_name, display_name_uncached,
+                                        strip_suffixes)
 
 LIBSTDCXX = Path("/usr/lib/x86_64-linux-gnu/libstdc++.so.6")
 
@@ -154,7 +155,7 @@ def test_display_name_fast_path_matches_demangle():
 @given(st.text(alphabet="_ZNKSt0123456789abcxyzEIvhl$.@", max_size=40).map(lambda s: "_Z" + s))
 def test_display_name_is_version_cut_then_demangle(name):
     backend()
-    assert display_name(name) == _slow_display_name(name)
+    assert display_name(name) == display_name_uncached(name) == _slow_display_name(name)
 
 
 @settings(max_examples=300, deadline=None)

@@ -139,9 +139,8 @@ def strip_suffixes(name: str) -> str:
     return _LLVM_SUFFIX.sub("", name) if ".llvm." in name else name
 
 
-@lru_cache(maxsize=1 << 18)
-def display_name(name: str) -> str:
-    """What a symbol-table name is shown as: version suffix dropped, demangled.
+def display_name_uncached(name: str) -> str:
+    """What a symbol-table name is shown as: version suffix dropped, demangled (see :func:`display_name`).
 
     Most names are plain ASCII Itanium ones (``_Z...``, no ``@VERSION``, no
     ``.llvm.N``, no Rust hash): those go straight to libiberty, the answer
@@ -153,6 +152,10 @@ def display_name(name: str) -> str:
         return _iberty_demangle(_iberty, name.encode()) or name
     at = name.find("@")
     return demangle(name[:at] if at > 0 else name)
+
+
+#: :func:`display_name_uncached`, memoized for callers that meet a name many times
+display_name = lru_cache(maxsize=1 << 18)(display_name_uncached)
 
 
 def is_mangled(name: str) -> bool:
