@@ -25,7 +25,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
-from operator import add, eq
+from operator import add, eq, not_
 from typing import Any, BinaryIO, NamedTuple
 
 from ..errors import InputError
@@ -208,7 +208,7 @@ class SymbolTable:
         size_at = list(map(sizes.__getitem__, order))
         dyn_at = bytearray(map(dynamic.__getitem__, order))
         self.aliases = {}
-        dups = [k + 1 for k, same in enumerate(map(eq, starts[1:], starts)) if same]
+        dups = list(compress(range(1, len(starts)), map(eq, starts[1:], starts)))  # positions equal to their predecessor
         if dups:  # several names at one address: one wins (alias_key), the widest size and any .symtab count
             mask = bytearray(b"\1") * len(starts)
             for k in dups:
@@ -231,7 +231,7 @@ class SymbolTable:
         if 0 in size_at:
             bounds = sorted(section_ends or [])
             last = len(starts) - 1
-            for k in [k for k, size in enumerate(size_at) if not size]:
+            for k in compress(range(len(size_at)), map(not_, size_at)):  # the zero-size symbols
                 if dyn_at[k]:  # .dynsym zero-size symbol: its exact address only
                     ends[k] = starts[k] + 1
                 else:  # .symtab zero-size symbol: runs to the next symbol (or its section's end)
