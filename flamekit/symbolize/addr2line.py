@@ -156,25 +156,48 @@ def run(addresses: Iterable[int], resolve: Callable[[int], Resolution],
 def read_addresses(stream: Iterable[bytes], source: str = "<stdin>") -> Iterator[int]:
     """Hex addresses (``0x`` optional), any number per line.
 
-    Lines are converted a chunk at a time (``map(int, ...)`` over the chunk's
-    words); a chunk with a bad word is re-read word by word to name its line.
-    The chunks are flattened by ``chain`` (in C): no generator step per address.
+    Many lines are converted at a time (``map(int, ...)`` over their words);
+    a block with a bad word is re-read word by word to name its line.  The
+    blocks are flattened by ``chain`` (in C): no generator step per address.
     """
     return chain.from_iterable(_address_chunks(stream, source))
 
 
 def _address_chunks(stream: Iterable[bytes], source: str) -> Iterator[list[int]]:
-    lines = iter(stream)
     first = 1
-    while chunk := list(islice(lines, 4096)):
+    for text, count, lines in _line_blocks(stream):
         try:
-            values = list(map(int, b" ".join(chunk).split(), repeat(16)))
+            values = list(map(int, text.split(), repeat(16)))
             if values and min(values) < 0:
                 raise ValueError
         except ValueError:
-            values = list(_addresses_of(chunk, first, source))
+            values = list(_addresses_of(text.split(b"\n") if lines is None else lines, first, source))
         yield values
-        first += len(chunk)
+        first += count
+
+
+def _line_blocks(stream: Iterable[bytes]) -> Iterator[tuple[bytes, int, list[bytes] | None]]:
+    """Whole lines, many at a time: ``(text, line count, the lines or None when text.split(b"\\n") gives them)``.
+
+    A binary file is read in blocks cut at their last newline (``read1``: no
+    waiting for more than is available), so no bytes object is made per line;
+    any other iterable of lines is taken 4096 lines at a time.
+    """
+    read = getattr(stream, "read1", None) or getattr(stream, "read", None)
+    if read is None:
+        it = iter(stream)
+        while chunk := list(islice(it, 4096)):
+            yield b" ".join(chunk), len(chunk), chunk
+        return
+    rest = b""
+    while block := read(1 << 16):
+        data = rest + block
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            yield data[:cut], data.count(b"\n", 0, cut), None
+        rest = data[cut:]
+    if rest:
+        yield rest, 1, None
 
 
 def _addresses_of(lines: list[bytes], first: int, source: str) -> Iterator[int]:
