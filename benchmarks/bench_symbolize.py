@@ -9,11 +9,17 @@ tools interleaved ``--runs`` times.  CPU seconds are user+sys of the child
 (``os.wait4``); the machine may be shared, so the min and median CPU are
 printed with the median wall time, MB/s (address-file bytes per min CPU
 second) and flamekit's CPU as a multiple of llvm-symbolizer's (min / min).
-flamekit runs from this checkout (``PYTHONPATH`` and working directory).
+flamekit runs from this checkout (``PYTHONPATH`` and working directory);
+``--baseline DIR`` also runs the flamekit of another checkout (e.g. the main
+branch) in the same interleaved rounds, for a before/after in the same
+conditions.  The start-up of a bare ``python -c pass`` (and ``-S``: without
+site-packages' ``.pth`` files, which in some environments cost tens of ms at
+every start) is printed last, to read the figures against.
 
     python3 benchmarks/bench_symbolize.py                 # names + lines+inlines, 100k addresses, 3 runs
     python3 benchmarks/bench_symbolize.py --lines 0       # names only
     python3 benchmarks/bench_symbolize.py --llvm-backend  # also flamekit's --backend llvm
+    python3 benchmarks/bench_symbolize.py --lines 0 --runs 7 --baseline /work/main   # names: this vs main vs llvm
 """
 
 from __future__ import annotations
@@ -52,12 +58,12 @@ def addresses(name: str, path: str, n: int) -> Path:
     return out
 
 
-def run_cpu(cmd: list[str], stdin: Path) -> tuple[float, float, int]:
-    """CPU seconds (user+sys of this child), wall seconds and output line count."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+def run_cpu(cmd: list[str], stdin: Path, root: Path = ROOT) -> tuple[float, float, int]:
+    """CPU seconds (user+sys of this child), wall seconds and output line count; flamekit imported from ``root``."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     t0 = time.perf_counter()
     with open(stdin, "rb") as f:
-        p = subprocess.Popen(cmd, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+        p = subprocess.Popen(cmd, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=root, env=env)
         lines = 0
         assert p.stdout is not None
         for chunk in iter(lambda: p.stdout.read(1 << 20), b""):  # type: ignore[union-attr]
@@ -70,15 +76,24 @@ def run_cpu(cmd: list[str], stdin: Path) -> tuple[float, float, int]:
     return ru.ru_utime + ru.ru_stime, wall, lines
 
 
-def compare(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str], runs: int) -> None:
-    """Run both commands ``runs`` times, interleaved, and print one line of figures."""
+def compare(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str], runs: int,
+            baseline: Path | None = None) -> None:
+    """Run both commands ``runs`` times, interleaved, and print one line of figures.
+
+    With ``baseline``, ``ours`` also runs from that checkout in each round; its
+    figures follow on a second line.
+    """
     mine: list[tuple[float, float]] = []
     peer: list[tuple[float, float]] = []
+    base: list[tuple[float, float]] = []
     for _ in range(runs):
         cpu, wall, _n = run_cpu(ours, addrs)
         mine.append((cpu, wall))
         cpu, wall, _n = run_cpu(theirs, addrs)
         peer.append((cpu, wall))
+        if baseline is not None:
+            cpu, wall, _n = run_cpu(ours, addrs, baseline)
+            base.append((cpu, wall))
     mb = addrs.stat().st_size / 1e6
     n = addrs.read_bytes().count(b"\n")
     m_cpu, p_cpu = sorted(c for c, _ in mine), sorted(c for c, _ in peer)
@@ -86,6 +101,19 @@ def compare(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str
     print(f"{name:<11} {task:<20} {n:>8} {mb:>6.2f} | {m_cpu[0]:>6.2f} {statistics.median(m_cpu):>6.2f} "
           f"{m_wall:>6.2f} {mb / m_cpu[0]:>6.2f} | {p_cpu[0]:>6.2f} {statistics.median(p_cpu):>6.2f} "
           f"{p_wall:>6.2f} | {m_cpu[0] / p_cpu[0]:>5.2f}x")
+    if base:
+        b_cpu = sorted(c for c, _ in base)
+        print(f"{'':<11} {'  (baseline)':<20} {'':>8} {'':>6} | {b_cpu[0]:>6.2f} {statistics.median(b_cpu):>6.2f} "
+              f"{statistics.median(w for _, w in base):>6.2f} {mb / b_cpu[0]:>6.2f} | {'':>6} {'':>6} {'':>6} | "
+              f"{b_cpu[0] / p_cpu[0]:>5.2f}x  ({baseline})")
+
+
+def startup(runs: int) -> None:
+    """CPU of a bare interpreter start, with and without site-packages (``-S``), min and median."""
+    for label, cmd in (("python -c pass", [sys.executable, "-c", "pass"]),
+                       ("python -S -c pass", [sys.executable, "-S", "-c", "pass"])):
+        cpus = sorted(run_cpu(cmd, Path(os.devnull))[0] for _ in range(max(runs, 5)))
+        print(f"start-up: {label:<18} {cpus[0]:.3f} min {statistics.median(cpus):.3f} med CPU s")
 
 
 def capture(rounds: int) -> None:
@@ -121,6 +149,8 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=100_000, metavar="N",
                     help="also time file:line with inlines on N addresses (0: skip)")
     ap.add_argument("--runs", type=int, default=3, help="interleaved runs per tool (min and median reported)")
+    ap.add_argument("--baseline", type=Path, metavar="DIR",
+                    help="also run the flamekit of this checkout (e.g. /work/main) in the same rounds")
     ap.add_argument("--llvm-backend", action="store_true",
                     help="also time flamekit's --backend llvm (batched llvm-symbolizer) for lines+inlines")
     ap.add_argument("--capture", type=int, default=0, metavar="ROUNDS",
@@ -141,17 +171,19 @@ def main() -> None:
             continue
         addrs = addresses(name, path, args.n)
         names = [llvm, f"--obj={path}", "--no-inlines", "--functions=linkage", "--demangle"]
-        compare(name, "function names", addrs, [*fk, "--elf", path], names, args.runs)
+        compare(name, "function names", addrs, [*fk, "--elf", path], names, args.runs, args.baseline)
         if args.lines:
             few = addresses(name, path, args.lines)
             inl = [llvm, f"--obj={path}", "--inlining", "--functions=linkage", "--demangle"]
-            compare(name, "lines (no inlines)", few, [*fk, "--elf", path, "--lines"], names, args.runs)
-            compare(name, "lines+inlines", few, [*fk, "--elf", path, "--lines", "--inlines"], inl, args.runs)
+            compare(name, "lines (no inlines)", few, [*fk, "--elf", path, "--lines"], names, args.runs, args.baseline)
+            compare(name, "lines+inlines", few, [*fk, "--elf", path, "--lines", "--inlines"], inl, args.runs,
+                    args.baseline)
             if args.llvm_backend:
                 compare(name, "lines+inlines/llvm", few,
                         [*fk, "--elf", path, "--lines", "--inlines", "--backend", "llvm"], inl, args.runs)
     if args.capture:
         capture(args.capture)
+    startup(args.runs)
     try:
         data = open("/proc/kallsyms", "rb").read()
         t0 = time.process_time()

@@ -201,3 +201,32 @@ def test_read_addresses_chunks_keep_line_numbers():
         list(read_addresses(lines[:4998] + [b"1 zz\n"] + lines[4998:]))
     with pytest.raises(InputError, match=r"x:3: not a hex address: '-0x5'"):
         list(read_addresses([b"1\n", b"2\n", b"-0x5\n"], "x"))
+
+
+def test_read_addresses_from_a_file_in_blocks_same_values_and_line_numbers():
+    """A binary stream is read in 64 KiB blocks cut at newlines: the values and an error's line number are those
+    of the line-by-line reading, at block boundaries, for a last line without newline and for a very long line."""
+    import io
+
+    from flamekit.errors import InputError
+    from flamekit.symbolize.addr2line import read_addresses
+
+    lines = [b"0x%x %x\r\n" % (i, i * 7) for i in range(20000)] + [b" " * 200000 + b"0xab\n", b"12"]
+    data = b"".join(lines)
+    assert list(read_addresses(io.BytesIO(data))) == list(read_addresses(lines))
+    for bad in (3, 4700, 4701, 9999, 20000, 20001):
+        broken = [*lines[: bad - 1], b"0x1 zz\n", *lines[bad:]]
+        with pytest.raises(InputError, match=rf"<stdin>:{bad}: not a hex address: 'zz'"):
+            list(read_addresses(io.BytesIO(b"".join(broken))))
+    with pytest.raises(InputError, match=r"f:2: not a hex address: '-0x5'"):
+        list(read_addresses(io.BytesIO(b"1\n-0x5"), "f"))
+
+
+def test_function_names_do_not_import_the_dwarf_decoder():
+    """addr2line without --lines/--inlines starts without DWARF, kallsyms, maps or c++filt machinery."""
+    code = ("import sys, flamekit.cli, flamekit.symbolize.addr2line; "
+            "print(sorted(m for m in ('flamekit.symbolize.dwarf', 'flamekit.symbolize.dwarf_info', "
+            "'flamekit.symbolize.kallsyms', 'flamekit.symbolize.maps', 'flamekit.symbolize.perfmap', 'subprocess') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

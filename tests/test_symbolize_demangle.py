@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from symbolize_bins import CXX_SOURCE, build
 
 from conftest import require_tool
-from flamekit.symbolize.demangle import demangle, demangle_rust_legacy, display_name, strip_suffixes
+from flamekit.symbolize.demangle import (backend, demangle, demangle_rust_legacy, display_name, display_name_uncached,
+                                        strip_suffixes)
 
 LIBSTDCXX = Path("/usr/lib/x86_64-linux-gnu/libstdc++.so.6")
 
@@ -133,6 +134,28 @@ def test_suffixes_and_routing():
     # not demanglable: unchanged
     for name in ("main", "_Zfoo", "_R", "_ZN3foo", "__GI_memcpy", "[unknown]", "_RNvC"):
         assert demangle(name) == name
+
+
+def _slow_display_name(name: str) -> str:
+    """display_name as it was before its libiberty fast path: version cut, then :func:`demangle`."""
+    at = name.find("@")
+    return demangle(name[:at] if at > 0 else name)
+
+
+def test_display_name_fast_path_matches_demangle():
+    backend()  # loaded: plain _Z names now take display_name's direct libiberty path
+    names = [n for n in symbol_names(LIBSTDCXX) if n.startswith("_Z")] if LIBSTDCXX.exists() else []
+    names += ["_Z3fooi", "_Zfoo", "_Z", "_Z3fooi.cold", "_Z3fooi@GLIBCXX_3.4", "_Z3fooi.llvm.1",
+              "_ZN4core3fmt9Formatter3pad17h0123456789abcdefE", "_Z3f\u00e9i", "_Z3f\udcffi"]
+    display_name.cache_clear()
+    assert [(n, display_name(n)) for n in names if display_name(n) != _slow_display_name(n)] == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="_ZNKSt0123456789abcxyzEIvhl$.@", max_size=40).map(lambda s: "_Z" + s))
+def test_display_name_is_version_cut_then_demangle(name):
+    backend()
+    assert display_name(name) == display_name_uncached(name) == _slow_display_name(name)
 
 
 @settings(max_examples=300, deadline=None)

@@ -19,15 +19,18 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from ..errors import InputError, UsageError
 from .demangle import demangle, display_name
-from .dwarf import Dwarf, Frame
 from .elf import DEFAULT_DEBUG_DIRS, ElfFile, LoadedModule, load_module
-from .kallsyms import Kallsyms
-from .maps import ProcMaps
-from .perfmap import PerfMap, perf_map_path
+from .frame import Frame
+
+if TYPE_CHECKING:  # imported where used: `addr2line` for function names needs none of them (start-up time)
+    from .dwarf import Dwarf
+    from .kallsyms import Kallsyms
+    from .maps import ProcMaps
+    from .perfmap import PerfMap
 
 __all__ = ["Frame", "Resolution", "Resolver", "Symbolizer", "ModuleSymbolizer", "demangle", "KINDS"]
 
@@ -92,6 +95,8 @@ class ModuleSymbolizer:
     @property
     def dwarf(self) -> Dwarf | None:
         if self._dwarf is False:
+            from .dwarf import Dwarf
+
             f = self.mod.dwarf_file
             self._dwarf = Dwarf(f, self.demangle_names) if f is not None else None
         return self._dwarf  # type: ignore[return-value]
@@ -184,6 +189,10 @@ class Symbolizer:
                      maps: str | None = None, perf_maps: Sequence[str] = (), lines: bool = False,
                      inlines: bool = False, debug_dirs: Sequence[str] = (), backend: str = "python") -> Symbolizer:
         """A chain from command-line style settings (``--pid`` reads /proc/PID/maps and perf-PID.map)."""
+        from .kallsyms import Kallsyms
+        from .maps import ProcMaps
+        from .perfmap import PerfMap, perf_map_path
+
         if pid is not None and maps is not None:
             raise UsageError("give --pid or --maps, not both")
         sym = cls(lines=lines, inlines=inlines, backend=backend, elf_paths=list(elf),
@@ -264,6 +273,8 @@ class Symbolizer:
             return None
         pid = int(m.group(1))
         if pid not in self._pid_maps:
+            from .perfmap import PerfMap, perf_map_path
+
             path = module if os.path.isfile(module) else perf_map_path(pid)
             self._pid_maps[pid] = PerfMap.load(path) if path else None
         return self._pid_maps[pid]

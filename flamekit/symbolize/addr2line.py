@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 
 from ..errors import InputError
 from . import Frame, ModuleSymbolizer, Resolution
@@ -71,7 +71,8 @@ def names_only(addresses: Iterable[int], table: SymbolTable, show: Callable[[str
         return name
 
     while batch := list(islice(addresses, BATCH)):
-        yield "".join([f"0x{a:x} {shown[k] or fill(k)}+0x{a - lo[k]:x}\n" if a < hi[k] else f"0x{a:x} ??\n"
+        # hex(a) is f"0x{a:x}" for a >= 0 (read_addresses yields no negatives), without a format spec to parse
+        yield "".join([f"{hex(a)} {shown[k] or fill(k)}+{hex(a - lo[k])}\n" if a < hi[k] else f"{hex(a)} ??\n"
                        for a, k in zip(batch, map(bisect_right, repeat(starts), batch))])
 
 
@@ -155,20 +156,48 @@ def run(addresses: Iterable[int], resolve: Callable[[int], Resolution],
 def read_addresses(stream: Iterable[bytes], source: str = "<stdin>") -> Iterator[int]:
     """Hex addresses (``0x`` optional), any number per line.
 
-    Lines are converted a chunk at a time (``map(int, ...)`` over the chunk's
-    words); a chunk with a bad word is re-read word by word to name its line.
+    Many lines are converted at a time (``map(int, ...)`` over their words);
+    a block with a bad word is re-read word by word to name its line.  The
+    blocks are flattened by ``chain`` (in C): no generator step per address.
     """
-    lines = iter(stream)
+    return chain.from_iterable(_address_chunks(stream, source))
+
+
+def _address_chunks(stream: Iterable[bytes], source: str) -> Iterator[list[int]]:
     first = 1
-    while chunk := list(islice(lines, 4096)):
+    for text, count, lines in _line_blocks(stream):
         try:
-            values = list(map(int, b" ".join(chunk).split(), repeat(16)))
+            values = list(map(int, text.split(), repeat(16)))
             if values and min(values) < 0:
                 raise ValueError
         except ValueError:
-            values = list(_addresses_of(chunk, first, source))
-        yield from values
-        first += len(chunk)
+            values = list(_addresses_of(text.split(b"\n") if lines is None else lines, first, source))
+        yield values
+        first += count
+
+
+def _line_blocks(stream: Iterable[bytes]) -> Iterator[tuple[bytes, int, list[bytes] | None]]:
+    """Whole lines, many at a time: ``(text, line count, the lines or None when text.split(b"\\n") gives them)``.
+
+    A binary file is read in blocks cut at their last newline (``read1``: no
+    waiting for more than is available), so no bytes object is made per line;
+    any other iterable of lines is taken 4096 lines at a time.
+    """
+    read = getattr(stream, "read1", None) or getattr(stream, "read", None)
+    if read is None:
+        it = iter(stream)
+        while chunk := list(islice(it, 4096)):
+            yield b" ".join(chunk), len(chunk), chunk
+        return
+    rest = b""
+    while block := read(1 << 16):
+        data = rest + block
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            yield data[:cut], data.count(b"\n", 0, cut), None
+        rest = data[cut:]
+    if rest:
+        yield rest, 1, None
 
 
 def _addresses_of(lines: list[bytes], first: int, source: str) -> Iterator[int]:
@@ -203,11 +232,12 @@ def stream(addresses: Iterable[int], elf: str | None, kallsyms: str | None, debu
     """The whole command: output text for ``addresses``, batch by batch."""
     if elf is not None and not (lines or inlines):
         from . import DEFAULT_DEBUG_DIRS
-        from .demangle import display_name
+        from .demangle import display_name_uncached
         from .elf import load_module
 
         mod = load_module(elf, [*debug_dirs, *DEFAULT_DEBUG_DIRS])
-        return names_only(addresses, mod.symbols, display_name)
+        # names_only shows each symbol once: display_name's cache would only cost time
+        return names_only(addresses, mod.symbols, display_name_uncached)
     if elf is not None and backend == "python":
         from . import DEFAULT_DEBUG_DIRS, ModuleSymbolizer
 

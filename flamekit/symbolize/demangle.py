@@ -18,11 +18,8 @@ first; never raise; unmangled and undemanglable names come back unchanged.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import re
-import shutil
-import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 _LLVM_SUFFIX = re.compile(r"\.llvm\.\d+$")
@@ -36,11 +33,22 @@ _BFD_GLOBS = ("/usr/lib/x86_64-linux-gnu/libbfd*.so", "/usr/lib/*-linux-gnu/libb
 
 _impl: tuple[str, object] | None = None
 _free: object = None
+#: libiberty's ``cplus_demangle_v3`` once loaded (the common, fast case of :func:`display_name`)
+_iberty: Callable[[bytes, int], _Malloced] | None = None
+
+
+class _Malloced(ctypes.c_char_p):
+    """A malloc'ed C string: ``.value`` reads it and it is passed to ``free`` as is.
+
+    As a restype, a subclass of ``c_char_p`` is returned as the pointer object
+    rather than converted to bytes, so the string is read without a
+    ``ctypes.string_at`` call and the pointer stays available to free.
+    """
 
 
 def _load() -> str:
     """Pick the in-process C++ demangler: libbfd's libiberty (exactly c++filt), else libstdc++."""
-    global _impl, _free
+    global _impl, _free, _iberty
     if _impl is not None:
         return _impl[0]
     import glob
@@ -60,11 +68,14 @@ def _load() -> str:
                 fn = ctypes.CDLL(path).cplus_demangle_v3
             except (OSError, AttributeError):
                 continue
-            fn.restype = ctypes.c_void_p
+            fn.restype = _Malloced
             fn.argtypes = [ctypes.c_char_p, ctypes.c_int]
             _impl = ("libiberty", fn)
+            _iberty = fn
             return "libiberty"
-    for name in ("libstdc++.so.6", ctypes.util.find_library("stdc++")):
+    from ctypes.util import find_library  # only without libbfd: it imports subprocess (start-up time)
+
+    for name in ("libstdc++.so.6", find_library("stdc++")):
         if not name:
             continue
         try:
@@ -97,18 +108,27 @@ def _cxx(name: str) -> str | None:
         return None
     fn = _impl[1]  # type: ignore[index]
     if kind == "libiberty":
-        ptr = fn(raw, _CPLUS_FLAGS)  # type: ignore[operator]
-    else:
-        status = ctypes.c_int(0)
-        ptr = fn(raw, None, None, ctypes.byref(status))  # type: ignore[operator]
-        if ptr and status.value != 0:
-            ptr = None
+        return _iberty_demangle(fn, raw)  # type: ignore[arg-type]
+    status = ctypes.c_int(0)
+    ptr = fn(raw, None, None, ctypes.byref(status))  # type: ignore[operator]
+    if ptr and status.value != 0:
+        ptr = None
     if not ptr:
         return None
     try:
         return ctypes.string_at(ptr).decode("utf-8", "surrogateescape")
     finally:
         _free(ptr)  # type: ignore[operator]
+
+
+def _iberty_demangle(fn: Callable[[bytes, int], _Malloced], raw: bytes) -> str | None:
+    """``cplus_demangle_v3`` with c++filt's flags, the malloc'ed answer freed; None when it cannot."""
+    ptr = fn(raw, _CPLUS_FLAGS)
+    out = ptr.value
+    if out is None:
+        return None
+    _free(ptr)  # type: ignore[operator]
+    return out.decode("utf-8", "surrogateescape")
 
 
 def strip_suffixes(name: str) -> str:
@@ -119,11 +139,23 @@ def strip_suffixes(name: str) -> str:
     return _LLVM_SUFFIX.sub("", name) if ".llvm." in name else name
 
 
-@lru_cache(maxsize=1 << 18)
-def display_name(name: str) -> str:
-    """What a symbol-table name is shown as: version suffix dropped, demangled."""
+def display_name_uncached(name: str) -> str:
+    """What a symbol-table name is shown as: version suffix dropped, demangled (see :func:`display_name`).
+
+    Most names are plain ASCII Itanium ones (``_Z...``, no ``@VERSION``, no
+    ``.llvm.N``, no Rust hash): those go straight to libiberty, the answer
+    :func:`demangle` would give, without its suffix and Rust checks (this is
+    called once per distinct symbol hit: 13k times for 100k libLLVM addresses).
+    """
+    if _iberty is not None and name.startswith("_Z") and name.isascii() and "@" not in name \
+            and ".llvm." not in name and "17h" not in name and "\0" not in name:
+        return _iberty_demangle(_iberty, name.encode()) or name
     at = name.find("@")
     return demangle(name[:at] if at > 0 else name)
+
+
+#: :func:`display_name_uncached`, memoized for callers that meet a name many times
+display_name = lru_cache(maxsize=1 << 18)(display_name_uncached)
 
 
 def is_mangled(name: str) -> bool:
@@ -169,6 +201,9 @@ def demangle_many(names: Iterable[str]) -> dict[str, str]:
 
 
 def _cxxfilt_batch(names: list[str]) -> dict[str, str]:
+    import shutil
+    import subprocess
+
     exe = shutil.which("c++filt")
     if not exe or not names:
         return {}

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import struct
 from bisect import bisect_right
-from typing import NamedTuple
 
 from ..errors import InputError
 from ..gcpause import no_gc
@@ -28,16 +27,9 @@ from .demangle import demangle
 from .dwarf_info import DebugInfo, Scope, Unit
 from .dwarf_lines import LineTable, cstr, decode_line_program
 from .elf import ElfFile
+from .frame import Frame
 
 _ERRORS = (IndexError, ValueError, struct.error, KeyError, OverflowError)
-
-
-class Frame(NamedTuple):
-    """One (possibly inlined) function at an address, with its source position."""
-
-    function: str
-    file: str | None = None
-    line: int = 0
 
 
 _frame = tuple.__new__

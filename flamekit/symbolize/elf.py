@@ -25,7 +25,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
-from operator import add, eq
+from operator import add, eq, not_
 from typing import Any, BinaryIO, NamedTuple
 
 from ..errors import InputError
@@ -208,7 +208,7 @@ class SymbolTable:
         size_at = list(map(sizes.__getitem__, order))
         dyn_at = bytearray(map(dynamic.__getitem__, order))
         self.aliases = {}
-        dups = [k + 1 for k, same in enumerate(map(eq, starts[1:], starts)) if same]
+        dups = list(compress(range(1, len(starts)), map(eq, starts[1:], starts)))  # positions equal to their predecessor
         if dups:  # several names at one address: one wins (alias_key), the widest size and any .symtab count
             mask = bytearray(b"\1") * len(starts)
             for k in dups:
@@ -216,11 +216,13 @@ class SymbolTable:
             at = strings.at
             for first, last in _runs(dups):
                 group = order[first:last]
-                named = {g: at(offs[g]) for g in group}
-                best = max(group, key=lambda g: _alias_rank(named[g], sizes[g], binds[g]))
+                # one rank tuple per name (its last item is the name); max() of a list of them in C,
+                # and the first best one wins as max(group, key=...) would choose it
+                ranks = [_alias_rank(at(offs[g]), sizes[g], binds[g]) for g in group]
+                top = max(ranks)
                 if keep_aliases:
-                    self.aliases[starts[first]] = sorted(set(named.values()) - {named[best]})
-                pick[first] = best
+                    self.aliases[starts[first]] = sorted({r[-1] for r in ranks} - {top[-1]})
+                pick[first] = group[ranks.index(top)]
                 size_at[first] = max(map(sizes.__getitem__, group))
                 dyn_at[first] = all(map(dynamic.__getitem__, group))
             starts, pick, size_at, dyn_at = (list(compress(starts, mask)), list(compress(pick, mask)),
@@ -229,7 +231,7 @@ class SymbolTable:
         if 0 in size_at:
             bounds = sorted(section_ends or [])
             last = len(starts) - 1
-            for k in [k for k, size in enumerate(size_at) if not size]:
+            for k in compress(range(len(size_at)), map(not_, size_at)):  # the zero-size symbols
                 if dyn_at[k]:  # .dynsym zero-size symbol: its exact address only
                     ends[k] = starts[k] + 1
                 else:  # .symtab zero-size symbol: runs to the next symbol (or its section's end)
@@ -291,6 +293,24 @@ _SYMBOL_KIND = bytes(_K_FUNC if b & 0xF in (STT_FUNC, STT_GNU_IFUNC) else _K_NOT
                      else _K_FILE if b & 0xF == STT_FILE else 0 for b in range(256))
 #: st_info byte -> its binding
 _BIND = bytes(b >> 4 for b in range(256))
+
+
+def _only(kind: int) -> bytes:
+    """A ``bytes.translate`` table keeping one symbol kind (1) and clearing the others (0)."""
+    return bytes(1 if k == kind else 0 for k in range(256))
+
+
+_ONLY_FUNC, _ONLY_NOTYPE, _ONLY_FILE = _only(_K_FUNC), _only(_K_NOTYPE), _only(_K_FILE)
+
+
+def _where(data: bytes, byte: int) -> list[int]:
+    """Positions of ``byte`` in ``data``, found by ``bytes.find`` (in C) rather than a loop over every byte."""
+    out: list[int] = []
+    i = data.find(byte)
+    while i >= 0:
+        out.append(i)
+        i = data.find(byte, i + 1)
+    return out
 
 
 def _array(code: str, data: bytes, swap: bool) -> array:
@@ -520,28 +540,35 @@ class ElfFile:
         half = _array("H", data, swap)
         if self.elfclass == 64:  # st_name I, st_info B, st_other B, st_shndx H, st_value Q, st_size Q
             longs = _array("Q", data, swap)
-            name_offs, infos, shndxs, values, sizes = words[0::6], data[4::24], half[3::12], longs[1::3], longs[2::3]
+            name_offs, infos, shndxs, values, sizes = (words[0::6].tolist(), data[4::24], half[3::12].tolist(),
+                                                       longs[1::3].tolist(), longs[2::3].tolist())
         else:  # st_name I, st_value I, st_size I, st_info B, st_other B, st_shndx H
-            name_offs, infos, shndxs, values, sizes = words[0::4], data[12::16], half[7::8], words[1::4], words[2::4]
+            name_offs, infos, shndxs, values, sizes = (words[0::4].tolist(), data[12::16], half[7::8].tolist(),
+                                                       words[1::4].tolist(), words[2::4].tolist())
+        # (lists, not arrays: picking entries by index from a list is twice as fast)
         kinds = infos.translate(_SYMBOL_KIND)
         has_notype, has_file = _K_NOTYPE in kinds, _K_FILE in kinds
-        cand = [i for i, k in enumerate(kinds) if k]
-        funcs = [i for i in cand if kinds[i] == _K_FUNC] if has_notype or has_file else cand
+        # entry indexes by kind, selected in C (compress over a translated kind byte per entry)
+        entries = range(len(kinds))
+        funcs = list(compress(entries, kinds.translate(_ONLY_FUNC) if has_notype or has_file else kinds))
         keep = [i for i in funcs if 0 < shndxs[i] < SHN_LORESERVE and values[i]]
         if has_notype:  # labels count only in executable sections
             exec_secs = self._exec_section_indexes()
-            labels = {i for i in cand if kinds[i] == _K_NOTYPE and shndxs[i] in exec_secs and values[i]}
-            keep = sorted(labels.union(keep))
+            labels = {i for i in compress(entries, kinds.translate(_ONLY_NOTYPE)) if shndxs[i] in exec_secs and values[i]}
+            if labels:  # keep is already in entry order
+                keep = sorted(labels.union(keep))
         strings = StringTable(strtab)
         text = strings.text  # one str for all names: names are offsets, decoded when shown
         starts = list(map(name_offs.__getitem__, keep))
-        # unnamed entries and .L/$ local labels are not functions
-        if starts and max(starts) >= len(text):
-            drop = [k for k, o in enumerate(starts) if o >= len(text) or text[o] == "\0"]
+        # unnamed entries and .L/$ local labels are not functions: found by their first byte (0 past the end)
+        if starts and max(starts) >= len(strtab):
+            firsts = bytes(strtab[o] if o < len(strtab) else 0 for o in starts)
         else:
-            drop = [k for k, empty in enumerate(map(text.startswith, repeat("\0"), starts)) if empty]
+            firsts = bytes(map(strtab.__getitem__, starts))
+        drop = _where(firsts, 0)
         if has_notype:
-            drop += [k for k, i in enumerate(keep) if i in labels and text.startswith((".L", "$"), starts[k])]
+            drop += [k for k in _where(firsts, ord(".")) + _where(firsts, ord("$"))
+                     if keep[k] in labels and text.startswith((".L", "$"), starts[k])]
         if drop:
             mask = bytearray(b"\1") * len(keep)
             for k in drop:
@@ -550,7 +577,7 @@ class ElfFile:
         binds = list(map(infos.translate(_BIND).__getitem__, keep))
         files: list[str | None] = [None] * len(keep)
         if has_file:  # a local symbol belongs to the STT_FILE entry before it
-            at = [i for i in cand if kinds[i] == _K_FILE]
+            at = list(compress(entries, kinds.translate(_ONLY_FILE)))
             file_names = [strings.at(name_offs[i]) or None for i in at]
             for k, i in enumerate(keep):
                 if not binds[k]:
