@@ -5,8 +5,9 @@ bytes (gzip, xz, and zstd when the ``zstandard`` package is installed).
 Outputs are written atomically: to a temporary file beside the target, renamed
 into place only when the whole output was produced.
 
-The decompressors and ``tempfile`` are imported when an input or output
-needs them: every command imports this module, most never use them.
+The decompressors are imported when an input needs them, and the temporary
+output file is made without ``tempfile``: every command imports this module,
+most never decompress, and tempfile's imports cost start-up.
 """
 
 from __future__ import annotations
@@ -215,11 +216,9 @@ def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[BinaryIO]:
         yield out
         out.flush()
         return
-    import tempfile
-
     directory = os.path.dirname(os.path.abspath(p))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".flamekit-", dir=directory)
+        fd, tmp = _temp_beside(directory)
     except OSError as e:
         raise UsageError(f"cannot write {p}: {e.strerror or e}") from None
     try:
@@ -231,6 +230,22 @@ def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[BinaryIO]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _temp_beside(directory: str) -> tuple[int, str]:
+    """A new private file in ``directory`` (so os.replace is atomic), opened for writing.
+
+    What tempfile.mkstemp does, without importing tempfile (and shutil, random)
+    on every command's start-up: the name holds the pid, O_EXCL refuses to reuse one.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for n in range(10_000):
+        tmp = os.path.join(directory, f".flamekit-{os.getpid()}-{n}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {directory}")
 
 
 def _umask() -> int:

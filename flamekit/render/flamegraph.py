@@ -11,10 +11,10 @@ as JSON and drawn by the script when a zoom makes them wide enough.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # a profile that is not a Profile is a DiffProfile: its modul
     from ..diff import DiffProfile
 
 FG_NS = "http://github.com/jonhoo/inferno"
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets")
 XPAD = 10
 FRAMEPAD = 1
 #: a frame too narrow for a label keeps its ``<text>`` (the document convention) but without
@@ -57,7 +57,7 @@ class FlameGraphOptions:
     hash: bool = False
     random: bool = False
     cp: bool = False
-    cp_path: Path = Path("palette.map")
+    cp_path: str | os.PathLike[str] = "palette.map"
     reverse: bool = False
     inverted: bool = False
     flamechart: bool = False
@@ -80,7 +80,8 @@ class FlameGraphOptions:
 @lru_cache(maxsize=None)
 def asset(name: str) -> str:
     """A file of ``render/assets`` (the real .js/.css), embedded verbatim."""
-    text = (ASSETS / name).read_text(encoding="utf-8")
+    with open(os.path.join(ASSETS, name), encoding="utf-8") as f:
+        text = f.read()
     if "]]>" in text:  # would end the CDATA section it is embedded in
         raise RuntimeError(f"asset {name} contains ']]>'")
     return text
@@ -143,7 +144,8 @@ NAMEATTR_KEYS = ("title", "href", "target", "class", "id")
 def read_nameattr(path: str) -> dict[str, dict[str, str]]:
     """flamegraph.pl's ``--nameattr`` file: ``function<TAB>key=value<TAB>...`` per line."""
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
     except OSError as e:
         raise InputError(path, None, f"cannot read: {e.strerror or e}") from None
     out: dict[str, dict[str, str]] = {}

@@ -10,13 +10,16 @@ Differential frames are red (grown) or blue (shrunk) by their delta.
 
 from __future__ import annotations
 
-import random
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from random import Random
 
 try:  # the BLAKE2 module itself: hashlib would also load OpenSSL's bindings (~3 ms of start-up), unused here
     from _blake2 import blake2b
@@ -206,13 +209,15 @@ class Palette:
     mode: str = "name"
     fixed: dict[str, str] = field(default_factory=dict)
     used: dict[str, str] = field(default_factory=dict)
-    rng: random.Random | None = None
+    rng: Random | None = None
 
     def __post_init__(self) -> None:
         if self.scheme not in PALETTES:
             raise InputError("--colors", None, f"unknown palette {self.scheme!r} (one of {', '.join(PALETTES)})")
         if self.mode == "random" and self.rng is None:
-            self.rng = random.Random()
+            from random import Random  # only --random needs it (start-up)
+
+            self.rng = Random()
         self._values: Callable[[str], tuple[float, float, float]] = (
             _hash_values if self.mode == "hash" else self._random_values if self.mode == "random" else _digest_values)
 
@@ -260,10 +265,11 @@ def diffusion_fill(weight: int, total: int) -> str:
 _CP_LINE = re.compile(r"(.*)->(rgb\(\d{1,3},\d{1,3},\d{1,3}\))")
 
 
-def read_palette_map(path: Path) -> dict[str, str]:
+def read_palette_map(path: str | os.PathLike[str]) -> dict[str, str]:
     """``name->rgb(r,g,b)`` lines of a flamegraph.pl ``palette.map`` (missing file: empty)."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
     except FileNotFoundError:
         return {}
     except OSError as e:
@@ -280,7 +286,8 @@ def read_palette_map(path: Path) -> dict[str, str]:
     return out
 
 
-def write_palette_map(path: Path, colours: dict[str, str]) -> None:
+def write_palette_map(path: str | os.PathLike[str], colours: dict[str, str]) -> None:
     """Write every colour used, sorted by name, so later graphs reuse them."""
     lines = [f"{name}->{fill}\n" for name, fill in sorted(colours.items())]
-    path.write_bytes("".join(lines).encode("utf-8", "surrogateescape"))
+    with open(path, "wb") as f:
+        f.write("".join(lines).encode("utf-8", "surrogateescape"))
