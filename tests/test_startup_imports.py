@@ -37,6 +37,12 @@ def _modules_after(code: str) -> set[str]:
     return set(json.loads(out.splitlines()[-1]))
 
 
+def _modules_after_cli(args: list[str]) -> set[str]:
+    """The modules loaded after running the flamekit command with ``args`` in a fresh interpreter."""
+    return _modules_after(f"from flamekit.cli import main\n"
+                          f"try:\n    main({args!r}, prog_name='flamekit')\nexcept SystemExit:\n    pass")
+
+
 @functools.cache
 def _baseline() -> frozenset[str]:
     """What the bare interpreter has loaded (site hooks may import more than a user's would)."""
@@ -59,9 +65,7 @@ def test_import_cli_loads_only_click_and_the_error_types() -> None:
 
 
 def test_version_loads_nothing_more() -> None:
-    mods = _modules_after(
-        "from flamekit.cli import main\n"
-        "try:\n    main(['--version'], prog_name='flamekit')\nexcept SystemExit:\n    pass")
+    mods = _modules_after_cli(["--version"])
     assert _flamekit(mods) == {"flamekit", "flamekit.cli", "flamekit.errors", "flamekit.io"}
     assert not _heavy(mods), _heavy(mods)
 
@@ -86,9 +90,7 @@ def test_import_flamekit_is_lazy_but_complete() -> None:
 def test_named_format_imports_only_its_collapser(tmp_path: Path) -> None:
     f = tmp_path / "in.folded"
     f.write_bytes(b"a;b 1\n")
-    mods = _modules_after(f"from flamekit.cli import main\n"
-                          f"try:\n    main(['collapse', '-q', '--format', 'folded', {str(f)!r}], prog_name='flamekit')\n"
-                          f"except SystemExit:\n    pass")
+    mods = _modules_after_cli(["collapse", "-q", "--format", "folded", str(f)])
     formats = {m for m in mods if m.startswith("flamekit.collapse.") and not m.rpartition(".")[2].startswith("_")}
     assert formats == {"flamekit.collapse.base", "flamekit.collapse.folded"}
     assert "flamekit.symbolize" not in mods and "flamekit.render" not in mods
@@ -98,9 +100,7 @@ def test_flamegraph_of_folded_loads_no_other_renderer_nor_symbolizer(tmp_path: P
     f = tmp_path / "in.folded"
     f.write_bytes(b"a;b 1\n")
     out = tmp_path / "out.svg"
-    mods = _modules_after(f"from flamekit.cli import main\n"
-                          f"try:\n    main(['flamegraph', {str(f)!r}, '-o', {str(out)!r}], prog_name='flamekit')\n"
-                          f"except SystemExit:\n    pass")
+    mods = _modules_after_cli(["flamegraph", str(f), "-o", str(out)])
     assert out.read_bytes().startswith(b"<?xml")
     assert "flamekit.render.flamegraph" in mods
     for unused in ("flamekit.symbolize", "flamekit.render.callgraph", "flamekit.render.speedscope",
@@ -159,9 +159,7 @@ def test_dot_call_graph_does_not_load_subprocess(tmp_path: Path) -> None:
     from conftest import GOLDEN
 
     out = tmp_path / "g.dot"
-    mods = _modules_after(f"from flamekit.cli import main\n"
-                          f"try:\n    main(['callgraph', '-q', {str(GOLDEN / 'gprof' / 'calls_b.txt')!r}, '-o', {str(out)!r}],"
-                          f" prog_name='flamekit')\nexcept SystemExit:\n    pass")
+    mods = _modules_after_cli(["callgraph", "-q", str(GOLDEN / "gprof" / "calls_b.txt"), "-o", str(out)])
     assert out.read_bytes().startswith(b"digraph")
     assert "flamekit.render.callgraph" in mods
     assert "subprocess" not in mods - _baseline()
