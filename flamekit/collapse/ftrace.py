@@ -66,9 +66,9 @@ from ._fgraph_lines import (
     LEAF,
     Classifier,
     Record,
-    cut_time_columns,
+    iter_graph_lines,
 )
-from ._ftrace_common import cpu_frame, head_records, iter_line_chunks, task_frame
+from ._ftrace_common import cpu_frame, head_records, task_frame
 from ._lazy_re import lazy
 from .base import CollapseOptions
 
@@ -223,20 +223,25 @@ class _Rebuilder:
 
         classify = Classifier(cache).classify
         ENTRY_, LEAF_ = ENTRY, LEAF  # locals: the loop compares with them on every line
+        parent_of = node_parent  # a plain local: the closures above make node_parent a cell
+        weights = acc  # (the same list under a name the loop reads as a fast local)
         # the task of the line before (an interned (cpu, pid, comm)): lines of the
         # same task and CPU in a row reuse its stack without looking it up
         last_task: Any = None
         key: Any = None
         cpu: Any = None
         st: list[Any] = [[0, 0]]
+        # the current stack's depth (len(st)) and top node (st[-1][0]), kept in
+        # locals so the common cases below need neither a len() nor subscripts
+        n = 1
+        top = 0
         # ``run`` is the running measure of the current stack: it grows by the
         # duration (self weights) or by 1 (total weights) of every completed call,
         # and a frame keeps its value at entry.  So run - frame's value = what its
         # completed children add up to, with no per-parent bookkeeping; cutting
         # unclosed frames rewinds it to the outermost cut frame's value.
         run = 0
-        for lineno0, chunk_lines in iter_line_chunks(stream):
-            lines = cut_time_columns(chunk_lines)
+        for lineno0, lines in iter_graph_lines(stream):
             todo = iter(lines)  # its length_hint numbers a bad line without enumerate() on every line
             for line in todo:
                 c = fast_get(line)
@@ -306,32 +311,38 @@ class _Rebuilder:
                     if st is None:
                         st = stacks[key] = [[0, 0]]
                     run = st[0][1]
+                    n = len(st)
+                    top = st[-1][0]
                     last_task = task
                 if fast:  # self weights, no root frames: the common cases inline
                     if kind == LEAF_:
-                        if len(st) == d:
-                            nid = kids.get(st[-1][0])
+                        if n == d:
+                            nid = kids.get(top)
                             if nid is not None:
-                                acc[nid] += dur
+                                weights[nid] += dur
                                 run += dur
                                 continue
                     elif kind == ENTRY_:
-                        if len(st) == d:
-                            nid = kids.get(st[-1][0])
+                        if n == d:
+                            nid = kids.get(top)
                             if nid is not None:
                                 st.append((nid, run))
+                                n += 1
+                                top = nid
                                 continue
-                    elif len(st) == d + 1 and name is None:  # an exit closing the top frame
+                    elif n == d + 1 and name is None:  # an exit closing the top frame
                         nid, r0 = st.pop()
+                        n = d
+                        top = parent_of[nid]
                         w = dur - run + r0
                         run = r0 + dur
                         if w < 0:
                             clamped += 1
                             w = 0
-                        acc[nid] += w
+                        weights[nid] += w
                         continue
                 # the general case: any weight mode, depth changes, new nodes, named exits
-                n = len(st)
+                # (it works on st itself; n and top are set from it again at the end)
                 if kind == EXIT:
                     if n > d + 1:  # deeper frames whose exit was lost stay unclosed
                         counters["unclosed"] += n - d - 1
@@ -381,14 +392,18 @@ class _Rebuilder:
                         nid = node(parent_node, name)
                     if kind == ENTRY:
                         st.append((nid, run))
+                        n = len(st)
+                        top = nid
                         continue
                     w = 1 if calls_mode else dur
                     run += dur if self_mode else 1
+                n = len(st)
+                top = st[-1][0]
                 if w:
                     if rooted:
                         racc[(roots(cpu, key), nid)] += w
                     else:
-                        acc[nid] += w
+                        weights[nid] += w
 
         if not recognized and len(node_name) == 1 and first_bad is not None:
             raise InputError(source, first_bad[0], f"no function_graph records found ({first_bad[1]})")
