@@ -55,7 +55,7 @@ from typing import Any, BinaryIO, ClassVar, cast
 
 from ..errors import InputError, UsageError
 from ..profile import Profile
-from ._fgraph_fast import FastLines
+from ._fgraph_fast import LIMIT, FastLines
 from ._fgraph_lines import (
     BAD,
     BANNER,
@@ -147,7 +147,10 @@ class _Rebuilder:
         racc: defaultdict[tuple[tuple[str, ...], int], int] = defaultdict(int)  # (root frames, node) -> weight
 
         lines_ = FastLines(children)
-        fast_get = lines_.memo.get
+        fast_memo = lines_.memo
+        fast_get = fast_memo.get
+        timed_get = lines_.timed.get
+        duration = lines_.duration
         lookup = lines_.lookup
         intern_task = lines_.task
         cache: dict[bytes, Record] = {}
@@ -242,67 +245,94 @@ class _Rebuilder:
         # unclosed frames rewinds it to the outermost cut frame's value.
         run = 0
         for lineno0, lines in iter_graph_lines(stream):
+            room = max(0, LIMIT - len(fast_memo))  # lines the loop may still add to the memo
             todo = iter(lines)  # its length_hint numbers a bad line without enumerate() on every line
             for line in todo:
                 c = fast_get(line)
-                if c is None:
-                    c = lookup(line)
-                    if c is None:  # not the common layout: the general classifier
-                        r = cache_get(line)
-                        if r is None:
-                            r = classify(line)
-                        kind = r[0]
-                        if kind > EXIT:
-                            if kind == IGNORE:
-                                continue
-                            if kind == BAD:
-                                lineno = lineno0 + len(lines) - length_hint(todo) - 1
-                                if first_bad is None:
-                                    first_bad = (lineno, r[5])
-                                skips.skip(source, lineno, r[5])
-                            elif kind == EVENT:
-                                counters["events"] += 1
-                            elif kind == BANNER:
-                                recognized += 1
-                                bcpu = cast(int, r[1])  # banners and LOST lines always name their CPU
-                                ppid, pcomm = r[5]
-                                pkey = ppid if ppid != b"0" else (b"idle", bcpu)
-                                nkey = r[2] if r[2] != b"0" else (b"idle", bcpu)
-                                unknown = ("cpu", bcpu)
-                                if current.get(bcpu) is None:
-                                    if unknown in stacks and pkey not in stacks:
-                                        stacks[pkey] = stacks.pop(unknown)
-                                    ph = unknown_task_root.get(bcpu)
-                                    if ph is not None and pad_names[ph] is None:
-                                        pad_names[ph] = task_frame(pcomm, ppid)
-                                comms.setdefault(pkey, pcomm)
-                                pids.setdefault(pkey, ppid)
-                                comms.setdefault(nkey, r[3] or b"")
-                                pids.setdefault(nkey, r[2] or b"")
-                                current[bcpu] = nkey
-                                last_task = None
-                            else:  # LOST
-                                recognized += 1
-                                bcpu = cast(int, r[1])
-                                counters["lost"] += r[6]
-                                last_task = None
-                                for k in (current.get(bcpu), ("cpu", bcpu)):
-                                    lost_stack = stacks.get(k)
-                                    if lost_stack is not None and len(lost_stack) > 1:
-                                        counters["unclosed"] += len(lost_stack) - 1
-                                        del lost_stack[1:]
-                            continue
-                        name = r[5]
-                        dur = r[6]
-                        if dur < 0:  # a layout without durations (bare, nofuncgraph-duration)
-                            dur = 0
-                            if auto and not records and kind != ENTRY:
-                                calls_mode, self_mode, mode, fast = True, False, "calls", False
-                        kids = None if kind == EXIT else children.setdefault(name, {})
-                        c = (kind, intern_task(r[1], r[2], r[3]), r[4] + 1, kids, dur, name)
-                    if c[0] != ENTRY:
+                if c is not None:
+                    kind, task, d, kids, dur, name = c
+                else:
+                    # a leaf or exit whose shape (the line minus its duration) is known
+                    # is completed here with its token's duration: traces whose
+                    # durations never repeat are mostly such lines
+                    shape = None
+                    u = line.find(b" us ")
+                    if u > 0:
+                        k = line.rfind(b" ", 0, u) + 1
+                        shape = timed_get(line[:k] + line[u:])
+                        if shape is not None:
+                            tok = line[k:u]
+                            if len(tok) > 4 and tok[-4] == 46:  # the kernel's %lu.%03lu ("." is 46)
+                                digits = tok.replace(b".", b"", 1)
+                                dur = int(digits) if digits.isdigit() else None
+                            else:
+                                dur = duration(tok)
+                            if dur is None:
+                                shape = None
+                    if shape is not None:
+                        kind, task, d, kids, name = shape
                         records = True
-                kind, task, d, kids, dur, name = c
+                        if room:  # while the memo has room, a repeat of this line hits it
+                            room -= 1
+                            fast_memo[line] = (kind, task, d, kids, dur, name)
+                    else:
+                        c = lookup(line)
+                        if c is None:  # not the common layout: the general classifier
+                            r = cache_get(line)
+                            if r is None:
+                                r = classify(line)
+                            kind = r[0]
+                            if kind > EXIT:
+                                if kind == IGNORE:
+                                    continue
+                                if kind == BAD:
+                                    lineno = lineno0 + len(lines) - length_hint(todo) - 1
+                                    if first_bad is None:
+                                        first_bad = (lineno, r[5])
+                                    skips.skip(source, lineno, r[5])
+                                elif kind == EVENT:
+                                    counters["events"] += 1
+                                elif kind == BANNER:
+                                    recognized += 1
+                                    bcpu = cast(int, r[1])  # banners and LOST lines always name their CPU
+                                    ppid, pcomm = r[5]
+                                    pkey = ppid if ppid != b"0" else (b"idle", bcpu)
+                                    nkey = r[2] if r[2] != b"0" else (b"idle", bcpu)
+                                    unknown = ("cpu", bcpu)
+                                    if current.get(bcpu) is None:
+                                        if unknown in stacks and pkey not in stacks:
+                                            stacks[pkey] = stacks.pop(unknown)
+                                        ph = unknown_task_root.get(bcpu)
+                                        if ph is not None and pad_names[ph] is None:
+                                            pad_names[ph] = task_frame(pcomm, ppid)
+                                    comms.setdefault(pkey, pcomm)
+                                    pids.setdefault(pkey, ppid)
+                                    comms.setdefault(nkey, r[3] or b"")
+                                    pids.setdefault(nkey, r[2] or b"")
+                                    current[bcpu] = nkey
+                                    last_task = None
+                                else:  # LOST
+                                    recognized += 1
+                                    bcpu = cast(int, r[1])
+                                    counters["lost"] += r[6]
+                                    last_task = None
+                                    for k in (current.get(bcpu), ("cpu", bcpu)):
+                                        lost_stack = stacks.get(k)
+                                        if lost_stack is not None and len(lost_stack) > 1:
+                                            counters["unclosed"] += len(lost_stack) - 1
+                                            del lost_stack[1:]
+                                continue
+                            name = r[5]
+                            dur = r[6]
+                            if dur < 0:  # a layout without durations (bare, nofuncgraph-duration)
+                                dur = 0
+                                if auto and not records and kind != ENTRY:
+                                    calls_mode, self_mode, mode, fast = True, False, "calls", False
+                            kids = None if kind == EXIT else children.setdefault(name, {})
+                            c = (kind, intern_task(r[1], r[2], r[3]), r[4] + 1, kids, dur, name)
+                        if c[0] != ENTRY:
+                            records = True
+                        kind, task, d, kids, dur, name = c
                 if task is not last_task:  # another task or CPU: find its stack
                     st[0][1] = run
                     cpu = task[0]
