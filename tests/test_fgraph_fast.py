@@ -206,3 +206,52 @@ def test_profile_does_not_depend_on_where_reads_end(monkeypatch, name):
     whole = run(len(data) + 1)
     for size in range(1, len(data) + 1, 7):
         assert run(size) == whole, size
+
+
+# well-formed calls (so lines meet the same call path again) and lines that disturb them
+_BLOCK = st.sampled_from([
+    [b" 0)               |  a() {", b" 0)   1.000 us    |    b();", b" 0)   2.500 us    |  }"],
+    [b" 0)               |  a() {", b" 0)   3.000 us    |  } /* a */"],
+    [b" 1)               |  a() {", b" 1)               |    c() {", b" 1)   0.100 us    |      b();",
+     b" 1)   0.900 us    |    }", b" 1)   0.500 us    |    b();", b" 1)   4.000 us    |  }"],
+    [b" 0)  cat-2  |               |  a() {", b" 0)  cat-2  |   1.5 us  |    b();", b" 0)  cat-2  |   2.0 us  |  }"],
+    [b" 1)   0.700 us    |  b();"],
+])
+_DISTURB = st.sampled_from([
+    [b" 0)   sh-1   =>   cat-2  "], [b" 1)   cat-2   =>   sh-1  "], [b"CPU:1 [LOST 3 EVENTS]"], [b"junk"],
+    [b" 0)   7.000 us    |    }"], [b" 0)   1.000 us    |      b();"], [b" 1)               |  a() {"],
+    [b"a() {", b"b();", b"}"], [b" 0)   0.100 us    |  } /* c */"],
+])
+_REPEATED = st.lists(st.one_of(_BLOCK, _BLOCK, _DISTURB), min_size=1, max_size=12).map(lambda bs: [x for b in bs for x in b])
+
+
+@settings(max_examples=200, deadline=None)
+@given(_REPEATED, st.integers(1, 4),
+       st.sampled_from([{}, {"weight": "total"}, {"weight": "calls"}, {"per_task": True}]))
+def test_remembered_actions_give_the_profile_of_the_plain_loop(lines, times, params):
+    """Lines met again on the same call path replay a remembered action (ftrace's
+    per-node memos); with the memos off (LIMIT 0) every line takes the general
+    way: profile, meta and skips must be the same."""
+    import io
+
+    from flamekit.collapse import CollapseOptions
+    from flamekit.collapse import ftrace as ftrace_mod
+    from flamekit.errors import InputError, Skips
+
+    data = b"\n".join(lines * times) + b"\n"
+
+    def run():
+        sk = Skips()
+        try:
+            p = ftrace_mod.COLLAPSER.collapse(io.BytesIO(data), CollapseOptions(source="t", skips=sk, params=params))
+        except InputError as e:
+            return str(e)
+        return list(p.stacks.items()), p.meta, p.unit, sk.counts
+
+    new = run()
+    limit = ftrace_mod.LIMIT
+    ftrace_mod.LIMIT = 0
+    try:
+        assert run() == new
+    finally:
+        ftrace_mod.LIMIT = limit

@@ -44,7 +44,10 @@ resets that CPU's stacks (``meta['lost_events']``).  ``params['per_cpu']`` /
 Call paths are kept in a trie (one node per (parent, name)), so the hot loop
 never builds or hashes whole stacks, and a frame's weight comes from one
 running measure per stack (see ``run`` in :meth:`_Rebuilder.run`) instead of
-per-parent bookkeeping.
+per-parent bookkeeping.  With self weights and no root frames, what a line
+met again does on top of a node (push a child, weigh a child, close the node)
+is remembered in that node's small memo: a repeated line then costs one dict
+lookup (see ``remember``).
 """
 
 from __future__ import annotations
@@ -76,6 +79,8 @@ from .base import CollapseOptions
 _LOOKS_GRAPH = lazy(rb"^\s*(?:\[[\d. ]+\]\s*)?(?:[\d.]+\s+\|\s+)?(?:\d+ us\s+\|\s+)?\d+\)\s.*\|\s\s+(?:\S[^(]*\(.*\)\s*[{;]|\})")
 _LOOKS_BARE = lazy(rb"^ *(?:[A-Za-z_.$0-9]+\(\)\s*[{;]|\})\s*$")
 _PAD = "[unknown]\x00pad"
+#: what the action memos give for a line they do not hold: its task is no task
+_MISS = (object(), 0, 0, 0)
 
 
 class FtraceGraphCollapser:
@@ -155,6 +160,7 @@ class _Rebuilder:
         intern_task = lines_.task
         cache: dict[bytes, Record] = {}
         cache_get = cache.get
+        MISS = _MISS
         # task key -> its stack: slot 0 is a sentinel [0, saved running measure],
         # then one (node, running measure at entry) per open call
         stacks: dict[Any, list[Any]] = {}
@@ -170,6 +176,32 @@ class _Rebuilder:
         recognized = 0
         first_bad: tuple[int, str] | None = None
 
+        # actions remembered per node: at node t, a line of task T that would be
+        # handled by the common cases below maps to (T, kind, node, ns) -- the
+        # child a leaf weighs on or an entry pushes, or t itself for the exit
+        # that closes it.  That holds whenever T's stack has t on top (the depth
+        # check is the node's depth; nodes never change), so a repeated line
+        # costs one lookup in the small memo of the current top node.
+        no_actions: dict[bytes, Any] = {}  # never filled: the memo of nodes without actions
+        node_actions: list[dict[bytes, Any] | None] = [None]
+        getters: list[Any] = [no_actions.get]  # node -> its memo's get
+        room_at = LIMIT  # actions that may still be remembered (bound on all memos together)
+
+        def remember(at: int, line: bytes, action: tuple[Any, int, int, int]) -> Any:
+            """Remember what ``line`` does on top of node ``at``; its memo's get."""
+            m = node_actions[at]
+            if m is None:
+                m = node_actions[at] = {}
+                getters[at] = m.get
+            m[line] = action
+            return getters[at]
+
+        def forget() -> None:
+            """Drop every remembered action (they hold self-weight durations)."""
+            for i in range(len(getters)):
+                node_actions[i] = None
+                getters[i] = no_actions.get
+
         def node(parent: int, name: str) -> int:
             nid = len(node_name)
             kids = children.get(name)
@@ -179,7 +211,48 @@ class _Rebuilder:
             node_parent.append(parent)
             node_name.append(name)
             acc.append(0)
+            node_actions.append(None)
+            getters.append(no_actions.get)
             return nid
+
+        def record(r: Record, lineno: int) -> bool:
+            """Count or apply a record that is not a call; True if it moved or reset stacks."""
+            nonlocal first_bad, recognized
+            kind = r[0]
+            if kind == BAD:
+                if first_bad is None:
+                    first_bad = (lineno, r[5])
+                skips.skip(source, lineno, r[5])
+                return False
+            if kind == EVENT:
+                counters["events"] += 1
+                return False
+            recognized += 1
+            bcpu = cast(int, r[1])  # banners and LOST lines always name their CPU
+            if kind == BANNER:
+                ppid, pcomm = r[5]
+                pkey = ppid if ppid != b"0" else (b"idle", bcpu)
+                nkey = r[2] if r[2] != b"0" else (b"idle", bcpu)
+                unknown = ("cpu", bcpu)
+                if current.get(bcpu) is None:
+                    if unknown in stacks and pkey not in stacks:
+                        stacks[pkey] = stacks.pop(unknown)
+                    ph = unknown_task_root.get(bcpu)
+                    if ph is not None and pad_names[ph] is None:
+                        pad_names[ph] = task_frame(pcomm, ppid)
+                comms.setdefault(pkey, pcomm)
+                pids.setdefault(pkey, ppid)
+                comms.setdefault(nkey, r[3] or b"")
+                pids.setdefault(nkey, r[2] or b"")
+                current[bcpu] = nkey
+                return True
+            counters["lost"] += r[6]  # LOST
+            for k in (current.get(bcpu), ("cpu", bcpu)):
+                lost_stack = stacks.get(k)
+                if lost_stack is not None and len(lost_stack) > 1:
+                    counters["unclosed"] += len(lost_stack) - 1
+                    del lost_stack[1:]
+            return True
 
         def placeholder() -> str:
             ph = f"{_PAD}{len(pad_names)}"
@@ -225,7 +298,7 @@ class _Rebuilder:
             return ("cpu", cpu) if key is None else key
 
         classify = Classifier(cache).classify
-        ENTRY_, LEAF_ = ENTRY, LEAF  # locals: the loop compares with them on every line
+        ENTRY_, LEAF_, EXIT_ = ENTRY, LEAF, EXIT  # locals: the loop compares with them on every line
         parent_of = node_parent  # a plain local: the closures above make node_parent a cell
         weights = acc  # (the same list under a name the loop reads as a fast local)
         # the task of the line before (an interned (cpu, pid, comm)): lines of the
@@ -234,10 +307,8 @@ class _Rebuilder:
         key: Any = None
         cpu: Any = None
         st: list[Any] = [[0, 0]]
-        # the current stack's depth (len(st)) and top node (st[-1][0]), kept in
-        # locals so the common cases below need neither a len() nor subscripts
-        n = 1
-        top = 0
+        top = 0  # the current stack's top node (st[-1][0])
+        at_top = getters[0]  # the action memo of the top node (see remember)
         # ``run`` is the running measure of the current stack: it grows by the
         # duration (self weights) or by 1 (total weights) of every completed call,
         # and a frame keeps its value at entry.  So run - frame's value = what its
@@ -248,6 +319,29 @@ class _Rebuilder:
             room = max(0, LIMIT - len(fast_memo))  # lines the loop may still add to the memo
             todo = iter(lines)  # its length_hint numbers a bad line without enumerate() on every line
             for line in todo:
+                # a line met before on this call path, of the task running: what it
+                # does is known (self weights without root frames only; see remember)
+                task, kind, nid, dur = at_top(line, MISS)
+                if task is last_task:
+                    if kind == LEAF_:
+                        weights[nid] += dur
+                        run += dur
+                        continue
+                    if kind == ENTRY_:
+                        st.append((nid, run))
+                        top = nid
+                        at_top = getters[nid]
+                        continue
+                    r0 = st.pop()[1]  # an exit closing the top frame, nid
+                    w = dur - run + r0
+                    run = r0 + dur
+                    if w < 0:
+                        clamped += 1
+                        w = 0
+                    weights[nid] += w
+                    top = parent_of[nid]
+                    at_top = getters[top]
+                    continue
                 c = fast_get(line)
                 if c is not None:
                     kind, task, d, kids, dur, name = c
@@ -258,10 +352,10 @@ class _Rebuilder:
                     shape = None
                     u = line.find(b" us ")
                     if u > 0:
-                        k = line.rfind(b" ", 0, u) + 1
-                        shape = timed_get(line[:k] + line[u:])
+                        t = line.rfind(b" ", 0, u) + 1  # where the duration token begins
+                        shape = timed_get(line[:t] + line[u:])
                         if shape is not None:
-                            tok = line[k:u]
+                            tok = line[t:u]
                             if len(tok) > 4 and tok[-4] == 46:  # the kernel's %lu.%03lu ("." is 46)
                                 digits = tok.replace(b".", b"", 1)
                                 dur = int(digits) if digits.isdigit() else None
@@ -282,55 +376,23 @@ class _Rebuilder:
                             if r is None:
                                 r = classify(line)
                             kind = r[0]
-                            if kind > EXIT:
-                                if kind == IGNORE:
-                                    continue
-                                if kind == BAD:
+                            if kind > EXIT_:
+                                if kind != IGNORE:
                                     lineno = lineno0 + len(lines) - length_hint(todo) - 1
-                                    if first_bad is None:
-                                        first_bad = (lineno, r[5])
-                                    skips.skip(source, lineno, r[5])
-                                elif kind == EVENT:
-                                    counters["events"] += 1
-                                elif kind == BANNER:
-                                    recognized += 1
-                                    bcpu = cast(int, r[1])  # banners and LOST lines always name their CPU
-                                    ppid, pcomm = r[5]
-                                    pkey = ppid if ppid != b"0" else (b"idle", bcpu)
-                                    nkey = r[2] if r[2] != b"0" else (b"idle", bcpu)
-                                    unknown = ("cpu", bcpu)
-                                    if current.get(bcpu) is None:
-                                        if unknown in stacks and pkey not in stacks:
-                                            stacks[pkey] = stacks.pop(unknown)
-                                        ph = unknown_task_root.get(bcpu)
-                                        if ph is not None and pad_names[ph] is None:
-                                            pad_names[ph] = task_frame(pcomm, ppid)
-                                    comms.setdefault(pkey, pcomm)
-                                    pids.setdefault(pkey, ppid)
-                                    comms.setdefault(nkey, r[3] or b"")
-                                    pids.setdefault(nkey, r[2] or b"")
-                                    current[bcpu] = nkey
-                                    last_task = None
-                                else:  # LOST
-                                    recognized += 1
-                                    bcpu = cast(int, r[1])
-                                    counters["lost"] += r[6]
-                                    last_task = None
-                                    for k in (current.get(bcpu), ("cpu", bcpu)):
-                                        lost_stack = stacks.get(k)
-                                        if lost_stack is not None and len(lost_stack) > 1:
-                                            counters["unclosed"] += len(lost_stack) - 1
-                                            del lost_stack[1:]
+                                    if record(r, lineno):
+                                        last_task = None  # the stacks of a CPU were moved or reset
                                 continue
                             name = r[5]
                             dur = r[6]
                             if dur < 0:  # a layout without durations (bare, nofuncgraph-duration)
                                 dur = 0
-                                if auto and not records and kind != ENTRY:
+                                if auto and not records and kind != ENTRY_:
                                     calls_mode, self_mode, mode, fast = True, False, "calls", False
-                            kids = None if kind == EXIT else children.setdefault(name, {})
+                                    forget()  # the actions remembered were those of self weights
+                                    at_top = getters[0]
+                            kids = None if kind == EXIT_ else children.setdefault(name, {})
                             c = (kind, intern_task(r[1], r[2], r[3]), r[4] + 1, kids, dur, name)
-                        if c[0] != ENTRY:
+                        if c[0] != ENTRY_:
                             records = True
                         kind, task, d, kids, dur, name = c
                 if task is not last_task:  # another task or CPU: find its stack
@@ -341,39 +403,50 @@ class _Rebuilder:
                     if st is None:
                         st = stacks[key] = [[0, 0]]
                     run = st[0][1]
-                    n = len(st)
                     top = st[-1][0]
+                    at_top = getters[top]
                     last_task = task
+                # c is None only for a line completed from its shape: its duration
+                # makes it unlikely to come again, so it is not remembered
                 if fast:  # self weights, no root frames: the common cases inline
                     if kind == LEAF_:
-                        if n == d:
+                        if len(st) == d:
                             nid = kids.get(top)
                             if nid is not None:
+                                if c is not None and room_at:
+                                    room_at -= 1
+                                    at_top = remember(top, line, (task, LEAF_, nid, dur))
                                 weights[nid] += dur
                                 run += dur
                                 continue
                     elif kind == ENTRY_:
-                        if n == d:
+                        if len(st) == d:
                             nid = kids.get(top)
                             if nid is not None:
+                                if c is not None and room_at:
+                                    room_at -= 1
+                                    remember(top, line, (task, ENTRY_, nid, 0))
                                 st.append((nid, run))
-                                n += 1
                                 top = nid
+                                at_top = getters[nid]
                                 continue
-                    elif n == d + 1 and name is None:  # an exit closing the top frame
+                    elif len(st) == d + 1 and name is None:  # an exit closing the top frame
                         nid, r0 = st.pop()
-                        n = d
-                        top = parent_of[nid]
+                        if c is not None and room_at:
+                            room_at -= 1
+                            remember(nid, line, (task, EXIT_, nid, dur))
                         w = dur - run + r0
                         run = r0 + dur
                         if w < 0:
                             clamped += 1
                             w = 0
                         weights[nid] += w
+                        top = parent_of[nid]
+                        at_top = getters[top]
                         continue
                 # the general case: any weight mode, depth changes, new nodes, named exits
-                # (it works on st itself; n and top are set from it again at the end)
-                if kind == EXIT:
+                n = len(st)
+                if kind == EXIT_:
                     if n > d + 1:  # deeper frames whose exit was lost stay unclosed
                         counters["unclosed"] += n - d - 1
                         run = st[d + 1][1]
@@ -420,15 +493,14 @@ class _Rebuilder:
                     nid = kids.get(parent_node)
                     if nid is None:
                         nid = node(parent_node, name)
-                    if kind == ENTRY:
+                    if kind == ENTRY_:
                         st.append((nid, run))
-                        n = len(st)
-                        top = nid
-                        continue
-                    w = 1 if calls_mode else dur
-                    run += dur if self_mode else 1
-                n = len(st)
+                        w = 0
+                    else:
+                        w = 1 if calls_mode else dur
+                        run += dur if self_mode else 1
                 top = st[-1][0]
+                at_top = getters[top]
                 if w:
                     if rooted:
                         racc[(roots(cpu, key), nid)] += w
