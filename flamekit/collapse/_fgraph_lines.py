@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from ._ftrace_common import BUFFER_STARTED, CHUNK, EVENT_PREFIX, LOST_EVENTS, decode
+from ._ftrace_common import BUFFER_STARTED, EVENT_PREFIX, LINE_CHUNK, LOST_EVENTS, decode
 from ._lazy_re import lazy
 
 # record kinds
@@ -108,7 +108,7 @@ def cut_abstime(lines: list[bytes]) -> list[bytes]:
 _ABSTIME_REST = lazy(rb"^[ \t]*\d+\.\d+ +\|(.*)$", re.MULTILINE)
 
 
-def iter_graph_lines(stream: BinaryIO, chunk: int = CHUNK) -> Iterator[tuple[int, list[bytes]]]:
+def iter_graph_lines(stream: BinaryIO, chunk: int = LINE_CHUNK) -> Iterator[tuple[int, list[bytes]]]:
     """The lines of a trace in big chunks, without their time columns, with the
     1-based number of each chunk's first line (what :func:`iter_line_chunks`
     and :func:`cut_time_columns` give together).

@@ -18,6 +18,12 @@ ERR = "surrogateescape"
 #: bytes read per chunk: large, so the per-chunk overhead vanishes
 CHUNK = 8 << 20
 
+#: bytes read per chunk by the line-at-a-time collapsers (function_graph, function):
+#: the lines of a chunk are then still in the CPU cache when the loop reads them,
+#: which makes those collapsers 10-15 % faster than with CHUNK's 8 MB (about
+#: 100k line objects that the loop would fetch from memory again)
+LINE_CHUNK = 256 << 10
+
 #: ``  comm-pid  [(tgid)] [cpu] flags  timestamp: `` (tracefs and trace-cmd),
 #: and the latency layout ``comm-pid  0d..2. 3792us : `` (``-l`` / latency-format).
 #: The comm is matched lazily so the *last* ``-digits`` before the CPU wins
