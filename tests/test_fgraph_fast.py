@@ -255,3 +255,26 @@ def test_remembered_actions_give_the_profile_of_the_plain_loop(lines, times, par
         assert run() == new
     finally:
         ftrace_mod.LIMIT = limit
+
+
+@given(st.lists(st.sampled_from([b"", b"x" * 50, b" 0)   1.0 us    |  f();", b"  6.077379 |   0)  |  }", b"\r"]),
+                max_size=12), st.integers(1, 70))
+def test_graph_lines_are_the_lines_read_whole(parts, size):
+    """iter_graph_lines yields every line once, numbered, whatever the read size, even
+    lines longer than many reads (kept in pieces); its cuts are those of
+    cut_time_columns on the whole trace (the profile tests above check what they
+    mean when only some lines have a column)."""
+    import io
+
+    from flamekit.collapse._fgraph_lines import cut_time_columns, iter_graph_lines
+
+    data = b"\n".join(parts)
+    got = list(iter_graph_lines(io.BytesIO(data), size))
+    whole = data.split(b"\n")
+    if not whole[-1]:
+        whole.pop()  # after the last newline: no line
+    assert [n for n, _ in got] == [1 + sum(len(ls) for _, ls in got[:k]) for k in range(len(got))]
+    lines = [ln for _, ls in got for ln in ls]
+    assert len(lines) == len(whole)
+    if all(b"|" not in p for p in parts) or all(p.startswith(b"  6.0") for p in parts):
+        assert lines == cut_time_columns(whole)

@@ -13,7 +13,13 @@ import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from ._ftrace_common import BUFFER_STARTED, EVENT_PREFIX, LINE_CHUNK, LOST_EVENTS, decode
+from ._ftrace_common import (
+    BUFFER_STARTED,
+    EVENT_PREFIX,
+    LINE_CHUNK,
+    LOST_EVENTS,
+    decode,
+)
 from ._lazy_re import lazy
 
 # record kinds
@@ -121,12 +127,16 @@ def iter_graph_lines(stream: BinaryIO, chunk: int = LINE_CHUNK) -> Iterator[tupl
     followed by a CPU column anyway (see Classifier.classify), so records are
     those of cut_abstime's per-line pattern.
     """
-    rest = b""
+    pending: list[bytes] = []  # the unfinished last line, in pieces (see iter_line_chunks)
     lineno = 1
     while True:
         data = stream.read(chunk)
         if not data:
             break
+        if b"\n" not in data:
+            pending.append(data)
+            continue
+        rest = b"".join(pending)
         lines = _cut_abstime_chunk(rest, data)
         if lines is not None:
             rest = data[data.rfind(b"\n") + 1 :]
@@ -136,17 +146,18 @@ def iter_graph_lines(stream: BinaryIO, chunk: int = LINE_CHUNK) -> Iterator[tupl
                 lines[0] = rest + lines[0]
             rest = lines.pop()
             lines = cut_time_columns(lines)
-        if lines:
-            yield lineno, lines
-            lineno += len(lines)
-    if rest:
-        yield lineno, cut_time_columns([rest])
+        pending = [rest] if rest else []
+        yield lineno, lines
+        lineno += len(lines)
+    if pending:
+        yield lineno, cut_time_columns([b"".join(pending)])
 
 
 def _cut_abstime_chunk(rest: bytes, data: bytes) -> list[bytes] | None:
-    """The whole lines of ``rest + data`` without their abstime column, if each has one."""
+    """The whole lines of ``rest + data`` (data holds a newline) without their
+    abstime column, if each has one."""
     i = data.find(b"\n")
-    if i < 0 or not _ABSTIME_REST.match(data, i + 1):  # (the first whole line of data tells)
+    if not _ABSTIME_REST.match(data, i + 1):  # (the first whole line of data tells)
         return None
     first = _ABSTIME_REST.fullmatch(rest + data[:i])
     if first is None:

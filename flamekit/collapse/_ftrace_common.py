@@ -75,22 +75,30 @@ def iter_chunks(
 def iter_line_chunks(stream: BinaryIO, chunk: int = CHUNK) -> Iterator[tuple[int, list[bytes]]]:
     """Like :func:`iter_chunks` without a transform, but without copying the
     data read: each read is split as is and its unfinished last line is
-    carried into the next read's first line."""
-    rest = b""
+    carried into the next read's first line (a line longer than a read is
+    kept in pieces, joined once it ends, so a file without newlines is not
+    copied again on every read)."""
+    pending: list[bytes] = []  # the unfinished last line, in pieces
     lineno = 1
     while True:
         data = stream.read(chunk)
         if not data:
             break
+        if b"\n" not in data:
+            pending.append(data)
+            continue
         lines = data.split(b"\n")
-        if rest:
-            lines[0] = rest + lines[0]
+        if pending:
+            pending.append(lines[0])
+            lines[0] = b"".join(pending)
+            pending = []
         rest = lines.pop()
-        if lines:
-            yield lineno, lines
-            lineno += len(lines)
-    if rest:
-        yield lineno, [rest]
+        if rest:
+            pending.append(rest)
+        yield lineno, lines
+        lineno += len(lines)
+    if pending:
+        yield lineno, [b"".join(pending)]
 
 
 def decode(raw: bytes) -> str:
