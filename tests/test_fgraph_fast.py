@@ -87,7 +87,7 @@ def test_bad_lines_are_numbered_across_chunks(monkeypatch):
     """Bad lines keep their line numbers when the trace spans many chunks."""
     import io
 
-    from flamekit.collapse import CollapseOptions, _ftrace_common
+    from flamekit.collapse import CollapseOptions, _fgraph_lines
     from flamekit.collapse.ftrace import COLLAPSER
     from flamekit.errors import Skips
 
@@ -100,12 +100,12 @@ def test_bad_lines_are_numbered_across_chunks(monkeypatch):
             seen.append(line)
             super().skip(source, line, reason)
 
-    orig = _ftrace_common.iter_line_chunks
+    orig = _fgraph_lines.iter_graph_lines
 
     def small_chunks(stream, chunk=64):
         return orig(stream, 64)
 
-    monkeypatch.setattr("flamekit.collapse.ftrace.iter_line_chunks", small_chunks)
+    monkeypatch.setattr("flamekit.collapse.ftrace.iter_graph_lines", small_chunks)
     COLLAPSER.collapse(io.BytesIO(data), CollapseOptions(source="t", skips=Record()))
     assert seen == [8, 14]
 
@@ -131,14 +131,15 @@ _CALL = st.sampled_from([b"   0)   0.1 us    |  f() {", b"   0)   2.5 us    |   
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(_TIME, _CALL), min_size=1, max_size=12))
 def test_bulk_abstime_cut_gives_the_profile_of_the_regex_cut(parts):
-    """cut_abstime slices every line's column when all have one at the same width; the
-    profile (and skips) must be those of the per-line regex cut it replaces."""
+    """iter_graph_lines cuts every line's column at once when all lines of a chunk have
+    one (any width; cut_abstime slices them when the width is the same); the profile
+    (and skips) must be those of the per-line regex cut they replace, wherever reads end."""
     import io
 
     from flamekit.collapse import CollapseOptions
-    from flamekit.collapse import _fgraph_lines as lines_mod
     from flamekit.collapse import ftrace as ftrace_mod
     from flamekit.collapse._fgraph_lines import strip_abstime
+    from flamekit.collapse._ftrace_common import CHUNK, iter_line_chunks
     from flamekit.errors import InputError, Skips
 
     data = b"\n".join(t + c for t, c in parts) + b"\n"
@@ -152,12 +153,20 @@ def test_bulk_abstime_cut_gives_the_profile_of_the_regex_cut(parts):
         return p.stacks, p.meta, sk.counts
 
     new = run()
-    bulk = lines_mod.cut_abstime
-    lines_mod.cut_abstime = lambda lines: strip_abstime(b"\n".join(lines)).split(b"\n")
+    bulk = ftrace_mod.iter_graph_lines
+
+    def regex_cut(stream, chunk=CHUNK):
+        for lineno, lines in iter_line_chunks(stream, chunk):
+            yield lineno, strip_abstime(b"\n".join(lines)).split(b"\n")
+
+    ftrace_mod.iter_graph_lines = regex_cut
     try:
         old = run()
+        for size in (1, 5, 17, 40):  # reads ending anywhere: chunks with and without the column on every line
+            ftrace_mod.iter_graph_lines = lambda stream, chunk=size: bulk(stream, chunk)
+            assert run() == old, size
     finally:
-        lines_mod.cut_abstime = bulk
+        ftrace_mod.iter_graph_lines = bulk
     assert new == old
 
 
@@ -178,16 +187,18 @@ def test_profile_does_not_depend_on_where_reads_end(monkeypatch, name):
     those of reading the whole trace at once."""
     import io
 
-    from flamekit.collapse import CollapseOptions, _ftrace_common, get
+    from flamekit.collapse import CollapseOptions, _fgraph_lines, _ftrace_common, get
     from flamekit.errors import Skips
 
     data = (GOLDEN / "ftrace" / name).read_bytes()[:3000]
     fmt = "ftrace-function" if name.startswith("function") else "ftrace"
-    module = "flamekit.collapse.ftrace_function" if name.startswith("function") else "flamekit.collapse.ftrace"
-    orig = _ftrace_common.iter_line_chunks
+    if name.startswith("function"):
+        target, orig = "flamekit.collapse.ftrace_function.iter_line_chunks", _ftrace_common.iter_line_chunks
+    else:
+        target, orig = "flamekit.collapse.ftrace.iter_graph_lines", _fgraph_lines.iter_graph_lines
 
     def run(size: int) -> tuple:
-        monkeypatch.setattr(f"{module}.iter_line_chunks", lambda stream, chunk=size: orig(stream, size))
+        monkeypatch.setattr(target, lambda stream, chunk=size: orig(stream, size))
         sk = Skips()
         p = get(fmt).collapse(io.BytesIO(data), CollapseOptions(source="t", skips=sk))
         return p.stacks, p.meta, sk.counts
@@ -195,3 +206,75 @@ def test_profile_does_not_depend_on_where_reads_end(monkeypatch, name):
     whole = run(len(data) + 1)
     for size in range(1, len(data) + 1, 7):
         assert run(size) == whole, size
+
+
+# well-formed calls (so lines meet the same call path again) and lines that disturb them
+_BLOCK = st.sampled_from([
+    [b" 0)               |  a() {", b" 0)   1.000 us    |    b();", b" 0)   2.500 us    |  }"],
+    [b" 0)               |  a() {", b" 0)   3.000 us    |  } /* a */"],
+    [b" 1)               |  a() {", b" 1)               |    c() {", b" 1)   0.100 us    |      b();",
+     b" 1)   0.900 us    |    }", b" 1)   0.500 us    |    b();", b" 1)   4.000 us    |  }"],
+    [b" 0)  cat-2  |               |  a() {", b" 0)  cat-2  |   1.5 us  |    b();", b" 0)  cat-2  |   2.0 us  |  }"],
+    [b" 1)   0.700 us    |  b();"],
+])
+_DISTURB = st.sampled_from([
+    [b" 0)   sh-1   =>   cat-2  "], [b" 1)   cat-2   =>   sh-1  "], [b"CPU:1 [LOST 3 EVENTS]"], [b"junk"],
+    [b" 0)   7.000 us    |    }"], [b" 0)   1.000 us    |      b();"], [b" 1)               |  a() {"],
+    [b"a() {", b"b();", b"}"], [b" 0)   0.100 us    |  } /* c */"],
+])
+_REPEATED = st.lists(st.one_of(_BLOCK, _BLOCK, _DISTURB), min_size=1, max_size=12).map(lambda bs: [x for b in bs for x in b])
+
+
+@settings(max_examples=200, deadline=None)
+@given(_REPEATED, st.integers(1, 4),
+       st.sampled_from([{}, {"weight": "total"}, {"weight": "calls"}, {"per_task": True}]))
+def test_remembered_actions_give_the_profile_of_the_plain_loop(lines, times, params):
+    """Lines met again on the same call path replay a remembered action (ftrace's
+    per-node memos); with the memos off (LIMIT 0) every line takes the general
+    way: profile, meta and skips must be the same."""
+    import io
+
+    from flamekit.collapse import CollapseOptions
+    from flamekit.collapse import ftrace as ftrace_mod
+    from flamekit.errors import InputError, Skips
+
+    data = b"\n".join(lines * times) + b"\n"
+
+    def run():
+        sk = Skips()
+        try:
+            p = ftrace_mod.COLLAPSER.collapse(io.BytesIO(data), CollapseOptions(source="t", skips=sk, params=params))
+        except InputError as e:
+            return str(e)
+        return list(p.stacks.items()), p.meta, p.unit, sk.counts
+
+    new = run()
+    limit = ftrace_mod.LIMIT
+    ftrace_mod.LIMIT = 0
+    try:
+        assert run() == new
+    finally:
+        ftrace_mod.LIMIT = limit
+
+
+@given(st.lists(st.sampled_from([b"", b"x" * 50, b" 0)   1.0 us    |  f();", b"  6.077379 |   0)  |  }", b"\r"]),
+                max_size=12), st.integers(1, 70))
+def test_graph_lines_are_the_lines_read_whole(parts, size):
+    """iter_graph_lines yields every line once, numbered, whatever the read size, even
+    lines longer than many reads (kept in pieces); its cuts are those of
+    cut_time_columns on the whole trace (the profile tests above check what they
+    mean when only some lines have a column)."""
+    import io
+
+    from flamekit.collapse._fgraph_lines import cut_time_columns, iter_graph_lines
+
+    data = b"\n".join(parts)
+    got = list(iter_graph_lines(io.BytesIO(data), size))
+    whole = data.split(b"\n")
+    if not whole[-1]:
+        whole.pop()  # after the last newline: no line
+    assert [n for n, _ in got] == [1 + sum(len(ls) for _, ls in got[:k]) for k in range(len(got))]
+    lines = [ln for _, ls in got for ln in ls]
+    assert len(lines) == len(whole)
+    if all(b"|" not in p for p in parts) or all(p.startswith(b"  6.0") for p in parts):
+        assert lines == cut_time_columns(whole)

@@ -68,6 +68,9 @@ class FastLines:
         self.heads: dict[bytes, tuple[tuple[Any, Any, Any], int | None] | bool] = {}
         self.bodies: dict[bytes, tuple[int, int, dict[int, int] | None, str | None] | bool] = {}
         self.shapes: dict[bytes, tuple[int, Any, int, Any, Any] | bool] = {}
+        #: the shapes of leaves and exits only: the rebuilding loop completes a
+        #: line of such a shape itself, with the duration of its token (see timed)
+        self.timed: dict[bytes, tuple[int, Any, int, Any, Any]] = {}
         self.tasks: dict[tuple[Any, Any, Any], tuple[Any, Any, Any]] = {}
 
     def task(self, cpu: int | None, pid: bytes | None, comm: bytes | None) -> tuple[Any, Any, Any]:
@@ -87,15 +90,8 @@ class FastLines:
                 shape = self._shape(line, k, u)
             if shape is False:
                 return self._split(line)
-            tok = line[k:u]
-            if len(tok) > 4 and tok[-4] == 46:  # the kernel's %lu.%03lu ("." is 46)
-                digits = tok.replace(b".", b"", 1)
-                if not digits.isdigit():
-                    return None
-                ns = int(digits)
-            elif _DURATION.fullmatch(tok):
-                ns = _duration_ns(tok)
-            else:
+            ns = self.duration(line[k:u])
+            if ns is None:
                 return None
             kind, task, d, kids, name = shape  # type: ignore[misc]
             call = (kind, task, d, kids, 0 if kind == ENTRY else ns, name)
@@ -106,6 +102,16 @@ class FastLines:
         if len(self.memo) < LIMIT:
             self.memo[line] = call
         return call
+
+    @staticmethod
+    def duration(tok: bytes) -> int | None:
+        """The ns of a duration token, None if it is not one."""
+        if len(tok) > 4 and tok[-4] == 46:  # the kernel's %lu.%03lu ("." is 46)
+            digits = tok.replace(b".", b"", 1)
+            return int(digits) if digits.isdigit() else None
+        if _DURATION.fullmatch(tok):
+            return _duration_ns(tok)
+        return None
 
     def _shape(self, line: bytes, k: int, u: int) -> tuple[int, Any, int, Any, Any] | bool:
         """The call of a line minus its duration, if the duration is the token at line[k:u]."""
@@ -118,7 +124,10 @@ class FastLines:
                 kind, task, d, kids, _ns, name = call
                 shape = (kind, task, d, kids, name)
         if len(self.shapes) < LIMIT:
-            self.shapes[line[:k] + line[u:]] = shape
+            key = line[:k] + line[u:]
+            self.shapes[key] = shape
+            if shape and shape[0] != ENTRY:  # type: ignore[index]
+                self.timed[key] = shape  # type: ignore[assignment]
         return shape
 
     def _split(self, line: bytes) -> Call | None:

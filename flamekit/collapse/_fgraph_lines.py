@@ -10,10 +10,16 @@ entry.  The rebuilding of calls from records lives in :mod:`.ftrace`.
 from __future__ import annotations
 
 import re
-from operator import itemgetter
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
-from ._ftrace_common import BUFFER_STARTED, EVENT_PREFIX, LOST_EVENTS, decode
+from ._ftrace_common import (
+    BUFFER_STARTED,
+    EVENT_PREFIX,
+    LINE_CHUNK,
+    LOST_EVENTS,
+    decode,
+)
 from ._lazy_re import lazy
 
 # record kinds
@@ -57,10 +63,6 @@ _ABSTIME_ALL = lazy(rb"^[ \t]*\d+\.\d+ +\|(?=[ \t]+\d+\))", re.M)
 # (twice as fast); it cannot span lines, so it cuts exactly what _ABSTIME_ALL cuts
 _ABSTIME_NL = lazy(rb"\n[ \t]*\d+\.\d+ +\|(?=[ \t]+\d+\))")
 
-
-# the first columns of all lines joined by newlines, each an abstime column
-_ABSTIME_COLUMNS = lazy(rb"(?:[ \t]*\d+\.\d+ +\|\n)*[ \t]*\d+\.\d+ +\|")
-
 _DMESG_ALL = lazy(rb"^\[\s*\d+\.\d+\]\s?", re.M)
 
 
@@ -100,23 +102,71 @@ def cut_time_columns(lines: list[bytes]) -> list[bytes]:
 
 def cut_abstime(lines: list[bytes]) -> list[bytes]:
     """The lines without their abstime column, as strip_abstime would leave them
-    for the classifier.
-
-    The usual trace has the column on every line at the same width: then two
-    C-level slicing passes and one regex check over the joined columns do it,
-    at half the cost of a regex substitution per line.  That also cuts the few
-    columns strip_abstime leaves (no CPU column after the ``|``); the
-    classifier drops those anyway (see Classifier.classify), so records are the
-    same.  Any other chunk goes through strip_abstime.
-    """
-    first = lines[0] if lines else b""
-    w = first.find(b"|") + 1
-    if (w > 0 and _ABSTIME_COLUMNS.fullmatch(first, 0, w)  # worth checking every line
-            and _ABSTIME_COLUMNS.fullmatch(b"\n".join(map(itemgetter(slice(0, w)), lines)))):
-        return list(map(itemgetter(slice(w, None)), lines))
+    for the classifier (chunks whose lines all have one are cut at once by
+    iter_graph_lines; this is for the others)."""
     head = b"\n".join(lines[:256])[:4096]  # strip_abstime's probe, without joining the chunk
     if b" |   " in head and _ABSTIME_ALL.search(head):
         return strip_abstime(b"\n".join(lines)).split(b"\n")
+    return lines
+
+
+# one line's abstime column and what follows it, found line by line in C
+_ABSTIME_REST = lazy(rb"^[ \t]*\d+\.\d+ +\|(.*)$", re.MULTILINE)
+
+
+def iter_graph_lines(stream: BinaryIO, chunk: int = LINE_CHUNK) -> Iterator[tuple[int, list[bytes]]]:
+    """The lines of a trace in big chunks, without their time columns, with the
+    1-based number of each chunk's first line (what :func:`iter_line_chunks`
+    and :func:`cut_time_columns` give together).
+
+    Where every line of a chunk starts with an abstime column (the usual trace
+    with ``funcgraph-abstime``), one ``findall`` cuts the lines and their
+    columns in C at once: that costs about as much as splitting the chunk
+    alone, and half of splitting and then slicing every line (cut_abstime).
+    Columns are cut whatever their width; the classifier drops a column not
+    followed by a CPU column anyway (see Classifier.classify), so records are
+    those of cut_abstime's per-line pattern.
+    """
+    pending: list[bytes] = []  # the unfinished last line, in pieces (see iter_line_chunks)
+    lineno = 1
+    while True:
+        data = stream.read(chunk)
+        if not data:
+            break
+        if b"\n" not in data:
+            pending.append(data)
+            continue
+        rest = b"".join(pending)
+        lines = _cut_abstime_chunk(rest, data)
+        if lines is not None:
+            rest = data[data.rfind(b"\n") + 1 :]
+        else:
+            lines = data.split(b"\n")
+            if rest:
+                lines[0] = rest + lines[0]
+            rest = lines.pop()
+            lines = cut_time_columns(lines)
+        pending = [rest] if rest else []
+        yield lineno, lines
+        lineno += len(lines)
+    if pending:
+        yield lineno, cut_time_columns([b"".join(pending)])
+
+
+def _cut_abstime_chunk(rest: bytes, data: bytes) -> list[bytes] | None:
+    """The whole lines of ``rest + data`` (data holds a newline) without their
+    abstime column, if each has one."""
+    i = data.find(b"\n")
+    if not _ABSTIME_REST.match(data, i + 1):  # (the first whole line of data tells)
+        return None
+    first = _ABSTIME_REST.fullmatch(rest + data[:i])
+    if first is None:
+        return None
+    end = data.rfind(b"\n") + 1
+    lines = _ABSTIME_REST.findall(data, i + 1, end)
+    if len(lines) != data.count(b"\n", i + 1, end):  # a line without the column
+        return None
+    lines.insert(0, first[1])
     return lines
 
 

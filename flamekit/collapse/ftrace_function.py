@@ -18,7 +18,16 @@ from typing import Any, BinaryIO, ClassVar
 
 from ..errors import InputError
 from ..profile import Profile
-from ._ftrace_common import NOT_A_CALL, PrefixParser, Task, function_call, head_records, iter_line_chunks, roots_for
+from ._ftrace_common import (
+    LINE_CHUNK,
+    NOT_A_CALL,
+    PrefixParser,
+    Task,
+    function_call,
+    head_records,
+    iter_line_chunks,
+    roots_for,
+)
 from ._lazy_re import lazy
 from .base import CollapseOptions
 
@@ -60,7 +69,7 @@ class FtraceFunctionCollapser:
         prev = b"\n"  # the ``comm-pid [cpu] `` of the last line read with a known task (never in a line)
         prev_task: Task | None = None
         after = 0  # len(prev)
-        for lineno0, lines in iter_line_chunks(stream):
+        for lineno0, lines in iter_line_chunks(stream, LINE_CHUNK):
             todo = iter(lines)  # its length_hint numbers a bad line without enumerate()
             for line in todo:
                 # split()'s fast path inlined: ``comm-pid [cpu] flags ts: REST``; the
