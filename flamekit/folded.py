@@ -38,6 +38,8 @@ _PACK = bytes.maketrans(b";", b"\x01")
 _UNPACK = str.maketrans("\x01\r", "; ")
 #: the end of an ordinary line: the count after the last space (a literal first, which regex search is fast at)
 _COUNT_END = re.compile(r" ([0-9]+)\r*\n")
+#: the same for a block without CRs (a quarter faster: no CR run to try after every count)
+_COUNT_END_LF = re.compile(r" ([0-9]+)\n")
 _TWO_SPACES = re.compile(b"  ")
 
 
@@ -212,7 +214,7 @@ def _add_block(block: bytes, lines: int, keys: list[str], weights: list[int]) ->
     if b"#" in block and (block[:1] == b"#" or b"\n#" in block):
         return False
     text = block.translate(_PACK).decode(ENC, ERR)
-    parts = _COUNT_END.split(text)
+    parts = (_COUNT_END if b"\r" in block else _COUNT_END_LF).split(text)
     got = parts[0:-1:2]
     if len(got) != lines:  # some line did not end in ' COUNT' (blank, bad, fractional)
         return False
