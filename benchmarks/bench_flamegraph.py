@@ -212,6 +212,8 @@ def instructions(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | 
     so it is a figure to compare two versions by, not a time)."""
     if not shutil.which("valgrind"):
         return None
+    # one run first, so modules changed since their bytecode was written are not compiled in the count
+    subprocess.run(cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out", *cmd], env=env,
                              cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True).stderr
