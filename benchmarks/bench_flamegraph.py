@@ -17,6 +17,11 @@ it is fed the folded file through --post-process, with a stand-in ``perf``.
 flamegraph.pl is not installed: its reference figure is quoted.
 
     python3 benchmarks/bench_flamegraph.py [--runs 5] [--skip-browser]
+    python3 benchmarks/bench_flamegraph.py --skip-browser --baseline /work/main --instructions
+
+``--baseline`` also times another checkout's flamekit in the same interleaved runs (50 MB and
+1.3 MB files), and ``--instructions`` counts one run's instructions with valgrind (a figure the
+host's load does not move, to compare two versions by on a busy machine).
     python3 benchmarks/bench_flamegraph.py --browser-only --baseline /work/main [--peer-svg inferno.svg]
 
 The browser part loads a 54.8k-frame SVG (the 50 MB input at --minwidth 0.004) in
@@ -143,31 +148,79 @@ def clean_python(tmp: Path) -> Path:
     return python
 
 
+def baseline_run(cmd: list[str], baseline: Path) -> tuple[list[str], dict[str, str], Path]:
+    """``cmd`` (a ``python -m flamekit ...`` command) made to run another checkout's flamekit: its
+    directory first on the path and as the working directory (``-m`` puts the cwd first)."""
+    return cmd, {**os.environ, "PYTHONPATH": str(baseline)}, baseline
+
+
+def timed_in(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """:func:`timed` for a command run in ``cwd``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env, cwd=cwd)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
+
+
 def versus_inferno(label: str, folded: Path, svg: Path, inferno: tuple[list[str], dict[str, str]] | None,
-                   runs: int, key: str, python: Path | None = None) -> list[dict[str, object]]:
-    """flamekit (run by ``python``, default this one) and inferno on the same file, runs interleaved
-    so both see the same load."""
+                   runs: int, key: str, python: Path | None = None,
+                   baseline: Path | None = None) -> list[dict[str, object]]:
+    """flamekit (run by ``python``, default this one), inferno and, with ``baseline``, another
+    checkout's flamekit on the same file, runs interleaved so all see the same load."""
     ours = [str(python) if python else sys.executable, "-m", "flamekit", "flamegraph", str(folded), "-o", str(svg)]
     size = folded.stat().st_size
-    if inferno is None:
-        rows = [bench(label, ours, runs, size)]
-    else:
+    others: list[tuple[str, tuple[list[str], dict[str, str], Path]]] = []
+    if inferno is not None:
         theirs = [*inferno[0], "--post-process", f"sh -c 'cat >/dev/null; cat {folded}'", "-o",
                   str(svg.with_suffix(".inferno.svg"))]
+        others.append(("  inferno 0.12.8 (cargo-flamegraph 0.6.14), same runs", (theirs, inferno[1], Path.cwd())))
+    if baseline is not None and python is None:
+        cmd = [sys.executable, "-m", "flamekit", "flamegraph", str(folded), "-o", str(svg.with_suffix(".base.svg"))]
+        others.append((f"  baseline {baseline} (same runs)", baseline_run(cmd, baseline)))
+    if not others:
+        rows = [bench(label, ours, runs, size)]
+    else:
         timed(ours)
-        timed(theirs, inferno[1])
-        a, b = [], []
+        for _, (cmd, env, cwd) in others:
+            timed_in(cmd, env, cwd)
+        a: list[tuple[float, float]] = []
+        got: list[list[tuple[float, float]]] = [[] for _ in others]
         for _ in range(runs):
             a.append(timed(ours))
-            b.append(timed(theirs, inferno[1]))
-        rows = [summary(label, a, size), summary("  inferno 0.12.8 (cargo-flamegraph 0.6.14), same runs", b, size)]
-        ratio = rows[0]["cpu_median"] / rows[1]["cpu_median"]  # type: ignore[operator]
-        print(f"  flamekit / inferno CPU (medians): {ratio:.2f}x", flush=True)
-        rows[0]["vs_inferno_cpu"] = ratio
+            for (_, (cmd, env, cwd)), samples in zip(others, got):
+                samples.append(timed_in(cmd, env, cwd))
+        rows = [summary(label, a, size)] + [summary(what, samples, size) for (what, _), samples in zip(others, got)]
+        for (what, _), row in zip(others, rows[1:]):
+            ratio = rows[0]["cpu_median"] / row["cpu_median"]  # type: ignore[operator]
+            wall = rows[0]["wall_median"] / row["wall_median"]  # type: ignore[operator]
+            peer = "inferno" if "inferno" in what else "baseline"
+            print(f"  flamekit / {peer}: CPU (medians) {ratio:.2f}x, wall (medians) {wall:.2f}x", flush=True)
+            rows[0][f"vs_{peer}_cpu"] = ratio
+            rows[0][f"vs_{peer}_wall"] = wall
     pl = FLAMEGRAPH_PL[key]
     print(f"  flamegraph.pl reference {pl} s: flamekit {pl / rows[0]['cpu_median']:.1f}x faster (CPU median)",  # type: ignore[operator]
           flush=True)
     return rows
+
+
+def instructions(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> float | None:
+    """Instructions executed by ``cmd`` (valgrind's callgrind ``Ir``), or None without valgrind.
+
+    Unlike CPU seconds, this count does not move with the host's load (it ignores cache misses,
+    so it is a figure to compare two versions by, not a time)."""
+    if not shutil.which("valgrind"):
+        return None
+    # one run first, so modules changed since their bytecode was written are not compiled in the count
+    subprocess.run(cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out", *cmd], env=env,
+                             cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True).stderr
+    for line in out.splitlines():
+        if "Collected :" in line:
+            return int(line.rsplit(":", 1)[1]) / 1e9
+    return None
 
 
 def count_frames(svg: Path) -> int:
@@ -319,7 +372,10 @@ def main() -> None:
     ap.add_argument("--record-seconds", type=int, default=30, help="length of the system-wide capture")
     ap.add_argument("--skip-browser", action="store_true")
     ap.add_argument("--browser-only", action="store_true", help="only the Chromium load part")
-    ap.add_argument("--baseline", type=Path, help="a flamekit checkout whose 50k-frame SVG is loaded alongside")
+    ap.add_argument("--baseline", type=Path, help="another flamekit checkout (e.g. /work/main): timed in the same "
+                    "runs on the 50 MB and 1.3 MB files, and its 50k-frame SVG loaded alongside")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count the instructions of one run per file (valgrind), this checkout and --baseline")
     ap.add_argument("--peer-svg", type=Path, action="append", default=[],
                     help="another tool's SVG of a comparable graph, loaded alongside (repeatable)")
     ap.add_argument("--trace", action="store_true", help="also trace one load of each SVG: CPU per phase")
@@ -337,7 +393,7 @@ def main() -> None:
         rows.append(bench("start-up: flamekit --version", [*FLAMEKIT, "--version"], a.runs))
         inferno = inferno_setup(out_dir)
         rows.extend(versus_inferno("flamegraph 50 MB (default: 20k embedded frames)", BIG, out_dir / "big.svg", inferno,
-                                   a.runs, "50mb"))
+                                   a.runs, "50mb", baseline=a.baseline))
         rows.append(bench("flamegraph 50 MB --max-embedded-frames 0 (as the peers)",
                           [*FLAMEKIT, "flamegraph", str(BIG), "--max-embedded-frames", "0", "-o",
                            str(out_dir / "big0.svg")], a.runs, big))
@@ -347,7 +403,7 @@ def main() -> None:
                           [*FLAMEKIT, "flamegraph", str(REAL), "--max-embedded-frames", "0", "-o",
                            str(out_dir / "real0.svg")], a.runs, real))
         rows.extend(versus_inferno(f"flamegraph real {small / 1e6:.1f} MB (default), end to end", REAL_SMALL,
-                                   out_dir / "small.svg", inferno, a.runs, "1.3mb"))
+                                   out_dir / "small.svg", inferno, a.runs, "1.3mb", baseline=a.baseline))
         # the same, started as a user's install starts (target: under 0.15 s, start-up included)
         python = clean_python(out_dir)
         subprocess.run([str(python), "-m", "compileall", "-q", str(ROOT / "flamekit")], check=True,
@@ -357,6 +413,19 @@ def main() -> None:
         if (out_dir / "small-venv.svg").read_bytes() != (out_dir / "small.svg").read_bytes():
             raise SystemExit("the clean venv drew another graph: it did not run this checkout")
         print(f"frames drawn: 50 MB {count_frames(out_dir / 'big.svg'):,}; real {count_frames(out_dir / 'real.svg'):,}")
+        if a.instructions:
+            for name, path in (("50 MB", BIG), (f"{small / 1e6:.1f} MB", REAL_SMALL)):
+                cmd = [sys.executable, "-m", "flamekit", "flamegraph", str(path), "-o", str(out_dir / "ir.svg")]
+                ir = instructions(cmd)
+                if ir is None:
+                    print("instructions: valgrind is not installed")
+                    break
+                line = f"instructions (callgrind Ir), {name}: flamekit {ir:.3f} G"
+                if a.baseline:
+                    base = instructions(cmd, {**os.environ, "PYTHONPATH": str(a.baseline)}, a.baseline)
+                    line += f", baseline {base:.3f} G ({ir / base:.3f}x)" if base else ""
+                print(line, flush=True)
+                rows.append({"what": f"instructions {name}", "flamekit_ir_g": ir})
         by = {str(r["what"]): r for r in rows}
         big_row = by["flamegraph 50 MB (default: 20k embedded frames)"]
         venv_row = by[f"flamegraph real {small / 1e6:.1f} MB (default), clean venv start"]

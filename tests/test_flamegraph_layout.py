@@ -129,6 +129,25 @@ def test_differential_layout_carries_before_weights(after: dict[tuple[str, ...],
     assert lay.total_before == sum(before.values())
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(STACKS, STACKS, st.integers(1, 60), st.integers(0, 8))
+def test_pruned_differential_layout_keeps_before_weights_and_self_deltas(
+        after: dict[tuple[str, ...], int], before: dict[tuple[str, ...], int], threshold: int, budget: int) -> None:
+    # pruned, callees are searched from a weight floor (another path than the unpruned layout's)
+    full = {(f.name, f.depth, f.x): (f.w, f.before, f.self_delta) for f in layout(after, threshold=0, before=before).frames}
+    lay = layout(after, threshold=threshold, before=before, max_embedded=budget)
+
+    def check(e: Embedded, depth: int, px: int) -> None:
+        assert full[(e.name, depth, px + e.dx)] == (e.w, e.before, e.self_delta)
+        for k in e.kids:
+            check(k, depth + 1, px + e.dx)
+
+    for f in lay.frames:
+        assert full[(f.name, f.depth, f.x)] == (f.w, f.before, f.self_delta)
+        for e in f.hidden:
+            check(e, f.depth + 1, f.x)
+
+
 def test_sort_by_weight_places_heaviest_first_and_own_weight_last() -> None:
     lay = layout({("m",): 4, ("m", "a"): 1, ("m", "b"): 3}, threshold=0, sort="weight")
     assert [(f.name, f.x, f.w) for f in lay.frames] == [("all", 0, 8), ("m", 0, 8), ("b", 0, 3), ("a", 3, 1)]

@@ -70,3 +70,32 @@ def test_any_user_strings_keep_the_document_well_formed(text: str, notes: str) -
     svg = fg.render(Profile({("main", "f"): 2}), opts)
     root = etree.fromstring(svg, etree.XMLParser(recover=False, resolve_entities=False, no_network=True))
     assert root.find(f"{SVG}g[@id='frames']")[0].find(f"{SVG}rect").get("{http://github.com/jonhoo/inferno}w") == "2"
+
+
+def _hidden_rows_one_by_one(writer: fg._Writer) -> dict[str, object]:
+    """The embedded data computed frame by frame (what hidden_data's per-name indexes must reproduce)."""
+    names: dict[str, int] = {}
+    fills: dict[str, int] = {}
+    nodes = []
+    for e in writer.lay.hidden:
+        n = names.setdefault(fg.display(e.name), len(names))
+        c = fills.setdefault(writer.fill(e.name, e.w, e.self_delta), len(fills))
+        nodes.append([e.parent, n, e.dx, e.w, c])
+    return {"names": list(names), "fills": list(fills), "nodes": nodes}
+
+
+EMBED_NAMES = st.sampled_from(["a", "b", "-", "--", "\x1b", "\\x1b", "\udcff", "\\xff", "é", "a;b"]) | ANY_NAME
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.lists(EMBED_NAMES, min_size=1, max_size=6).map(tuple), st.integers(1, 50),
+                       min_size=1, max_size=40),
+       st.sampled_from(["hot", "java", "mem"]), st.sampled_from(["name", "hash"]), st.integers(1, 30))
+def test_embedded_data_indexed_per_name_equals_frame_by_frame(stacks: dict[tuple[str, ...], int], colors: str,
+                                                               mode: str, budget: int) -> None:
+    # names that display alike (a control character and its escape), delimiters and undecodable bytes
+    opts = fg.FlameGraphOptions(minwidth="40%", colors=colors, hash=mode == "hash", max_embedded_frames=budget)
+    total = sum(stacks.values())
+    lay = fg.layout(stacks, threshold=total * 0.4, max_embedded=budget)
+    writer = fg._Writer(lay, opts, False, Profile(dict(stacks)), total)
+    assert writer.hidden_data() == _hidden_rows_one_by_one(writer)

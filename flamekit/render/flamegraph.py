@@ -375,13 +375,23 @@ class _Writer:
         names: dict[str, int] = {}
         fills: dict[str, int] = {}
         nodes: list[list[Any]] = []
+        if self.diff or self.o.colordiffusion:  # the fill depends on more than the name
+            for e in self.lay.hidden:
+                n = names.setdefault(display(e.name), len(names))
+                c = fills.setdefault(self.fill(e.name, e.w, e.self_delta), len(fills))
+                row = [e.parent, n, e.dx, e.w, c]
+                if self.diff:
+                    row.append(e.before)
+                nodes.append(row)
+            return {"names": list(names), "fills": list(fills), "nodes": nodes}
+        # (name and fill indexes per raw name: embedded frames repeat few names)
+        per_name: dict[str, tuple[int, int]] = {}
         for e in self.lay.hidden:
-            n = names.setdefault(display(e.name), len(names))
-            c = fills.setdefault(self.fill(e.name, e.w, e.self_delta), len(fills))
-            row = [e.parent, n, e.dx, e.w, c]
-            if self.diff:
-                row.append(e.before)
-            nodes.append(row)
+            got = per_name.get(e.name)
+            if got is None:
+                got = per_name[e.name] = (names.setdefault(display(e.name), len(names)),
+                                          fills.setdefault(self.fill(e.name, e.w, e.self_delta), len(fills)))
+            nodes.append([e.parent, got[0], e.dx, e.w, got[1]])
         return {"names": list(names), "fills": list(fills), "nodes": nodes}
 
 

@@ -153,6 +153,9 @@ class SortedSource:
         if floor <= 0:
             return self._all_children(i, hi, off)
         cum, cumb = self.cum, self.cumb
+        # (without a BEFORE column a callee's self delta is 0 and its before-weight its weight)
+        diff = cumb is not cum
+        escaped = self.escaped
         out: list[Child] = []
         # (each bisection is tried first at the nearest place, where it most often ends: a
         # comparison in Python is far cheaper than a bisection among scattered strings)
@@ -168,7 +171,8 @@ class SortedSource:
             upper = pre + _UPPER
             start = i if keys[i] >= pre else bisect_left(keys, pre, i + 1, q)
             # the first stack at which the candidate's weight (from its start) reaches floor
-            target = cum[start] + floor
+            x = cum[start]
+            target = x + floor
             e = q if cum[q] >= target else bisect_left(cum, target, q + 1, hi + 1)
             if e > hi:
                 break  # not even everything from its start on weighs floor
@@ -177,10 +181,14 @@ class SortedSource:
                 continue
             end = e if e == hi or keys[e] >= upper else bisect_left(keys, upper, e + 1, hi)
             name = pre[off:]
-            if self.escaped and "\x02" in name:
+            if escaped and "\x02" in name:
                 name = _unescape(name)
-            sd = self.ws[start] - self.bs[start] if len(keys[start]) == len(pre) else 0
-            out.append((name, cum[start], cum[end] - cum[start], cumb[end] - cumb[start], sd, (start, end, len(pre) + 1)))
+            w = cum[end] - x
+            if diff:
+                sd = self.ws[start] - self.bs[start] if len(keys[start]) == len(pre) else 0
+                out.append((name, x, w, cumb[end] - cumb[start], sd, (start, end, len(pre) + 1)))
+            else:
+                out.append((name, x, w, w, 0, (start, end, len(pre) + 1)))
             i = end
             if i >= hi:
                 break
@@ -382,24 +390,35 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
     heapq.heapify(heap)
     embedded = 0
     hidden: list[Embedded] = []
+    heappop, heappush, children = heapq.heappop, heapq.heappush, src.children
     while heap and embedded < max_embedded:
-        depth, parent, kid, dx = found[heapq.heappop(heap) & SEQ_MASK]
+        depth, parent, kid, dx = found[heappop(heap) & SEQ_MASK]
         if isinstance(parent, Frame):
-            e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], [], parent.index, len(hidden))
+            e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], [], parent.index, embedded)
             parent.hidden.append(e)
         else:
-            e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], [], -1 - parent.index, len(hidden))
+            e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], [], -1 - parent.index, embedded)
             parent.kids.append(e)
         hidden.append(e)
         embedded += 1
         if depth > max_depth:
             max_depth = depth
-        sub = src.children(kid[5], floor)
+        if embedded == max_embedded:
+            break  # (its callees could not be embedded any more)
+        sub = children(kid[5], floor)
         if not sub:  # (most embedded frames: nothing under them weighs floor)
             continue
-        rel = _by_weight(sub, 0) if by_weight else [(k, k[1] - kid[1]) for k in sub]
-        for gk, gdx in rel:
-            if gk[2] >= floor and gk[2] > 0:
-                heapq.heappush(heap, (-gk[2] << SEQ_BITS) + len(found))
-                found.append((depth + 1, e, gk, gdx))
+        depth += 1
+        if by_weight:
+            for gk, gdx in _by_weight(sub, 0):
+                if gk[2] >= floor and gk[2] > 0:
+                    heappush(heap, (-gk[2] << SEQ_BITS) + len(found))
+                    found.append((depth, e, gk, gdx))
+            continue
+        x0 = kid[1]
+        for gk in sub:
+            w = gk[2]
+            if w >= floor and w > 0:
+                heappush(heap, (-w << SEQ_BITS) + len(found))
+                found.append((depth, e, gk, gk[1] - x0))
     return Layout(frames, hidden, total, total_before, max_depth, embedded)
