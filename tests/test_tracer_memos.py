@@ -125,6 +125,36 @@ def test_bpftrace_common_entry_loop_agrees_with_the_general_one(entries, strict)
     assert runs[0] == runs[1]
 
 
+_TAIL = st.sampled_from(["1", "42", "007", "12345", "0", "comm", "", "4 2", "\u0663"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_KEY, min_size=1, max_size=3),
+       st.lists(st.tuples(st.integers(0, 2), st.sampled_from([", ", ",", ",  ", ", \t", " , "]), _TAIL,
+                          st.sampled_from(["1", "5", "3", "10", "-2", "7 ", "x"]),
+                          st.sampled_from(["\n"] * 8 + ["\n\n"])), min_size=2, max_size=14),
+       st.booleans())
+@example(["\n    f+1\n, comm"], [(0, ", ", "1", "1", "\n"), (0, ", ", "2", "2", "\n"), (0, ", ", "2", "1", "\n")], False)
+@example([""], [(0, ", ", "1", "1", "\n"), (0, ", ", "2", "2", "\n")], False)
+def test_bpftrace_keys_sharing_all_but_their_last_field_fold_as_the_general_loop(fronts, entries, strict):
+    # the fast path folds a key 'FRONT, DIGITS' from a memo of FRONT filled by another key,
+    # and a key seen before from a memo of the whole key: both must fold as the general code
+    import pytest as _pytest
+
+    data = "".join(f"@[{fronts[i % len(fronts)]}{sep}{tail}]: {value}{end}"
+                   for i, sep, tail, value, end in entries).encode("utf-8", "surrogateescape")
+    runs = []
+    for general in (False, True):
+        mp = _pytest.MonkeyPatch()
+        if general:
+            mp.setattr(bpftrace._Reader, "_entries", _general_entries)
+        try:
+            runs.append(_run_maybe_error("bpftrace", data, strict))
+        finally:
+            mp.undo()
+    assert runs[0] == runs[1]
+
+
 def _run_maybe_error(fmt: str, data: bytes, strict: bool) -> tuple:
     from flamekit.errors import InputError
 

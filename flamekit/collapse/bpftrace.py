@@ -104,6 +104,10 @@ class _Reader:
         self.glue: dict[bytes, tuple[str, ...]] = {}
         #: whole text key (with a newline) -> its stack
         self.keys: dict[bytes, Stack] = {}
+        #: the text fast path's memos (see _learn): an entry up to the digits that end its
+        #: key -> (map, its fold before and after them); a whole key -> (map, its fold)
+        self.fronts: dict[bytes, tuple[_Map, tuple[str, ...], Stack]] = {}
+        self.wholes: dict[bytes, tuple[_Map, Stack]] = {}
         #: text key up to its last newline -> see _head
         self.heads: dict[bytes, tuple[tuple[str, ...], Stack]] = {}
         #: ASCII JSON glue -> its scalars (see _str_scalars)
@@ -165,16 +169,19 @@ class _Reader:
         """Fold the entries ``parts[1:]`` of ``piece`` (whose first line is ``line``).
 
         The common entry (a known map, ``[key]: N`` and nothing after the value) is
-        folded here; any other goes to :meth:`_entry`.  Whole keys are memoized (they
-        come back in every printout) until the memo is full; a new key is folded as
-        its last line (the scalars after the last stack: comm, pid...) and the rest,
-        each memoized: the rest repeats even where pids make the whole keys distinct.
+        folded here; any other goes to :meth:`_entry`.  A key that ends with a decimal
+        field (``, 1234``: a pid, which makes keys distinct) is looked up as the entry
+        up to that field (the map name, the stacks, the comm: these repeat) in a memo,
+        the field put in between; any other key is looked up whole (printouts repeat
+        them).  The memos are filled by the general code below (see :meth:`_learn`),
+        which folds a key from its parts: the part up to its last newline (memoized)
+        and its last line (the scalars after the last stack).
         """
         prev, gap = self.prev, self.gap
         by_raw = self.by_raw
         heads = self.heads
-        keys = self.keys
-        use_keys = len(keys) < KEY_MEMO  # a full memo: keys are distinct (pids), stop looking
+        fronts = self.fronts
+        wholes = self.wholes
         glue = self.glue
         scalars = self._scalars
         post_fields = self._post_fields
@@ -182,6 +189,34 @@ class _Reader:
         for entry in parts[1:]:
             at = start
             start += len(entry) + 2
+            # fast path (the memos hold no ']: ', so with digits after it, k is the first)
+            k = entry.rfind(b"]: ")
+            c = entry.rfind(b",", 0, k)
+            pid = entry[c + 2:k]
+            if pid.isdigit():
+                got = fronts.get(entry[:c + 2])
+                stack = None if got is None else got[1] + (pid.decode(),) + got[2]
+            else:
+                got = wholes.get(entry[:k])
+                stack = None if got is None else got[1]
+            if stack is not None:
+                v = entry[k + 3:]
+                if v.isdigit():  # nothing after the value
+                    value = int(v)
+                    m = got[0]
+                    stacks = m.stacks
+                    if prev is not m or gap or (value < m.last_value and stack in stacks):
+                        stacks = m.stacks = {}
+                        m.printouts += 1
+                        gap = False
+                    m.last_value = value
+                    n = len(stacks)
+                    old = stacks.setdefault(stack, value)  # one hash for a new stack
+                    if len(stacks) == n:  # it was there: add
+                        stacks[stack] = old + value
+                    prev = m
+                    continue
+            # general path
             k = entry.find(b"]: ")
             b = entry.find(b"[", 0, k)
             m = by_raw.get(entry[:b]) if b >= 0 else None
@@ -198,33 +233,24 @@ class _Reader:
                 self._entry(entry, piece, line, at)
                 prev, gap = self.prev, self.gap
                 continue
-            if use_keys:
-                key = entry[b + 1:k]
-                stack = keys.get(key)  # keys come back in every printout
+            last = entry.rfind(b"\n", b, k)
+            if last < 0:
+                post = entry[b + 1:k]
+                stack = glue.get(post) or scalars(post)
+                self._learn(entry, k, m, (), stack, ())
             else:
-                stack = None
-            if stack is None:
-                last = entry.rfind(b"\n", b, k)
-                if last < 0:
-                    post = entry[b + 1:k]
-                    stack = glue.get(post) or scalars(post)
-                else:
-                    head = entry[b + 1:last + 1]
-                    got = heads.get(head)
-                    if got is None:
-                        got = self._head(head)
-                        if len(heads) < KEY_MEMO:
-                            heads[head] = got
-                    pre_fields, stack = got
-                    if last + 1 < k:
-                        post = entry[last + 1:k]
-                        stack = post_fields(post) + stack  # new for each pid: no memo of its own
-                    if pre_fields:
-                        stack = pre_fields + stack
-                    if use_keys and len(keys) < KEY_MEMO:
-                        keys[key] = stack
-                    m.has_stack = True
-            else:
+                head = entry[b + 1:last + 1]
+                got = heads.get(head)
+                if got is None:
+                    got = self._head(head)
+                    if len(heads) < KEY_MEMO:
+                        heads[head] = got
+                pre_fields, stack = got
+                post_stack = post_fields(entry[last + 1:k]) if last + 1 < k else ()
+                self._learn(entry, k, m, pre_fields, post_stack, stack)
+                stack = post_stack + stack
+                if pre_fields:
+                    stack = pre_fields + stack
                 m.has_stack = True
             stacks = m.stacks
             if prev is not m or gap or (value < m.last_value and stack in stacks):
@@ -235,6 +261,25 @@ class _Reader:
             stacks[stack] = stacks.get(stack, 0) + value
             prev = m
         self.prev, self.gap = prev, gap
+
+    def _learn(self, entry: bytes, k: int, m: _Map, pre: tuple[str, ...], post: tuple[str, ...],
+               back: Stack) -> None:
+        """Remember a common entry of map ``m`` for the fast path of :meth:`_entries`.
+
+        ``k`` is its first ``]: ``; its key folds as ``pre + post + back``, ``post``
+        being the fields of the key's last line.  When that line ends with ``, DIGITS``
+        (and the digits are its last field), any other digits in their place give the
+        same fold with those digits instead (the fields before them are folded the same
+        whatever follows the comma, see :meth:`_post_fields`): the entry up to the
+        digits is memoized with the fold's parts before and after them.  Otherwise the
+        key is memoized whole.  Neither memo key holds a ``]: ``, as the fast path needs."""
+        c = entry.rfind(b",", 0, k)
+        digits = entry[c + 2:k]
+        if entry[c + 1:c + 2] == b" " and digits.isdigit():
+            if post[-1:] == (digits.decode(),) and len(self.fronts) < KEY_MEMO:
+                self.fronts[entry[:c + 2]] = (m, pre + post[:-1], back)
+        elif len(self.wholes) < KEY_MEMO:
+            self.wholes[entry[:k]] = (m, pre + post + back)
 
     def _entry(self, entry: bytes, piece: bytes, line: int, at: int) -> None:
         """Fold one entry of any shape (``entry`` is at offset ``at`` of ``piece``)."""
