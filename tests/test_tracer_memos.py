@@ -6,6 +6,7 @@ exactly the same profile, skips and line numbers included."""
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from conftest import CORPUS, GOLDEN
@@ -194,3 +195,59 @@ def test_bpftrace_last_field_split_equals_the_whole_glue(glue):
     assert reader._post_fields(raw) == bpftrace._Reader(CollapseOptions(source="t"))._scalars(raw)
     if glue.isascii():
         assert reader._str_post_fields(glue) == reader._scalars(raw)
+
+
+# -- bpftrace -f json: map lines cut without json.loads agree with json.loads ---------------
+
+_POOL_KEY = st.tuples(st.sampled_from(["\n    f+1\n,comm,", ",\n    g+2\n,", "x,"]),
+                      st.sampled_from(["1", "007", "42"])).map("".join)
+_JSON_KEY = st.one_of(_POOL_KEY, _POOL_KEY, _KEY, st.sampled_from(['a"b', "a\\b", "x/y", "\x01", "\u00e9,1", "\udc80"]),
+                      st.tuples(_KEY, st.sampled_from([",", ", ", ",\t"]), st.sampled_from(["1", "42", "007", "x"]))
+                      .map("".join))
+_JSON_VALUE = st.one_of(st.sampled_from(["1", "5", "3", "10", "0", "-3"]),
+                        st.sampled_from(["1", "5", "3", "10", "0", "-3", "007", "1.5", "true", '"s"', "{}", "2 "]))
+
+
+def _json_member(key: str, value: str, style: int) -> str:
+    text = json.dumps(key, ensure_ascii=style & 1 == 0)
+    if style & 2:
+        text = text.replace("/", "\\/").replace("e", "\\u0065", 1)  # other spellings, same key
+    return f"{text}: {value}"
+
+
+def _json_fast_and_general(data: bytes, strict: bool) -> list:
+    import pytest as _pytest
+
+    from flamekit.collapse import _bpftrace_json
+
+    runs = []
+    for general in (False, True):
+        mp = _pytest.MonkeyPatch()
+        if general:
+            mp.setattr(_bpftrace_json.JsonMaps, "fold", lambda self, raw: False)
+        try:
+            runs.append(_run_maybe_error("bpftrace", data, strict))
+        finally:
+            mp.undo()
+    return runs
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.tuples(_JSON_KEY, _JSON_VALUE, st.integers(0, 3)), max_size=6), min_size=1, max_size=4),
+       st.sampled_from([", ", ",", ", "]), st.sampled_from(["@", "@m", "@", 'a"b']), st.booleans(),
+       st.sampled_from(["", "", "", "", ", ", "}"]))
+@example([[("\n    f+1\n,comm,1", "1", 0), ("\n    f+1\n,comm,2", "2", 0)],
+          [("\n    f+1\n,comm,3", "1", 0), ("\n    f+1\n,comm,3", "2", 0)]], ", ", "@", False, "")
+@example([[("\n    f+1\n,comm,1", "1", 0), ("\n    f+1\n,comm,007", "2", 0)]], ", ", "@", False, "")
+@example([[("\n    f+1\n,é", "1", 0), ("\n    f+1\n,é", "2", 1)]], ", ", "@", False, "")
+@example([[("\n    f+2\n,x", "1", 0), ("\n    f+1\n,x", "2", 0), ("\n    f+1\n,x", "4", 2)]], ", ", "@", False, "")
+def test_bpftrace_json_map_lines_cut_without_json_loads_fold_as_json_loads(lines, sep, name, strict, tail):
+    # keys that repeat (whole, or but their pid), escapes with two spellings, duplicate keys,
+    # values that are not JSON integers, other separators, a trailing comma or brace
+    data = b'{"type": "attached_probes", "data": {"probes": 1}}\n'
+    for members in lines:
+        body = sep.join(_json_member(k, v, style) for k, v, style in members)
+        line = f'{{"type": "map", "data": {{{json.dumps(name)}: {{{body}{tail}}}}}}}\n'
+        data += line.encode("utf-8", "surrogateescape")
+    fast, general = _json_fast_and_general(data, strict)
+    assert fast == general

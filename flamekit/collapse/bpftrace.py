@@ -29,6 +29,7 @@ from typing import BinaryIO, ClassVar
 from ..errors import InputError
 from ..gcpause import no_gc
 from ..profile import Profile, Stack
+from ._bpftrace_json import JsonMaps
 from ._chunks import chunks, decode, with_head
 from ._lazy_re import lazy
 from .base import CollapseOptions
@@ -102,8 +103,6 @@ class _Reader:
         self.frames: dict[bytes, str] = {}
         self.middles: dict[bytes, tuple[tuple[str, ...], Stack]] = {}
         self.glue: dict[bytes, tuple[str, ...]] = {}
-        #: whole text key (with a newline) -> its stack
-        self.keys: dict[bytes, Stack] = {}
         #: the text fast path's memos (see _learn): an entry up to the digits that end its
         #: key -> (map, its fold before and after them); a whole key -> (map, its fold)
         self.fronts: dict[bytes, tuple[_Map, tuple[str, ...], Stack]] = {}
@@ -499,9 +498,10 @@ class _Reader:
         sglue = self.sglue
         str_scalars = self._str_scalars
         str_post_fields = self._str_post_fields
+        fast = JsonMaps(self).fold  # map lines of the common shape, without json.loads
         for lineno, raw in enumerate(stream, 1):
             raw = raw.strip()
-            if not raw:
+            if not raw or fast(raw):
                 continue
             try:
                 try:
