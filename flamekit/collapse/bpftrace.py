@@ -41,6 +41,9 @@ ATTACH_RX = lazy(rb"Attaching \d+ probes?\.\.\.")
 #: a complete entry: ``@name[...]: N`` on one line, or a map whose key opens a stack
 ENTRY_RX = lazy(rb"(?m)^@\w*(?:\[[^\n]*\]: -?\d+$|: -?\d+$|\[\n(?:    |\t)\S)")
 WORD_RX = lazy(rb"\w*")
+#: cuts a piece at every ``\n@`` (as ``bytes.split``; the regex engine finds the separator
+#: among the frame lines' newlines about a third faster)
+ENTRY_SEP = lazy(rb"\n@")
 OFFSET_RX = lazy(rb"\+\d+$")
 #: most distinct keys memoized (whole keys, then their parts)
 KEY_MEMO = 1 << 16
@@ -160,7 +163,7 @@ class _Reader:
             if piece[:1] == b"@":
                 piece = b"\n" + piece
                 line -= 1
-            parts = piece.split(b"\n@")
+            parts = ENTRY_SEP.split(piece)
             self._chatter(parts[0], line)
             self._entries(parts, piece, line)
 
