@@ -159,7 +159,10 @@ class _Reader:
 
     # -- text ---------------------------------------------------------------------
     def read_text(self, stream: BinaryIO) -> None:
-        for piece, line in chunks(stream, b"\n@", cut=1):
+        """Fold the text in pieces cut before a ``\n@``: each starts with the newline before
+        its first entry (the input's first piece may start with an entry: a newline is put
+        before it), so that splitting at ``\n@`` gives its entries and the text before them."""
+        for piece, line in chunks(stream, b"\n@", cut=0):
             if piece[:1] == b"@":
                 piece = b"\n" + piece
                 line -= 1
