@@ -71,6 +71,53 @@ def test_ftrace_stack_records_cut_anywhere_and_unmemoized_give_the_same(path, si
         monkeypatch.undo()
 
 
+@pytest.mark.parametrize("path", FTRACE_STACK, ids=[p.name for p in FTRACE_STACK])
+def test_ftrace_stack_inline_records_fold_as_the_general_path(path, monkeypatch):
+    # head_task() answering None sends every line through the general path
+    from flamekit.collapse import ftrace_stack
+
+    data = path.read_bytes()
+    for params in ({}, {"per_cpu": True}, {"per_task": True}):
+        inline = _run("ftrace-stack", data, **params)
+        monkeypatch.setattr(ftrace_stack._StackReader, "head_task", staticmethod(lambda head: None))
+        assert _run("ftrace-stack", data, **params) == inline
+        monkeypatch.undo()
+
+
+_FT_TASK = st.sampled_from(["   cat-1 [000] d..2. ", "   cat-1 [001] d..2. ", "  kworker/0:1-7 [000] .... ",
+                            " => x-1 [000] ", "# cat-1 [000] ", "  a] b-2 [001] ", "   cat-2 (   2) [000] d.... "])
+_FT_REST = st.sampled_from(["<stack trace>", "<user stack trace>", "<stack trace>", "kernel_stack: ",
+                            "sched_switch: prev_comm=cat", "f <-g", "function: h <-- i", "x: y: <stack trace>",
+                            "<stack trace> caller=ARRAY[01, 00, 00, 00, 00, 00, 00, 00]"])
+_FT_FRAME = st.sampled_from([" => a", " => b+0x1/0x2", " => <00007f0000001000>", "  => c", " => d (ffffffff81000000)"])
+_FT_RECORD = st.one_of(
+    st.tuples(_FT_TASK, st.sampled_from(["1.000001: ", "2.5: ", "3: ", "x: "]), _FT_REST,
+              st.lists(_FT_FRAME, max_size=4)).map(lambda t: "".join(t[:3]) + "".join("\n" + f for f in t[3])),
+    st.sampled_from(["", "# tracer: nop", "cpus=2", "CPU 1 is empty", "junk line", " => orphan"]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_FT_RECORD, min_size=1, max_size=12), st.booleans(), st.booleans())
+@example(["   cat-1 [000] d..2. 1.000001: f <-g", "   cat-1 [000] d..2. 1.000002: <stack trace>\n => a",
+          "   cat-1 [000] d..2. 1.000003: <stack trace>\n => b"], False, False)
+def test_ftrace_stack_inline_records_agree_with_the_general_path(records, per_cpu, per_task):
+    import pytest as _pytest
+
+    from flamekit.collapse import ftrace_stack
+
+    data = ("\n".join(records) + "\n").encode()
+    runs = []
+    for general in (False, True):
+        mp = _pytest.MonkeyPatch()
+        if general:
+            mp.setattr(ftrace_stack._StackReader, "head_task", staticmethod(lambda head: None))
+        try:
+            runs.append(_run_maybe_error("ftrace-stack", data, False, per_cpu=per_cpu, per_task=per_task))
+        finally:
+            mp.undo()
+    assert runs[0] == runs[1]
+
+
 def test_ftrace_stack_odd_frame_lines_and_orphans():
     # frames indented otherwise continue the record; frames before any record are skipped
     # with the line of each; a blank line ends a record
@@ -156,12 +203,12 @@ def test_bpftrace_keys_sharing_all_but_their_last_field_fold_as_the_general_loop
     assert runs[0] == runs[1]
 
 
-def _run_maybe_error(fmt: str, data: bytes, strict: bool) -> tuple:
+def _run_maybe_error(fmt: str, data: bytes, strict: bool, **params) -> tuple:
     from flamekit.errors import InputError
 
     skips = Skips(strict=strict)
     try:
-        p = get(fmt).collapse(io.BytesIO(data), CollapseOptions(source="t", skips=skips))
+        p = get(fmt).collapse(io.BytesIO(data), CollapseOptions(source="t", skips=skips, params=params))
     except InputError as e:
         return ("error", str(e))
     return folded.dumps(p), list(p.stacks.items()), p.meta, skips.counts, skips.first
