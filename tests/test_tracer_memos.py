@@ -184,6 +184,11 @@ _TAIL = st.sampled_from(["1", "42", "007", "12345", "0", "comm", "", "4 2", "\u0
        st.booleans())
 @example(["\n    f+1\n, comm"], [(0, ", ", "1", "1", "\n"), (0, ", ", "2", "2", "\n"), (0, ", ", "2", "1", "\n")], False)
 @example([""], [(0, ", ", "1", "1", "\n"), (0, ", ", "2", "2", "\n")], False)
+@example(["\n    f+1\n, comm"], [(0, ", ", d, v, "\n") for d, v in
+                                 [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("3", "5"), ("9", "6")]], False)
+@example(["\n    f+1\n, comm"], [(0, ", ", d, v, "\n") for d, v in
+                                 [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5"), ("2", "3 "), ("9", "7")]],
+         False)
 def test_bpftrace_keys_sharing_all_but_their_last_field_fold_as_the_general_loop(fronts, entries, strict):
     # the fast path folds a key 'FRONT, DIGITS' from a memo of FRONT filled by another key,
     # and a key seen before from a memo of the whole key: both must fold as the general code

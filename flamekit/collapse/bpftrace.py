@@ -191,6 +191,11 @@ class _Reader:
         scalars = self._scalars
         post_fields = self._post_fields
         start = len(parts[0]) + 2  # offset of the current entry in piece (after "\n@")
+        # the fast path keeps the last entry's map's stacks, their number and its last value
+        # in locals (fresh) instead of reading and writing them through the map every entry
+        fresh = False
+        stacks: dict[Stack, int] = {}
+        size = last_value = 0
         for entry in parts[1:]:
             at = start
             start += len(entry) + 2
@@ -209,19 +214,33 @@ class _Reader:
                 if v.isdigit():  # nothing after the value
                     value = int(v)
                     m = got[0]
-                    stacks = m.stacks
-                    if prev is not m or gap or (value < m.last_value and stack in stacks):
+                    if not fresh and prev is not None:  # the entry before took the general path
+                        stacks, size, last_value = prev.stacks, len(prev.stacks), prev.last_value
+                    fresh = True
+                    if prev is not m or gap:
+                        if prev is not None:
+                            prev.last_value = last_value
                         stacks = m.stacks = {}
+                        size = 0
                         m.printouts += 1
                         gap = False
-                    m.last_value = value
-                    n = len(stacks)
+                    elif value < last_value and stack in stacks:
+                        stacks = m.stacks = {}
+                        size = 0
+                        m.printouts += 1
+                    last_value = value
                     old = stacks.setdefault(stack, value)  # one hash for a new stack
-                    if len(stacks) == n:  # it was there: add
+                    if len(stacks) == size:  # it was there: add
                         stacks[stack] = old + value
+                    else:
+                        size += 1
                     prev = m
                     continue
-            # general path
+            # general path: the fast path's state of the last entry's map goes back to it
+            if fresh:
+                if prev is not None:
+                    prev.last_value = last_value
+                fresh = False
             k = entry.find(b"]: ")
             b = entry.find(b"[", 0, k)
             m = by_raw.get(entry[:b]) if b >= 0 else None
@@ -265,6 +284,8 @@ class _Reader:
             m.last_value = value
             stacks[stack] = stacks.get(stack, 0) + value
             prev = m
+        if fresh and prev is not None:
+            prev.last_value = last_value
         self.prev, self.gap = prev, gap
 
     def _learn(self, entry: bytes, k: int, m: _Map, pre: tuple[str, ...], post: tuple[str, ...],
