@@ -6,6 +6,7 @@ exactly the same profile, skips and line numbers included."""
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from conftest import CORPUS, GOLDEN
@@ -70,6 +71,53 @@ def test_ftrace_stack_records_cut_anywhere_and_unmemoized_give_the_same(path, si
         monkeypatch.undo()
 
 
+@pytest.mark.parametrize("path", FTRACE_STACK, ids=[p.name for p in FTRACE_STACK])
+def test_ftrace_stack_inline_records_fold_as_the_general_path(path, monkeypatch):
+    # head_task() answering None sends every line through the general path
+    from flamekit.collapse import ftrace_stack
+
+    data = path.read_bytes()
+    for params in ({}, {"per_cpu": True}, {"per_task": True}):
+        inline = _run("ftrace-stack", data, **params)
+        monkeypatch.setattr(ftrace_stack._StackReader, "head_task", staticmethod(lambda head: None))
+        assert _run("ftrace-stack", data, **params) == inline
+        monkeypatch.undo()
+
+
+_FT_TASK = st.sampled_from(["   cat-1 [000] d..2. ", "   cat-1 [001] d..2. ", "  kworker/0:1-7 [000] .... ",
+                            " => x-1 [000] ", "# cat-1 [000] ", "  a] b-2 [001] ", "   cat-2 (   2) [000] d.... "])
+_FT_REST = st.sampled_from(["<stack trace>", "<user stack trace>", "<stack trace>", "kernel_stack: ",
+                            "sched_switch: prev_comm=cat", "f <-g", "function: h <-- i", "x: y: <stack trace>",
+                            "<stack trace> caller=ARRAY[01, 00, 00, 00, 00, 00, 00, 00]"])
+_FT_FRAME = st.sampled_from([" => a", " => b+0x1/0x2", " => <00007f0000001000>", "  => c", " => d (ffffffff81000000)"])
+_FT_RECORD = st.one_of(
+    st.tuples(_FT_TASK, st.sampled_from(["1.000001: ", "2.5: ", "3: ", "x: "]), _FT_REST,
+              st.lists(_FT_FRAME, max_size=4)).map(lambda t: "".join(t[:3]) + "".join("\n" + f for f in t[3])),
+    st.sampled_from(["", "# tracer: nop", "cpus=2", "CPU 1 is empty", "junk line", " => orphan"]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_FT_RECORD, min_size=1, max_size=12), st.booleans(), st.booleans())
+@example(["   cat-1 [000] d..2. 1.000001: f <-g", "   cat-1 [000] d..2. 1.000002: <stack trace>\n => a",
+          "   cat-1 [000] d..2. 1.000003: <stack trace>\n => b"], False, False)
+def test_ftrace_stack_inline_records_agree_with_the_general_path(records, per_cpu, per_task):
+    import pytest as _pytest
+
+    from flamekit.collapse import ftrace_stack
+
+    data = ("\n".join(records) + "\n").encode()
+    runs = []
+    for general in (False, True):
+        mp = _pytest.MonkeyPatch()
+        if general:
+            mp.setattr(ftrace_stack._StackReader, "head_task", staticmethod(lambda head: None))
+        try:
+            runs.append(_run_maybe_error("ftrace-stack", data, False, per_cpu=per_cpu, per_task=per_task))
+        finally:
+            mp.undo()
+    assert runs[0] == runs[1]
+
+
 def test_ftrace_stack_odd_frame_lines_and_orphans():
     # frames indented otherwise continue the record; frames before any record are skipped
     # with the line of each; a blank line ends a record
@@ -125,12 +173,47 @@ def test_bpftrace_common_entry_loop_agrees_with_the_general_one(entries, strict)
     assert runs[0] == runs[1]
 
 
-def _run_maybe_error(fmt: str, data: bytes, strict: bool) -> tuple:
+_TAIL = st.sampled_from(["1", "42", "007", "12345", "0", "comm", "", "4 2", "\u0663"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_KEY, min_size=1, max_size=3),
+       st.lists(st.tuples(st.integers(0, 2), st.sampled_from([", ", ",", ",  ", ", \t", " , "]), _TAIL,
+                          st.sampled_from(["1", "5", "3", "10", "-2", "7 ", "x"]),
+                          st.sampled_from(["\n"] * 8 + ["\n\n"])), min_size=2, max_size=14),
+       st.booleans())
+@example(["\n    f+1\n, comm"], [(0, ", ", "1", "1", "\n"), (0, ", ", "2", "2", "\n"), (0, ", ", "2", "1", "\n")], False)
+@example([""], [(0, ", ", "1", "1", "\n"), (0, ", ", "2", "2", "\n")], False)
+@example(["\n    f+1\n, comm"], [(0, ", ", d, v, "\n") for d, v in
+                                 [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("3", "5"), ("9", "6")]], False)
+@example(["\n    f+1\n, comm"], [(0, ", ", d, v, "\n") for d, v in
+                                 [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5"), ("2", "3 "), ("9", "7")]],
+         False)
+def test_bpftrace_keys_sharing_all_but_their_last_field_fold_as_the_general_loop(fronts, entries, strict):
+    # the fast path folds a key 'FRONT, DIGITS' from a memo of FRONT filled by another key,
+    # and a key seen before from a memo of the whole key: both must fold as the general code
+    import pytest as _pytest
+
+    data = "".join(f"@[{fronts[i % len(fronts)]}{sep}{tail}]: {value}{end}"
+                   for i, sep, tail, value, end in entries).encode("utf-8", "surrogateescape")
+    runs = []
+    for general in (False, True):
+        mp = _pytest.MonkeyPatch()
+        if general:
+            mp.setattr(bpftrace._Reader, "_entries", _general_entries)
+        try:
+            runs.append(_run_maybe_error("bpftrace", data, strict))
+        finally:
+            mp.undo()
+    assert runs[0] == runs[1]
+
+
+def _run_maybe_error(fmt: str, data: bytes, strict: bool, **params) -> tuple:
     from flamekit.errors import InputError
 
     skips = Skips(strict=strict)
     try:
-        p = get(fmt).collapse(io.BytesIO(data), CollapseOptions(source="t", skips=skips))
+        p = get(fmt).collapse(io.BytesIO(data), CollapseOptions(source="t", skips=skips, params=params))
     except InputError as e:
         return ("error", str(e))
     return folded.dumps(p), list(p.stacks.items()), p.meta, skips.counts, skips.first
@@ -164,3 +247,59 @@ def test_bpftrace_last_field_split_equals_the_whole_glue(glue):
     assert reader._post_fields(raw) == bpftrace._Reader(CollapseOptions(source="t"))._scalars(raw)
     if glue.isascii():
         assert reader._str_post_fields(glue) == reader._scalars(raw)
+
+
+# -- bpftrace -f json: map lines cut without json.loads agree with json.loads ---------------
+
+_POOL_KEY = st.tuples(st.sampled_from(["\n    f+1\n,comm,", ",\n    g+2\n,", "x,"]),
+                      st.sampled_from(["1", "007", "42"])).map("".join)
+_JSON_KEY = st.one_of(_POOL_KEY, _POOL_KEY, _KEY, st.sampled_from(['a"b', "a\\b", "x/y", "\x01", "\u00e9,1", "\udc80"]),
+                      st.tuples(_KEY, st.sampled_from([",", ", ", ",\t"]), st.sampled_from(["1", "42", "007", "x"]))
+                      .map("".join))
+_JSON_VALUE = st.one_of(st.sampled_from(["1", "5", "3", "10", "0", "-3"]),
+                        st.sampled_from(["1", "5", "3", "10", "0", "-3", "007", "1.5", "true", '"s"', "{}", "2 "]))
+
+
+def _json_member(key: str, value: str, style: int) -> str:
+    text = json.dumps(key, ensure_ascii=style & 1 == 0)
+    if style & 2:
+        text = text.replace("/", "\\/").replace("e", "\\u0065", 1)  # other spellings, same key
+    return f"{text}: {value}"
+
+
+def _json_fast_and_general(data: bytes, strict: bool) -> list:
+    import pytest as _pytest
+
+    from flamekit.collapse import _bpftrace_json
+
+    runs = []
+    for general in (False, True):
+        mp = _pytest.MonkeyPatch()
+        if general:
+            mp.setattr(_bpftrace_json.JsonMaps, "fold", lambda self, raw: False)
+        try:
+            runs.append(_run_maybe_error("bpftrace", data, strict))
+        finally:
+            mp.undo()
+    return runs
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.tuples(_JSON_KEY, _JSON_VALUE, st.integers(0, 3)), max_size=6), min_size=1, max_size=4),
+       st.sampled_from([", ", ",", ", "]), st.sampled_from(["@", "@m", "@", 'a"b']), st.booleans(),
+       st.sampled_from(["", "", "", "", ", ", "}"]))
+@example([[("\n    f+1\n,comm,1", "1", 0), ("\n    f+1\n,comm,2", "2", 0)],
+          [("\n    f+1\n,comm,3", "1", 0), ("\n    f+1\n,comm,3", "2", 0)]], ", ", "@", False, "")
+@example([[("\n    f+1\n,comm,1", "1", 0), ("\n    f+1\n,comm,007", "2", 0)]], ", ", "@", False, "")
+@example([[("\n    f+1\n,é", "1", 0), ("\n    f+1\n,é", "2", 1)]], ", ", "@", False, "")
+@example([[("\n    f+2\n,x", "1", 0), ("\n    f+1\n,x", "2", 0), ("\n    f+1\n,x", "4", 2)]], ", ", "@", False, "")
+def test_bpftrace_json_map_lines_cut_without_json_loads_fold_as_json_loads(lines, sep, name, strict, tail):
+    # keys that repeat (whole, or but their pid), escapes with two spellings, duplicate keys,
+    # values that are not JSON integers, other separators, a trailing comma or brace
+    data = b'{"type": "attached_probes", "data": {"probes": 1}}\n'
+    for members in lines:
+        body = sep.join(_json_member(k, v, style) for k, v, style in members)
+        line = f'{{"type": "map", "data": {{{json.dumps(name)}: {{{body}{tail}}}}}}}\n'
+        data += line.encode("utf-8", "surrogateescape")
+    fast, general = _json_fast_and_general(data, strict)
+    assert fast == general

@@ -29,6 +29,7 @@ from typing import BinaryIO, ClassVar
 from ..errors import InputError
 from ..gcpause import no_gc
 from ..profile import Profile, Stack
+from ._bpftrace_json import JsonMaps
 from ._chunks import chunks, decode, with_head
 from ._lazy_re import lazy
 from .base import CollapseOptions
@@ -40,6 +41,9 @@ ATTACH_RX = lazy(rb"Attaching \d+ probes?\.\.\.")
 #: a complete entry: ``@name[...]: N`` on one line, or a map whose key opens a stack
 ENTRY_RX = lazy(rb"(?m)^@\w*(?:\[[^\n]*\]: -?\d+$|: -?\d+$|\[\n(?:    |\t)\S)")
 WORD_RX = lazy(rb"\w*")
+#: cuts a piece at every ``\n@`` (as ``bytes.split``; the regex engine finds the separator
+#: among the frame lines' newlines about a third faster)
+ENTRY_SEP = lazy(rb"\n@")
 OFFSET_RX = lazy(rb"\+\d+$")
 #: most distinct keys memoized (whole keys, then their parts)
 KEY_MEMO = 1 << 16
@@ -102,8 +106,10 @@ class _Reader:
         self.frames: dict[bytes, str] = {}
         self.middles: dict[bytes, tuple[tuple[str, ...], Stack]] = {}
         self.glue: dict[bytes, tuple[str, ...]] = {}
-        #: whole text key (with a newline) -> its stack
-        self.keys: dict[bytes, Stack] = {}
+        #: the text fast path's memos (see _learn): an entry up to the digits that end its
+        #: key -> (map, its fold before and after them); a whole key -> (map, its fold)
+        self.fronts: dict[bytes, tuple[_Map, tuple[str, ...], Stack]] = {}
+        self.wholes: dict[bytes, tuple[_Map, Stack]] = {}
         #: text key up to its last newline -> see _head
         self.heads: dict[bytes, tuple[tuple[str, ...], Stack]] = {}
         #: ASCII JSON glue -> its scalars (see _str_scalars)
@@ -153,11 +159,14 @@ class _Reader:
 
     # -- text ---------------------------------------------------------------------
     def read_text(self, stream: BinaryIO) -> None:
-        for piece, line in chunks(stream, b"\n@", cut=1):
+        """Fold the text in pieces cut before a ``\n@``: each starts with the newline before
+        its first entry (the input's first piece may start with an entry: a newline is put
+        before it), so that splitting at ``\n@`` gives its entries and the text before them."""
+        for piece, line in chunks(stream, b"\n@", cut=0):
             if piece[:1] == b"@":
                 piece = b"\n" + piece
                 line -= 1
-            parts = piece.split(b"\n@")
+            parts = ENTRY_SEP.split(piece)
             self._chatter(parts[0], line)
             self._entries(parts, piece, line)
 
@@ -165,23 +174,73 @@ class _Reader:
         """Fold the entries ``parts[1:]`` of ``piece`` (whose first line is ``line``).
 
         The common entry (a known map, ``[key]: N`` and nothing after the value) is
-        folded here; any other goes to :meth:`_entry`.  Whole keys are memoized (they
-        come back in every printout) until the memo is full; a new key is folded as
-        its last line (the scalars after the last stack: comm, pid...) and the rest,
-        each memoized: the rest repeats even where pids make the whole keys distinct.
+        folded here; any other goes to :meth:`_entry`.  A key that ends with a decimal
+        field (``, 1234``: a pid, which makes keys distinct) is looked up as the entry
+        up to that field (the map name, the stacks, the comm: these repeat) in a memo,
+        the field put in between; any other key is looked up whole (printouts repeat
+        them).  The memos are filled by the general code below (see :meth:`_learn`),
+        which folds a key from its parts: the part up to its last newline (memoized)
+        and its last line (the scalars after the last stack).
         """
         prev, gap = self.prev, self.gap
         by_raw = self.by_raw
         heads = self.heads
-        keys = self.keys
-        use_keys = len(keys) < KEY_MEMO  # a full memo: keys are distinct (pids), stop looking
+        fronts = self.fronts
+        wholes = self.wholes
         glue = self.glue
         scalars = self._scalars
         post_fields = self._post_fields
         start = len(parts[0]) + 2  # offset of the current entry in piece (after "\n@")
+        # the fast path keeps the last entry's map's stacks, their number and its last value
+        # in locals (fresh) instead of reading and writing them through the map every entry
+        fresh = False
+        stacks: dict[Stack, int] = {}
+        size = last_value = 0
         for entry in parts[1:]:
             at = start
             start += len(entry) + 2
+            # fast path (the memos hold no ']: ', so with digits after it, k is the first)
+            k = entry.rfind(b"]: ")
+            c = entry.rfind(b",", 0, k)
+            pid = entry[c + 2:k]
+            if pid.isdigit():
+                got = fronts.get(entry[:c + 2])
+                stack = None if got is None else got[1] + (pid.decode(),) + got[2]
+            else:
+                got = wholes.get(entry[:k])
+                stack = None if got is None else got[1]
+            if stack is not None:
+                v = entry[k + 3:]
+                if v.isdigit():  # nothing after the value
+                    value = int(v)
+                    m = got[0]
+                    if not fresh and prev is not None:  # the entry before took the general path
+                        stacks, size, last_value = prev.stacks, len(prev.stacks), prev.last_value
+                    fresh = True
+                    if prev is not m or gap:
+                        if prev is not None:
+                            prev.last_value = last_value
+                        stacks = m.stacks = {}
+                        size = 0
+                        m.printouts += 1
+                        gap = False
+                    elif value < last_value and stack in stacks:
+                        stacks = m.stacks = {}
+                        size = 0
+                        m.printouts += 1
+                    last_value = value
+                    old = stacks.setdefault(stack, value)  # one hash for a new stack
+                    if len(stacks) == size:  # it was there: add
+                        stacks[stack] = old + value
+                    else:
+                        size += 1
+                    prev = m
+                    continue
+            # general path: the fast path's state of the last entry's map goes back to it
+            if fresh:
+                if prev is not None:
+                    prev.last_value = last_value
+                fresh = False
             k = entry.find(b"]: ")
             b = entry.find(b"[", 0, k)
             m = by_raw.get(entry[:b]) if b >= 0 else None
@@ -198,33 +257,24 @@ class _Reader:
                 self._entry(entry, piece, line, at)
                 prev, gap = self.prev, self.gap
                 continue
-            if use_keys:
-                key = entry[b + 1:k]
-                stack = keys.get(key)  # keys come back in every printout
+            last = entry.rfind(b"\n", b, k)
+            if last < 0:
+                post = entry[b + 1:k]
+                stack = glue.get(post) or scalars(post)
+                self._learn(entry, k, m, (), stack, ())
             else:
-                stack = None
-            if stack is None:
-                last = entry.rfind(b"\n", b, k)
-                if last < 0:
-                    post = entry[b + 1:k]
-                    stack = glue.get(post) or scalars(post)
-                else:
-                    head = entry[b + 1:last + 1]
-                    got = heads.get(head)
-                    if got is None:
-                        got = self._head(head)
-                        if len(heads) < KEY_MEMO:
-                            heads[head] = got
-                    pre_fields, stack = got
-                    if last + 1 < k:
-                        post = entry[last + 1:k]
-                        stack = post_fields(post) + stack  # new for each pid: no memo of its own
-                    if pre_fields:
-                        stack = pre_fields + stack
-                    if use_keys and len(keys) < KEY_MEMO:
-                        keys[key] = stack
-                    m.has_stack = True
-            else:
+                head = entry[b + 1:last + 1]
+                got = heads.get(head)
+                if got is None:
+                    got = self._head(head)
+                    if len(heads) < KEY_MEMO:
+                        heads[head] = got
+                pre_fields, stack = got
+                post_stack = post_fields(entry[last + 1:k]) if last + 1 < k else ()
+                self._learn(entry, k, m, pre_fields, post_stack, stack)
+                stack = post_stack + stack
+                if pre_fields:
+                    stack = pre_fields + stack
                 m.has_stack = True
             stacks = m.stacks
             if prev is not m or gap or (value < m.last_value and stack in stacks):
@@ -234,7 +284,28 @@ class _Reader:
             m.last_value = value
             stacks[stack] = stacks.get(stack, 0) + value
             prev = m
+        if fresh and prev is not None:
+            prev.last_value = last_value
         self.prev, self.gap = prev, gap
+
+    def _learn(self, entry: bytes, k: int, m: _Map, pre: tuple[str, ...], post: tuple[str, ...],
+               back: Stack) -> None:
+        """Remember a common entry of map ``m`` for the fast path of :meth:`_entries`.
+
+        ``k`` is its first ``]: ``; its key folds as ``pre + post + back``, ``post``
+        being the fields of the key's last line.  When that line ends with ``, DIGITS``
+        (and the digits are its last field), any other digits in their place give the
+        same fold with those digits instead (the fields before them are folded the same
+        whatever follows the comma, see :meth:`_post_fields`): the entry up to the
+        digits is memoized with the fold's parts before and after them.  Otherwise the
+        key is memoized whole.  Neither memo key holds a ``]: ``, as the fast path needs."""
+        c = entry.rfind(b",", 0, k)
+        digits = entry[c + 2:k]
+        if entry[c + 1:c + 2] == b" " and digits.isdigit():
+            if post[-1:] == (digits.decode(),) and len(self.fronts) < KEY_MEMO:
+                self.fronts[entry[:c + 2]] = (m, pre + post[:-1], back)
+        elif len(self.wholes) < KEY_MEMO:
+            self.wholes[entry[:k]] = (m, pre + post + back)
 
     def _entry(self, entry: bytes, piece: bytes, line: int, at: int) -> None:
         """Fold one entry of any shape (``entry`` is at offset ``at`` of ``piece``)."""
@@ -454,9 +525,10 @@ class _Reader:
         sglue = self.sglue
         str_scalars = self._str_scalars
         str_post_fields = self._str_post_fields
+        fast = JsonMaps(self).fold  # map lines of the common shape, without json.loads
         for lineno, raw in enumerate(stream, 1):
             raw = raw.strip()
-            if not raw:
+            if not raw or fast(raw):
                 continue
             try:
                 try:

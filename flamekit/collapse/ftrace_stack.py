@@ -26,6 +26,9 @@ from ..errors import InputError
 from ..profile import Profile
 from ._chunks import line_chunks
 from ._ftrace_common import (
+    _TASK_CPU as TASK_CPU,
+)
+from ._ftrace_common import (
     NOT_A_CALL,
     PrefixParser,
     Task,
@@ -191,10 +194,26 @@ class _StackReader:
         out.reverse()
         return tuple(out)
 
+    @staticmethod
+    def head_task(head: bytes) -> Task | None:
+        """The task of a record line's text up to its first ``] `` (``head``), as
+        :class:`PrefixParser` reads it; None where the line takes the general path
+        (a frame line, a ``#`` comment, a head the parser does not read this way)."""
+        s = head.lstrip()
+        if s[:2] == b"=>" or s[:1] == b"#":
+            return None
+        m = TASK_CPU.match(head)
+        return (m[1].strip(), m[2], int(m[3])) if m else None
+
     def run(self, stream: BinaryIO) -> Profile:
         """Fold the trace record by record: a record is a line and the `` => `` frame
         lines after it, cut apart in C; a record's frame lines are named once per
-        distinct block of them (traces repeat the same stacks)."""
+        distinct block of them (traces repeat the same stacks).
+
+        The common record, ``comm-pid [cpu] flags ts: <stack trace>`` of a task seen
+        before, is read inline: its task comes from a memo of the line up to ``]``,
+        and without root frames or a traced function pending, the kernel stack it
+        ends waits for its user part in ``pending`` without a call to :meth:`finish`."""
         options = self.options
         source, skips = options.source, options.skips
         parser = PrefixParser()
@@ -202,6 +221,13 @@ class _StackReader:
         blocks: dict[bytes, tuple[str, ...]] = {}
         calls: dict[bytes, tuple[str, ...] | None] = {}
         kinds: dict[bytes, int] = {}
+        heads: dict[bytes, Task | None] = {}
+        head_task = self.head_task
+        pending = self.pending
+        traced = self.traced
+        emitted = self.emitted
+        append = emitted.append
+        inline = not self.rooted  # emit() adds no root frames: append the stack itself
         finish = self.finish
         events = 0
         #: the stack record being read: its task, kind and frames so far (root first)
@@ -216,57 +242,107 @@ class _StackReader:
                 at = pos
                 pos += len(record) + 1
                 line, _, frames = record.partition(b"\n")
-                s = line.lstrip()
-                if s[:2] == b"=>":
-                    # a frame line indented otherwise, or the first of a chunk cut mid-record
-                    name = names.get(line)
-                    if name is None:
-                        name = frame_name(s[2:])
-                    if task is None:
-                        skips.skip(source, lineno0 + data.count(b"\n", 0, at), "stack frame outside a stack trace record")
-                    else:
-                        stack = (name,) + stack
-                else:
+                # a record line: 'comm-pid [cpu] flags ts: rest', as PrefixParser.split cuts it
+                rec_task = None
+                i = line.find(b"] ")
+                if i > 0:
+                    j = line.find(b": ", i)
+                    if j > 0 and line[j - 1 : j].isdigit():
+                        head = line[: i + 1]
+                        rec_task = heads.get(head, heads)
+                        if rec_task is heads:
+                            rec_task = head_task(head)
+                            if len(heads) < MEMO:
+                                heads[head] = rec_task
+                if rec_task is not None:
                     if task is not None:
-                        finish(task, kind, stack)
-                        task = None
-                    if s and s[0] != 35:  # neither blank nor a '#' comment
-                        split = parser.split(line)
-                        if split is None:
-                            if not (s.startswith((b"cpus=", b"CPU ")) and (s.startswith(b"cpus=") or s.rstrip().endswith(b"empty"))):
-                                reason = "not a trace record or stack frame"
-                                n = lineno0 + data.count(b"\n", 0, at)
-                                if first_bad is None:
-                                    first_bad = (n, reason)
-                                skips.skip(source, n, reason)
+                        if kind == _KERNEL and inline and not traced:
+                            # finish() of a kernel stack: it waits for a user stack on its CPU
+                            prev = pending.pop(task[2], None)
+                            if prev is not None:
+                                append(prev[1])
+                            pending[task[2]] = (task, stack)
                         else:
-                            rec_task, rest = split
-                            rec_kind = kinds.get(rest)  # the text after the timestamp repeats
-                            if rec_kind is None:
-                                rec_kind = _kind(rest)
-                                if len(kinds) < MEMO:
-                                    kinds[rest] = rec_kind
-                            if rec_kind < 0:
-                                events += 1
-                                self.flush_cpu(rec_task[2])
-                                # a function-tracer record (func_stack_trace): its stack leaves the function out
-                                call = calls.get(rest, NOT_A_CALL)
-                                if call is NOT_A_CALL and rest not in calls:
-                                    call = function_call(rest)
-                                    if len(calls) < MEMO:
-                                        calls[rest] = call
-                                if call:
-                                    self.traced[rec_task[2]] = (rec_task[:2], call[-1])
-                                else:
-                                    self.traced.pop(rec_task[2], None)
-                            elif rec_kind == _RAW_KERNEL or rec_kind == _RAW_USER:
-                                raw = raw_array_frames(rest)
-                                if raw is not None:
-                                    finish(rec_task, rec_kind - _RAW_KERNEL, tuple(reversed(raw)))
-                                else:
-                                    task, kind, stack = rec_task, rec_kind - _RAW_KERNEL, ()
+                            finish(task, kind, stack)
+                        task = None
+                    rest = line[j + 2 :]
+                    rec_kind = kinds.get(rest)  # the text after the timestamp repeats
+                    if rec_kind is None:
+                        rec_kind = _kind(rest)
+                        if len(kinds) < MEMO:
+                            kinds[rest] = rec_kind
+                    if rec_kind == _KERNEL or rec_kind == _USER:
+                        task, kind, stack = rec_task, rec_kind, ()
+                    elif rec_kind < 0:
+                        events += 1
+                        self.flush_cpu(rec_task[2])
+                        # a function-tracer record (func_stack_trace): its stack leaves the function out
+                        call = calls.get(rest, NOT_A_CALL)
+                        if call is NOT_A_CALL and rest not in calls:
+                            call = function_call(rest)
+                            if len(calls) < MEMO:
+                                calls[rest] = call
+                        if call:
+                            traced[rec_task[2]] = (rec_task[:2], call[-1])
+                        else:
+                            traced.pop(rec_task[2], None)
+                    else:
+                        raw = raw_array_frames(rest)
+                        if raw is not None:
+                            finish(rec_task, rec_kind - _RAW_KERNEL, tuple(reversed(raw)))
+                        else:
+                            task, kind, stack = rec_task, rec_kind - _RAW_KERNEL, ()
+                else:
+                    s = line.lstrip()
+                    if s[:2] == b"=>":
+                        # a frame line indented otherwise, or the first of a chunk cut mid-record
+                        name = names.get(line)
+                        if name is None:
+                            name = frame_name(s[2:])
+                        if task is None:
+                            skips.skip(source, lineno0 + data.count(b"\n", 0, at), "stack frame outside a stack trace record")
+                        else:
+                            stack = (name,) + stack
+                    else:
+                        if task is not None:
+                            finish(task, kind, stack)
+                            task = None
+                        if s and s[0] != 35:  # neither blank nor a '#' comment
+                            split = parser.split(line)
+                            if split is None:
+                                if not (s.startswith((b"cpus=", b"CPU ")) and (s.startswith(b"cpus=") or s.rstrip().endswith(b"empty"))):
+                                    reason = "not a trace record or stack frame"
+                                    n = lineno0 + data.count(b"\n", 0, at)
+                                    if first_bad is None:
+                                        first_bad = (n, reason)
+                                    skips.skip(source, n, reason)
                             else:
-                                task, kind, stack = rec_task, rec_kind, ()
+                                rec_task, rest = split
+                                rec_kind = kinds.get(rest)
+                                if rec_kind is None:
+                                    rec_kind = _kind(rest)
+                                    if len(kinds) < MEMO:
+                                        kinds[rest] = rec_kind
+                                if rec_kind < 0:
+                                    events += 1
+                                    self.flush_cpu(rec_task[2])
+                                    call = calls.get(rest, NOT_A_CALL)
+                                    if call is NOT_A_CALL and rest not in calls:
+                                        call = function_call(rest)
+                                        if len(calls) < MEMO:
+                                            calls[rest] = call
+                                    if call:
+                                        traced[rec_task[2]] = (rec_task[:2], call[-1])
+                                    else:
+                                        traced.pop(rec_task[2], None)
+                                elif rec_kind == _RAW_KERNEL or rec_kind == _RAW_USER:
+                                    raw = raw_array_frames(rest)
+                                    if raw is not None:
+                                        finish(rec_task, rec_kind - _RAW_KERNEL, tuple(reversed(raw)))
+                                    else:
+                                        task, kind, stack = rec_task, rec_kind - _RAW_KERNEL, ()
+                                else:
+                                    task, kind, stack = rec_task, rec_kind, ()
                 if frames:
                     got = blocks.get(frames)
                     if got is None:
@@ -279,6 +355,8 @@ class _StackReader:
                                   "stack frame outside a stack trace record")
                     else:
                         stack = got + stack if stack else got
+            if len(emitted) >= 1 << 16:
+                self.count_emitted()
         if task is not None:
             self.finish(task, kind, stack)
         for cpu in list(self.pending):
