@@ -103,7 +103,6 @@ class PerfFolder:
         self.other_event: bytes | None = None
         self.periods = False  # some header printed a period
         self.samples = 0
-        self.lines_seen = 0  # lines before the unterminated tail (set by the reader)
         # state machine
         self.pname: str | None = None
         self.in_filtered = False  # between a filtered-out sample's header and its blank line

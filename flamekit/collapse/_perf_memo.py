@@ -29,10 +29,10 @@ the record goes to the state machine (:data:`COMPLEX`), which reads the
 original lines.
 
 Why the symbol key is exact: on a line ``ADDR REST`` whose REST starts with no
-blank and ends with ``)``, the greedy ``(.+) \((.*)\)`` ends the symbol at the
+blank and ends with ``)``, the greedy ``(.+) \\((.*)\\)`` ends the symbol at the
 last ``" ("`` of REST (every later ``" ("`` has the final ``)`` after it) and
 the DSO runs to that final ``)``.  The names are a function of the symbol with
-its trailing ``\+0x[\da-f]+`` removed (that is all the Perl script keeps of it,
+its trailing ``\\+0x[\\da-f]+`` removed (that is all the Perl script keeps of it,
 :meth:`FrameNamer.line_frames` memoizes on the same) and of the DSO; the key
 is exactly those two, so lines with equal keys have equal names.  Any other
 line keeps the shape path.
