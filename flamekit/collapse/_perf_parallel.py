@@ -302,6 +302,7 @@ def fold_parallel(stream: BinaryIO, options: CollapseOptions, settings: PerfSett
                         bar.done = done.value
                         bar._draw(final=False)
             stacks = folder.stacks()  # while the child may still be folding
+            folder.release()
         cpu1 = _cpu()
         while not receiver.poll(0.2):
             if bar is not None:
