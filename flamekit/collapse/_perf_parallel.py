@@ -279,7 +279,7 @@ def fold_parallel(stream: BinaryIO, options: CollapseOptions, settings: PerfSett
     ctx = multiprocessing.get_context("fork")
     chunks = _Chunks(ctx, n, meet)
     receiver, sender = ctx.Pipe(duplex=False)
-    done = ctx.Value("q", 0, lock=False)
+    done = ctx.Value("q", 0, lock=False)  # bytes the child has folded (for the progress bar)
     proc = ctx.Process(target=_child, args=(path, size, step, chunks, settings, options.source, event, sender,
                                             done, options.resolver), daemon=True)
     proc.start()
@@ -296,21 +296,20 @@ def fold_parallel(stream: BinaryIO, options: CollapseOptions, settings: PerfSett
                     _, data, final = read_chunk(f, i, size, step)
                     line += feed_chunk(folder, data, line, final) if data else 0
                     end += len(data)
-                    done.value += len(data)
                     if bar is not None and time.monotonic() - bar.last > 0.2:
                         bar.last = time.monotonic()
-                        bar.done = done.value
+                        bar.done = end + done.value
                         bar._draw(final=False)
             stacks = folder.stacks()  # while the child may still be folding
             folder.release()
         cpu1 = _cpu()
         while not receiver.poll(0.2):
             if bar is not None:
-                bar.done = done.value
+                bar.done = end + done.value
                 bar._draw(final=False)
         status, stacks2, meta2, per_chunk, child_cpu = receiver.recv()
         if bar is not None:
-            bar.done = done.value
+            bar.done = end + done.value
             bar._draw(final=True)
     finally:
         if proc.is_alive():
