@@ -103,3 +103,11 @@ def test_a_chunk_starts_where_boundary_says(tmp_path_factory: pytest.TempPathFac
     if i * step >= len(data) or not i:
         return
     assert _boundary(str(f), i * step) == read_chunk(io.BytesIO(data), i, len(data), step)[0]
+
+
+def test_a_bad_line_in_the_unterminated_tail_keeps_its_line_number(tmp_path: Path) -> None:
+    f = tmp_path / "r.perf.txt"
+    f.write_bytes(REC * 500 + b"\n" + BAD[:-2] + b"\n" + REC[:-1])
+    (one, skips1), (two, skips2) = _both(f, {})
+    assert one == two and skips1 == skips2
+    assert skips1.first[str(f)] == (2003, "unrecognized line")

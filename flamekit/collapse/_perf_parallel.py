@@ -126,6 +126,7 @@ def _boundary(path: str, x: int) -> int:
 
 def feed_chunk(folder: PerfFolder, data: bytes, first_line: int, final: bool) -> int:
     """Fold the records of one chunk (its unterminated tail too when ``final``); its line count."""
+    lines = data.count(b"\n")
     cut = data.rfind(b"\n\n")
     if cut >= 0:
         end = cut
@@ -133,14 +134,13 @@ def feed_chunk(folder: PerfFolder, data: bytes, first_line: int, final: bool) ->
             end -= 1
         folder.feed(data[:end], first_line)
         tail = data[cut + 2:]
-        tail_line = first_line + data.count(b"\n", 0, cut + 2)
     else:
-        tail, tail_line = data, first_line
+        tail = data
     if final:
-        folder.finish_tail(tail, tail_line)
+        folder.finish_tail(tail, first_line + lines - tail.count(b"\n"))
     elif tail.strip(b"\n"):  # a chunk ends just past a blank line, unless the file changed
         raise InputError(folder.source, None, "the file changed while it was being read")
-    return data.count(b"\n")
+    return lines
 
 
 class _Chunks:
