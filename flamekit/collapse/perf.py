@@ -3,9 +3,10 @@
 Reads large binary blocks, cuts them at the blank line between records and
 folds them with :class:`~flamekit.collapse._perf_fold.PerfFolder`.  Large plain
 files are folded by two processes that share them chunk by chunk
-(:mod:`._perf_parallel`; the result is the same sum).  Options (``options.get``): pid, tid, kernel, jit,
-all, addrs, event_filter, inline, context, srcline, weight, plus flamekit's
-fixes: bracket_aware_args, exited_as, keep_last_sample.
+(:mod:`._perf_parallel`; the result is the same sum).  Options
+(``options.get``): pid, tid, kernel, jit, all, addrs, event_filter, inline,
+context, srcline, weight, plus flamekit's fixes: bracket_aware_args,
+exited_as, keep_last_sample.
 """
 
 from __future__ import annotations
