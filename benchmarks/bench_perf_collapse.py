@@ -148,10 +148,11 @@ def main() -> None:
     for name, rs in results.items():
         if name.startswith("flamekit") and (report := split_report([r[3] for r in rs])):
             print(f"{name}: {report}")
-    est = [w for w in (idle_wall(r[1], r[3]) for r in results["flamekit"]) if w is not None]
-    if est:
-        print(f"flamekit on 2 idle cores (parent CPU + wait for the child, from -v): min {min(est):.2f} s, "
-              f"median {statistics.median(est):.2f} s ({size_mb / min(est):.1f} MB/s)")
+    for name, rs in results.items():
+        est = [w for w in (idle_wall(r[1], r[3]) for r in rs) if w is not None]
+        if est:
+            print(f"{name} on 2 idle cores (parent CPU + wait for the child, from -v): min {min(est):.2f} s, "
+                  f"median {statistics.median(est):.2f} s ({size_mb / min(est):.1f} MB/s)")
     if "inferno" not in results:
         print(f"(inferno not found at {INFERNO}: see this script's docstring)")
     shutil.rmtree(DATA / "tmp", ignore_errors=True)
