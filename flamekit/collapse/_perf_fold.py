@@ -92,8 +92,8 @@ class PerfFolder:
         n = settings.naming
         address_free = not (n.addrs or n.inline or resolver is not None)
         # memo tables of the other processes' records, and of Java's (names depend on it)
-        self.memos = (FrameMemo(self.namer, False, address_free, self.interned),
-                      FrameMemo(self.namer, True, address_free, self.interned))
+        self.memos: tuple[FrameMemo, ...] = (FrameMemo(self.namer, False, address_free, self.interned),
+                                             FrameMemo(self.namer, True, address_free, self.interned))
         # what feed calls per record: leaf lookup, leaf miss, callers lookup, callers miss
         self._lookups = [(m.leaves.get, m.leaf, m.callers.get, m.callers_of) for m in self.memos]
         self.event_filter = settings.event_filter
@@ -103,7 +103,6 @@ class PerfFolder:
         self.other_event: bytes | None = None
         self.periods = False  # some header printed a period
         self.samples = 0
-        self.lines_seen = 0  # lines before the unterminated tail (set by the reader)
         # state machine
         self.pname: str | None = None
         self.in_filtered = False  # between a filtered-out sample's header and its blank line
@@ -335,6 +334,17 @@ class PerfFolder:
             key = (pname, *by_id[callers], *by_id[leaf])
             out[key] = out.get(key, 0) + w
         return out
+
+    def release(self) -> None:
+        """Free the memo tables and counts once :meth:`stacks` was taken (summary and filtered
+        counts stay): the two-process fold frees them while the other process still works."""
+        self.memos = ()
+        self._lookups = []
+        self.heads = {}
+        self.fast = {}
+        self.slow = {}
+        self.interned = Interner()
+        self.namer = FrameNamer(self.s.naming)
 
     def report_filtered(self) -> None:
         """Record samples of other events as skipped, as the Perl script warns about them."""

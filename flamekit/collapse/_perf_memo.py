@@ -13,7 +13,12 @@ does the work here:
   relocated code), so 3x fewer shapes than raw blocks occur in a mixed
   capture;
 * a shape not seen yet is named line by line, each line memoized by its own
-  shape.
+  shape;
+* a leaf line not seen yet is looked up by its *symbol key*: the text after
+  the address with the ``+0xOFF`` of the symbol cut (:func:`symbol_key`).
+  Leaf lines differ mostly in address and offset, and the names depend on
+  neither, so a capture's leaves come down to a few thousand keys (6.5k for
+  the 36k distinct leaf lines of half the mixed capture).
 
 Why replacing the address is exact: the Perl frame regex
 ``^\\s*(\\w+)\\s*(.+) \\((.*)\\)`` takes the whole address word whenever the
@@ -22,6 +27,15 @@ line with ``0`` as its address parses iff the rest allows a whole word; when
 it does not (the original line might still parse, with a shorter "address"),
 the record goes to the state machine (:data:`COMPLEX`), which reads the
 original lines.
+
+Why the symbol key is exact: on a line ``ADDR REST`` whose REST starts with no
+blank and ends with ``)``, the greedy ``(.+) \\((.*)\\)`` ends the symbol at the
+last ``" ("`` of REST (every later ``" ("`` has the final ``)`` after it) and
+the DSO runs to that final ``)``.  The names are a function of the symbol with
+its trailing ``\\+0x[\\da-f]+`` removed (that is all the Perl script keeps of it,
+:meth:`FrameNamer.line_frames` memoizes on the same) and of the DSO; the key
+is exactly those two, so lines with equal keys have equal names.  Any other
+line keeps the shape path.
 
 Every table is bounded (emptied when full), so memory does not grow with the
 input; the numbered frame tuples grow with the distinct stacks only.
@@ -48,6 +62,20 @@ LINE_LIMIT = 40_000
 # the address word of an indented frame line, with the line break before it
 _RX_ADDRESS = lazy(rb"\n[ \t]+[0-9A-Za-z]+ ")
 _RX_LINE_ADDRESS = lazy(rb"[ \t]+[0-9A-Za-z]+ ")
+_HEX_DIGITS = b"0123456789abcdef"
+
+
+def symbol_key(rest: bytes) -> bytes | None:
+    """``SYMBOL (DSO)`` of a frame line's text after its address word, with the
+    ``+0xOFF`` that ends SYMBOL removed; None when ``rest`` is not that plain shape
+    (see the module docstring for why equal keys give equal names)."""
+    j = rest.rfind(b" (")
+    if j < 1 or rest[-1:] != b")" or rest[0] in b" \t\n\r\x0b\x0c":
+        return None
+    k = rest.rfind(b"+0x", 0, j)
+    if k >= 0 and k + 3 < j and not rest[k + 3:j].strip(_HEX_DIGITS):
+        return rest[:k] + rest[j:]
+    return rest
 
 
 class Interner:
@@ -82,23 +110,39 @@ class FrameMemo:
         self.callers: dict[bytes, Any] = {}
         self.shapes: dict[bytes, Any] = {}
         self.lines: dict[bytes, Any] = {}
+        self.symbols: dict[bytes, Any] = {}  # symbol key of a leaf line -> frame tuple number
 
     def leaf(self, line: bytes) -> Any:
         """The frames of a leaf line (a miss of ``leaves``), remembered there."""
+        found = None
         key = line
         if self.address_free:
             m = _RX_LINE_ADDRESS.match(line)
             if m is not None:
-                key = b"\t0 " + line[m.end():]
+                rest = line[m.end():]
+                sym = symbol_key(rest)
+                if sym is not None:
+                    found = self.symbols.get(sym)
+                    if found is None:
+                        found = self._leaf_named(b"\t0 " + rest)
+                        if len(self.symbols) >= LINE_LIMIT:
+                            self.symbols.clear()
+                        self.symbols[sym] = found
+                else:
+                    key = b"\t0 " + rest
+        if found is None:
+            found = self._leaf_named(key)
+        if len(self.leaves) >= LINE_LIMIT:
+            self.leaves.clear()
+        self.leaves[line] = found
+        return found
+
+    def _leaf_named(self, key: bytes) -> Any:
+        """The frame tuple number of a leaf line shape (or COMPLEX)."""
         names = self.lines.get(key)
         if names is None:
             names = self._named(key)
-        if names is not COMPLEX:
-            names = self.intern(names)
-        if len(self.leaves) >= LINE_LIMIT:
-            self.leaves.clear()
-        self.leaves[line] = names
-        return names
+        return names if names is COMPLEX else self.intern(names)
 
     def callers_of(self, block: bytes) -> Any:
         """The frames of a block of caller lines (a miss of ``callers``), remembered there."""

@@ -1,11 +1,22 @@
-"""Folding a large ``perf script`` file with two processes.
+"""Folding a large ``perf script`` file with two processes that share it chunk by chunk.
 
-The file is cut at the first blank line after its middle; this process folds
-the first part while a forked child folds the second.  Folding is a sum and
-every record is independent once the event filter is known, so the result is
-the one the single-process path gives: the event filter (the first event seen)
-is found before the split, and the child's line numbers are shifted by the
-number of lines in the first part.
+The file is cut into chunks of about :data:`CHUNK` bytes at record boundaries
+(the first blank line at or after each multiple of the chunk size).  This
+process takes chunks from the front of the file and a forked child takes them
+from the back, each under a shared lock, until they meet.  So both finish
+within about one chunk of each other whatever parts of the capture cost more
+(the two halves of a real capture can differ by 15 % in CPU), and each
+process still sees one contiguous stretch of the capture (its memo tables
+keep their locality: the halves of a capture share few distinct stacks).
+
+Folding is a sum and every record is independent once the event filter is
+known, so the result is the single-process one: the event filter (the first
+event of the file) is found before the fork.  When the first half of the file
+names no event, the first one may be anywhere after it, so the meeting point
+is fixed at the middle and the child reads its half forward, as the single
+process would.  The child counts lines per chunk; the parent turns its line
+numbers into the file's once it knows where the child's part starts, and
+reports skips in file order.
 """
 
 from __future__ import annotations
@@ -14,19 +25,24 @@ import multiprocessing
 import os
 import resource
 import sys
+import time
 from dataclasses import replace
 from typing import Any, BinaryIO
 
-from ..errors import Skips
+from ..errors import InputError, Skips
+from ..gcpause import no_gc
 from ..io import GZIP_MAGIC, XZ_MAGIC, ZSTD_MAGIC
 from ._perf_fold import PerfFolder, PerfSettings
 from .base import CollapseOptions
 
-SCAN = 1 << 20
+#: bytes per chunk of a large file (smaller files are cut in 8 chunks)
+CHUNK = 2 << 20
+#: bytes read past a chunk's nominal end to find the blank line that ends it
+LOOKAHEAD = 64 << 10
 
 
 def parallel_plan(options: CollapseOptions, settings: PerfSettings) -> tuple[str, int] | None:
-    """``(path, split offset)`` when the input is worth folding in two processes, else None.
+    """``(path, size)`` when the input is worth folding in two processes, else None.
 
     ``options.get("jobs")`` forces it (2) or forbids it (1); by default plain
     files of at least PARALLEL_MIN_BYTES on a machine with 2+ CPUs qualify.
@@ -44,24 +60,130 @@ def parallel_plan(options: CollapseOptions, settings: PerfSettings) -> tuple[str
         with open(path, "rb") as f:
             if f.read(6).startswith((GZIP_MAGIC, XZ_MAGIC, ZSTD_MAGIC)):
                 return None
-            if jobs != 2 and (size < PARALLEL_MIN_BYTES or (os.cpu_count() or 1) < 2):
-                return None
-            f.seek(size // 2)
-            while True:
-                block = f.read(SCAN)
-                if not block:
-                    return None
-                at = block.find(b"\n\n")
-                if at >= 0 and at + 2 < len(block):
-                    return path, f.tell() - len(block) + at + 2
-                if len(block) > 1:
-                    f.seek(-1, os.SEEK_CUR)  # "\n\n" may straddle two blocks
     except OSError:
         return None
+    if size < 2 or (jobs != 2 and (size < PARALLEL_MIN_BYTES or (os.cpu_count() or 1) < 2)):
+        return None
+    return path, size
+
+
+def chunk_size(size: int) -> int:
+    """Bytes per chunk for a file of ``size`` bytes (at least 8 chunks, so both processes get some)."""
+    return max(1, min(CHUNK, size // 8))
+
+
+def read_chunk(f: BinaryIO, i: int, size: int, step: int) -> tuple[int, bytes, bool]:
+    """``(start offset, bytes, reaches the end)`` of chunk ``i``: the records that start in it.
+
+    A chunk runs from the first ``\\n\\n`` at or after ``i * step`` (just past
+    it; 0 for the first chunk) to the first one at or after ``(i + 1) * step``;
+    the last chunk (and one whose end is not found) runs to the end of the file.
+    Neighbours agree on their common boundary, so the chunks tile the file.
+    """
+    base = i * step
+    last = base + step >= size
+    f.seek(base)
+    data = f.read(-1 if last else step + LOOKAHEAD)
+    start = 0
+    if i:
+        at = data.find(b"\n\n")
+        while at < 0:  # a record longer than the chunk
+            more = b"" if last else f.read(step)
+            if not more:
+                return base + len(data), b"", True
+            searched = max(0, len(data) - 1)
+            data += more
+            at = data.find(b"\n\n", searched)
+        start = at + 2
+    if last:
+        return base + start, data[start:], True
+    at = data.find(b"\n\n", step)
+    while at < 0:
+        more = f.read(step)
+        if not more:
+            return base + start, data[start:], True
+        searched = len(data) - 1
+        data += more
+        at = data.find(b"\n\n", max(step, searched))
+    return base + start, data[start:at + 2], False
+
+
+def _boundary(path: str, x: int) -> int:
+    """Where the chunk that starts at ``x`` really starts: just past the first ``\\n\\n`` at or after it."""
+    with open(path, "rb") as f:
+        f.seek(x)
+        data = b""
+        while True:
+            more = f.read(LOOKAHEAD)
+            if not more:
+                return x + len(data)
+            searched = max(0, len(data) - 1)
+            data += more
+            at = data.find(b"\n\n", searched)
+            if at >= 0:
+                return x + at + 2
+
+
+def feed_chunk(folder: PerfFolder, data: bytes, first_line: int, final: bool) -> int:
+    """Fold the records of one chunk (its unterminated tail too when ``final``); its line count."""
+    lines = data.count(b"\n")
+    cut = data.rfind(b"\n\n")
+    if cut >= 0:
+        end = cut
+        while end > 0 and data[end - 1] == 10:
+            end -= 1
+        folder.feed(data[:end], first_line)
+        tail = data[cut + 2:]
+    else:
+        tail = data
+    if final:
+        folder.finish_tail(tail, first_line + lines - tail.count(b"\n"))
+    elif tail.strip(b"\n"):  # a chunk ends just past a blank line, unless the file changed
+        raise InputError(folder.source, None, "the file changed while it was being read")
+    return lines
+
+
+class _Chunks:
+    """Hands out chunk numbers: the parent's from the front, the child's from the back."""
+
+    def __init__(self, ctx: Any, n: int, meet: int | None) -> None:
+        # meet: a fixed meeting point (the child then reads forward from it), or None
+        self.n = n
+        self.meet = meet
+        # the child's first chunk is the last one, whoever starts first (so it always has work)
+        self.reserved = n - 1 if meet is None and n >= 2 else None
+        self.lo = ctx.Value("q", 0, lock=False)  # next chunk of the parent
+        first = meet if meet is not None else n if self.reserved is None else self.reserved
+        self.hi = ctx.Value("q", first, lock=False)  # the child's chunks are those from here up
+        self.lock = ctx.Lock()
+
+    def front(self) -> int | None:
+        with self.lock:
+            i = self.lo.value
+            if i >= (self.hi.value if self.meet is None else self.meet):
+                return None
+            self.lo.value = i + 1
+            return i
+
+    def back(self) -> int | None:
+        if self.reserved is not None:
+            i, self.reserved = self.reserved, None
+            return i
+        with self.lock:
+            if self.meet is not None:
+                i = self.hi.value
+                if i >= self.n:
+                    return None
+                self.hi.value = i + 1
+                return i
+            if self.hi.value <= self.lo.value:
+                return None
+            self.hi.value -= 1
+            return int(self.hi.value)
 
 
 def _first_event(path: str, limit: int) -> bytes | None:
-    """The event the single-process fold would keep: the first one in the first part."""
+    """The event the single-process fold would keep, if the first ``limit`` bytes name one."""
     from ._perf_header import parse_header
 
     with open(path, "rb") as f:
@@ -78,56 +200,55 @@ def _first_event(path: str, limit: int) -> bytes | None:
     return None
 
 
-class _CountingReader:
-    """A file whose bytes read so far are published in a shared counter (for the progress bar)."""
-
-    def __init__(self, f: BinaryIO, counter: Any) -> None:
-        self.f = f
-        self.counter = counter
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.f.read(n)
-        self.counter.value += len(data)
-        return data
-
-
-def _child(path: str, start: int, settings: PerfSettings, source: str, event: bytes | None, conn: Any,
-           counter: Any, resolver: Any) -> None:
-    from .perf import summary
-
-    try:
-        skips = Skips(strict=False)
-        opts = CollapseOptions(source=source, skips=skips, resolver=resolver)  # inherited by fork
-        with open(path, "rb") as f:
-            f.seek(start)
-            reader = _CountingReader(f, counter)
-            folder = fold_stream_with_event(reader, settings, opts, event, None, True)  # type: ignore[arg-type]
-        stacks = folder.stacks()
-        conn.send(("ok", stacks, summary(folder), _skip_list(skips, source),
-                   (folder.filtered, folder.filtered_first, folder.other_event), _cpu()))
-    except BaseException as e:  # report, never hang the parent
-        conn.send(("error", f"{type(e).__name__}: {e}", None, None, None, None))
-    finally:
-        conn.close()
-        os._exit(0)
-
-
 def _cpu() -> float:
     """CPU seconds (user + system) this process has used."""
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
 
 
-def fold_stream_with_event(stream: BinaryIO, settings: PerfSettings, options: CollapseOptions,
-                           event: bytes | None, limit: int | None, final: bool) -> PerfFolder:
-    """fold_stream, with the event filter fixed in advance (still counted as defaulted)."""
-    from .perf import fold_stream
-
+def _new_folder(settings: PerfSettings, event: bytes | None, source: str, skips: Skips,
+                resolver: Any) -> PerfFolder:
+    """A folder with the event filter fixed in advance (still counted as defaulted)."""
     if event is not None and settings.event_filter is None:
-        folder = fold_stream(stream, replace(settings, event_filter=event), options, limit, 1, final)
+        folder = PerfFolder(replace(settings, event_filter=event), source, skips, resolver)
         folder.event_defaulted = True
         return folder
-    return fold_stream(stream, settings, options, limit, 1, final)
+    return PerfFolder(settings, source, skips, resolver)
+
+
+def _skip_list(skips: Skips, source: str) -> list[tuple[int, int | None, str]]:
+    if not skips.counts:
+        return []
+    line, reason = skips.first[source]
+    return [(skips.counts[source], line, reason)]
+
+
+def _child(path: str, size: int, step: int, chunks: _Chunks, settings: PerfSettings, source: str,
+           event: bytes | None, conn: Any, done: Any, resolver: Any) -> None:
+    """Fold chunks from the back; send the stacks and, per chunk, its lines, skips and filtered samples."""
+    from .perf import summary
+
+    try:
+        with no_gc():
+            folder = _new_folder(settings, event, source, Skips(strict=False), resolver)
+            per_chunk = []
+            with open(path, "rb") as f:
+                while (i := chunks.back()) is not None:
+                    _, data, final = read_chunk(f, i, size, step)
+                    # line numbers, skips and filtered samples counted per chunk, from its first line
+                    folder.skips = Skips(strict=False)
+                    filtered, folder.filtered_first = folder.filtered, None
+                    lines = feed_chunk(folder, data, 1, final) if data else 0
+                    per_chunk.append((i, lines, _skip_list(folder.skips, source),
+                                      (folder.filtered - filtered, folder.filtered_first, folder.other_event)))
+                    done.value += len(data)
+            stacks = folder.stacks()
+        conn.send(("ok", stacks, summary(folder), per_chunk, _cpu()))
+    except BaseException as e:  # report, never hang the parent
+        conn.send(("error", f"{type(e).__name__}: {e}", None, None, None))
+    finally:
+        conn.close()
+        os._exit(0)
 
 
 def _progress_reader(stream: BinaryIO) -> Any:
@@ -138,40 +259,57 @@ def _progress_reader(stream: BinaryIO) -> Any:
     return raw if isinstance(raw, ProgressReader) else None
 
 
-def _skip_list(skips: Skips, source: str) -> list[tuple[int, int | None, str]]:
-    if not skips.counts:
-        return []
-    line, reason = skips.first[source]
-    return [(skips.counts[source], line, reason)]
-
-
 def fold_parallel(stream: BinaryIO, options: CollapseOptions, settings: PerfSettings, path: str,
-                  split: int) -> tuple[dict[tuple[str, ...], int], dict[str, Any]]:
-    """Fold ``stream`` (the file at ``path``) as two halves; stacks and summary as fold_stream gives."""
+                  size: int) -> tuple[dict[tuple[str, ...], int], dict[str, Any]]:
+    """Fold the file at ``path`` (``stream`` is its open input) with two processes; stacks and
+    summary as the single-process fold gives."""
     from .perf import summary
 
-    event = settings.event_filter or _first_event(path, split)
+    step = chunk_size(size)
+    n = -(-size // step)
+    event = settings.event_filter
+    meet = None
+    if event is None:
+        # the first event of the file, if the chunks before the middle one name it; else the
+        # child reads forward from that chunk and finds it as the single process would
+        meet = n // 2
+        event = _first_event(path, _boundary(path, meet * step) if meet else 0)
+        if event is not None:
+            meet = None
     ctx = multiprocessing.get_context("fork")
+    chunks = _Chunks(ctx, n, meet)
     receiver, sender = ctx.Pipe(duplex=False)
-    counter = ctx.Value("q", 0, lock=False)
-    proc = ctx.Process(target=_child, args=(path, split, settings, options.source, event, sender, counter,
-                                            options.resolver), daemon=True)
+    done = ctx.Value("q", 0, lock=False)  # bytes the child has folded (for the progress bar)
+    proc = ctx.Process(target=_child, args=(path, size, step, chunks, settings, options.source, event, sender,
+                                            done, options.resolver), daemon=True)
     proc.start()
     sender.close()
+    bar = _progress_reader(stream)
     try:
         cpu0 = _cpu()
-        folder = fold_stream_with_event(stream, settings, options, event, split, False)
-        lines_before = folder.lines_seen
-        stacks = folder.stacks()  # while the child may still be folding
+        with no_gc():
+            folder = _new_folder(settings, event, options.source, options.skips, options.resolver)
+            line = 1
+            end = 0  # where the child's part starts
+            with open(path, "rb") as f:
+                while (i := chunks.front()) is not None:
+                    _, data, final = read_chunk(f, i, size, step)
+                    line += feed_chunk(folder, data, line, final) if data else 0
+                    end += len(data)
+                    if bar is not None and time.monotonic() - bar.last > 0.2:
+                        bar.last = time.monotonic()
+                        bar.done = end + done.value
+                        bar._draw(final=False)
+            stacks = folder.stacks()  # while the child may still be folding
+            folder.release()
         cpu1 = _cpu()
-        bar = _progress_reader(stream)
         while not receiver.poll(0.2):
             if bar is not None:
-                bar.done = split + counter.value
+                bar.done = end + done.value
                 bar._draw(final=False)
-        status, stacks2, meta2, skips2, filtered2, child_cpu = receiver.recv()
+        status, stacks2, meta2, per_chunk, child_cpu = receiver.recv()
         if bar is not None:
-            bar.done = split + counter.value
+            bar.done = end + done.value
             bar._draw(final=True)
     finally:
         if proc.is_alive():
@@ -181,19 +319,20 @@ def fold_parallel(stream: BinaryIO, options: CollapseOptions, settings: PerfSett
         receiver.close()
     if status != "ok":
         raise RuntimeError(f"the second perf fold process failed: {stacks2}")
-    count, first, other = filtered2
-    if count:
-        folder.filtered += count
-        if folder.filtered_first is None:
-            folder.filtered_first = None if first is None else first + lines_before
-            folder.other_event = other
+    for _, lines, skips2, (count, first, other) in sorted(per_chunk):
+        for n_skips, at, reason in skips2:
+            options.skips.add(options.source, n_skips, None if at is None else at + line - 1, reason)
+        if count:
+            folder.filtered += count
+            if folder.filtered_first is None:
+                folder.filtered_first = None if first is None else first + line - 1
+                folder.other_event = other
+        line += lines
     folder.report_filtered()
-    for n, line, reason in skips2:
-        options.skips.add(options.source, n, None if line is None else line + lines_before, reason)
     for k, w in stacks2.items():
         stacks[k] = stacks.get(k, 0) + w
     if options.verbose:
-        print(f"flamekit: {options.source}: perf folded by 2 processes: bytes 0-{split} in "
+        print(f"flamekit: {options.source}: perf folded by 2 processes: bytes 0-{end} in "
               f"{cpu1 - cpu0:.3f} CPU-s, the rest in {child_cpu:.3f} CPU-s", file=sys.stderr)
     meta = summary(folder)
     meta["periods"] = meta["periods"] or meta2["periods"]

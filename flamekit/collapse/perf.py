@@ -2,10 +2,11 @@
 
 Reads large binary blocks, cuts them at the blank line between records and
 folds them with :class:`~flamekit.collapse._perf_fold.PerfFolder`.  Large plain
-files are split in two on a record boundary and folded by two processes (the
-result is the same sum).  Options (``options.get``): pid, tid, kernel, jit,
-all, addrs, event_filter, inline, context, srcline, weight, plus flamekit's
-fixes: bracket_aware_args, exited_as, keep_last_sample.
+files are folded by two processes that share them chunk by chunk
+(:mod:`._perf_parallel`; the result is the same sum).  Options
+(``options.get``): pid, tid, kernel, jit, all, addrs, event_filter, inline,
+context, srcline, weight, plus flamekit's fixes: bracket_aware_args,
+exited_as, keep_last_sample.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def settings_from(options: CollapseOptions) -> PerfSettings:
     )
 
 
-def blocks(stream: BinaryIO, limit: int | None = None) -> Any:
+def blocks(stream: BinaryIO) -> Any:
     """Yield ``(False, records, first_line)`` cut at blank lines, then ``(True, tail, first_line)``.
 
     ``records`` (whole records separated by blank lines) never ends with a
@@ -69,12 +70,8 @@ def blocks(stream: BinaryIO, limit: int | None = None) -> Any:
     """
     carry = b""
     line = 1
-    left = limit
     while True:
-        n = BLOCK if left is None else min(BLOCK, left)
-        block = stream.read(n) if n > 0 else b""
-        if left is not None:
-            left -= len(block)
+        block = stream.read(BLOCK)
         if not block:
             break
         buf = carry + block if carry else block
@@ -92,33 +89,23 @@ def blocks(stream: BinaryIO, limit: int | None = None) -> Any:
     yield True, carry, line
 
 
-def fold_stream(stream: BinaryIO, settings: PerfSettings, options: CollapseOptions,
-                limit: int | None = None, first_line: int = 1, final: bool = True) -> PerfFolder:
-    """Fold a whole stream (or its first ``limit`` bytes) into a PerfFolder."""
+def fold_stream(stream: BinaryIO, settings: PerfSettings, options: CollapseOptions) -> PerfFolder:
+    """Fold a whole stream into a PerfFolder (one process)."""
     with no_gc():
-        return _fold_stream(stream, settings, options, limit, first_line, final)
-
-
-def _fold_stream(stream: BinaryIO, settings: PerfSettings, options: CollapseOptions,
-                 limit: int | None, first_line: int, final: bool) -> PerfFolder:
-    folder = PerfFolder(settings, options.source, options.skips, options.resolver)
-    if settings.naming.srcline:
-        # -F +srcline lines may belong to the next record: go line by line, as Perl does
-        _fold_lines(stream, folder, limit)
+        folder = PerfFolder(settings, options.source, options.skips, options.resolver)
+        if settings.naming.srcline:
+            # -F +srcline lines may belong to the next record: go line by line, as Perl does
+            _fold_lines(stream, folder)
+            return folder
+        for is_tail, data, line in blocks(stream):
+            if is_tail:
+                folder.finish_tail(data, line)
+            else:
+                folder.feed(data, line)
         return folder
-    for is_tail, data, line in blocks(stream, limit):
-        folder.lines_seen = line - 1
-        if is_tail:
-            if final:
-                folder.finish_tail(data, line + first_line - 1)
-            elif data.strip(b"\n"):
-                raise InputError(options.source, None, "the file changed while it was being read")
-        else:
-            folder.feed(data, line + first_line - 1)
-    return folder
 
 
-def _fold_lines(stream: BinaryIO, folder: PerfFolder, limit: int | None) -> None:
+def _fold_lines(stream: BinaryIO, folder: PerfFolder) -> None:
     def numbered() -> Any:
         lineno = 0
         for raw in stream:
