@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import gc
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, islice, repeat
+from typing import Any
 
 from ..errors import InputError
 from . import Frame, ModuleSymbolizer, Resolution
@@ -226,6 +227,65 @@ def resolver_for(elf: str | None, kallsyms: str | None, debug_dirs: list[str], b
     ms = ModuleSymbolizer.open(elf, [*debug_dirs, *DEFAULT_DEBUG_DIRS], backend)
     want_dwarf = lines or inlines
     return (lambda a: ms.resolve_vaddr(a, lines, inlines)), ((lambda b: ms.prefetch(b, inlines)) if want_dwarf else None)
+
+
+def command(addresses: Sequence[str], elf: str | None, kallsyms: str | None, debug_dirs: list[str], backend: str,
+            lines: bool, inlines: bool) -> None:
+    """``flamekit addr2line``: the answers for ``addresses`` (or for stdin's when none are given) on stdout."""
+    import sys
+
+    addrs = iter([parse_address(a, "<args>") for a in addresses]) if addresses else read_addresses(sys.stdin.buffer)
+    out = sys.stdout
+    for chunk in stream(addrs, elf, kallsyms, debug_dirs, backend, lines, inlines):
+        out.write(chunk)
+    out.flush()
+
+
+#: addr2line's options taking a value -> command()'s keyword; flags likewise
+_VALUED = {"--elf": "elf", "--debug-dir": "debug_dirs", "--backend": "backend"}
+_FLAGS = {"--lines": "lines", "--inlines": "inlines"}
+
+
+def plain_args(argv: list[str]) -> dict[str, Any] | None:
+    """:func:`command`'s arguments when ``argv`` (what follows ``addr2line``) is in a plain form, else None.
+
+    Plain: ``--elf PATH`` once (no ``--kallsyms``), any ``--debug-dir DIR``,
+    ``--backend python|llvm``, ``--lines``, ``--inlines``, values as ``--opt
+    VALUE`` or ``--opt=VALUE``, addresses, ``--`` before addresses.  This is
+    what the click command would parse from such an argv (a test checks it);
+    anything else -- help, another option, a missing, empty or dash-led
+    value -- is None, for the click command to parse or report
+    (:mod:`flamekit.launch`).
+    """
+    got: dict[str, Any] = {"addresses": [], "elf": [], "kallsyms": None, "debug_dirs": [], "backend": "python",
+                           "lines": False, "inlines": False}
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            got["addresses"] += args
+            break
+        if not arg.startswith("-"):
+            got["addresses"].append(arg)
+            continue
+        name, eq, value = arg.partition("=")
+        if name in _FLAGS and not eq:
+            got[_FLAGS[name]] = True
+            continue
+        if name not in _VALUED:
+            return None
+        if not eq:
+            value = next(args, "")
+        if not value or value.startswith("-"):
+            return None
+        key = _VALUED[name]
+        if key == "backend":
+            got[key] = value
+        else:
+            got[key].append(value)
+    if len(got["elf"]) != 1 or got["backend"] not in ("python", "llvm"):
+        return None
+    got["elf"] = got["elf"][0]
+    return got
 
 
 def stream(addresses: Iterable[int], elf: str | None, kallsyms: str | None, debug_dirs: list[str], backend: str,
