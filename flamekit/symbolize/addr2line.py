@@ -13,12 +13,15 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, islice, repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from . import Frame, ModuleSymbolizer, Resolution
 from .demangle import display_name
-from .elf import SymbolTable
+from .elf import DEFAULT_DEBUG_DIRS, SymbolTable
+from .frame import Frame
+
+if TYPE_CHECKING:
+    from .resolver import ModuleSymbolizer, Resolution
 
 BATCH = 16384
 #: the llvm backend answers a batch per process start: fewer, larger batches
@@ -217,8 +220,8 @@ def _addresses_of(lines: list[bytes], first: int, source: str) -> Iterator[int]:
 def resolver_for(elf: str | None, kallsyms: str | None, debug_dirs: list[str], backend: str, lines: bool,
                  inlines: bool) -> tuple[Callable[[int], Resolution], Callable[[list[int]], None] | None]:
     """``(resolve, prefetch)`` for one ELF file (vaddrs) or a kallsyms file."""
-    from . import DEFAULT_DEBUG_DIRS, ModuleSymbolizer, Symbolizer
     from .kallsyms import Kallsyms
+    from .resolver import ModuleSymbolizer, Symbolizer
 
     if kallsyms is not None:
         sym = Symbolizer(kallsyms=Kallsyms.load(kallsyms))
@@ -292,7 +295,6 @@ def stream(addresses: Iterable[int], elf: str | None, kallsyms: str | None, debu
            lines: bool, inlines: bool) -> Iterator[str]:
     """The whole command: output text for ``addresses``, batch by batch."""
     if elf is not None and not (lines or inlines):
-        from . import DEFAULT_DEBUG_DIRS
         from .demangle import display_name_uncached
         from .elf import load_module
 
@@ -301,7 +303,7 @@ def stream(addresses: Iterable[int], elf: str | None, kallsyms: str | None, debu
         # names_only shows each symbol once: display_name's cache would only cost time
         return _gc_relaxed(names_only(addresses, mod.symbols, display_name_uncached))
     if elf is not None and backend == "python":
-        from . import DEFAULT_DEBUG_DIRS, ModuleSymbolizer
+        from .resolver import ModuleSymbolizer
 
         ms = ModuleSymbolizer.open(elf, [*debug_dirs, *DEFAULT_DEBUG_DIRS], backend)
         return _gc_relaxed(with_dwarf(addresses, ms, lines, inlines))

@@ -25,7 +25,6 @@ import zlib
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
 from operator import add, eq, itemgetter, not_
 from typing import Any, BinaryIO, NamedTuple
@@ -41,8 +40,7 @@ ELFCOMPRESS_ZLIB, ELFCOMPRESS_ZSTD = 1, 2
 NT_GNU_BUILD_ID = 3
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """One PT_LOAD program header: what file bytes map to which vaddrs."""
 
     offset: int
@@ -52,8 +50,7 @@ class Segment:
     executable: bool
 
 
-@dataclass(slots=True)
-class RawSymbol:
+class RawSymbol(NamedTuple):
     """A symbol-table entry as read, before aliases are narrowed."""
 
     name: str
@@ -392,8 +389,7 @@ def _mmap(path: str) -> tuple[BinaryIO, mmap.mmap | bytes]:
     return f, m
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     """One section header (the fields symbolization needs)."""
 
     index: int
@@ -721,19 +717,28 @@ def debug_file_candidates(path: str, build_id: str | None, debuglink: tuple[str,
     return out
 
 
-@dataclass
 class LoadedModule:
     """A runtime ELF file together with its separate debug file, if found.
 
     ``symbols`` merges the runtime ``.dynsym`` with the best ``.symtab``
     available (own, debug file's, or MiniDebugInfo's); ``dwarf_file`` is the
-    ELF that carries DWARF, if any.
+    ELF that carries DWARF, if any.  (A plain class, not a dataclass:
+    ``addr2line`` imports this module at start-up, and ``dataclasses`` brings
+    ``inspect`` and ``ast``.)
     """
 
-    runtime: ElfFile
-    debug: ElfFile | None = None
-    symbols: SymbolTable = field(default_factory=lambda: SymbolTable([]))
-    symbol_sources: list[str] = field(default_factory=list)
+    __slots__ = ("debug", "runtime", "symbol_sources", "symbols")
+
+    def __init__(self, runtime: ElfFile, debug: ElfFile | None = None, symbols: SymbolTable | None = None,
+                 symbol_sources: list[str] | None = None) -> None:
+        self.runtime = runtime
+        self.debug = debug
+        self.symbols = SymbolTable([]) if symbols is None else symbols
+        self.symbol_sources = [] if symbol_sources is None else symbol_sources
+
+    def __repr__(self) -> str:
+        return (f"LoadedModule(runtime={self.runtime.path!r}, debug={self.debug and self.debug.path!r}, "
+                f"symbols={len(self.symbols)}, symbol_sources={self.symbol_sources!r})")
 
     @property
     def dwarf_file(self) -> ElfFile | None:
