@@ -389,17 +389,23 @@ def _mmap(path: str) -> tuple[BinaryIO, mmap.mmap | bytes]:
     return f, m
 
 
-class Section(NamedTuple):
-    """One section header (the fields symbolization needs)."""
+class Section:
+    """One section header (the fields symbolization needs).
 
-    index: int
-    name: str
-    type: int
-    flags: int
-    addr: int
-    offset: int
-    size: int
-    link: int
+    A plain class (not a NamedTuple: a field is called ``index``, which
+    would shadow ``tuple.index``; not a dataclass: see :class:`LoadedModule`).
+    """
+
+    __slots__ = ("addr", "flags", "index", "link", "name", "offset", "size", "type")
+
+    def __init__(self, index: int, name: str, type: int, flags: int, addr: int, offset: int, size: int,
+                 link: int) -> None:
+        self.index, self.name, self.type, self.flags = index, name, type, flags
+        self.addr, self.offset, self.size, self.link = addr, offset, size, link
+
+    def __repr__(self) -> str:
+        return (f"Section(index={self.index}, name={self.name!r}, type={self.type}, flags={self.flags}, "
+                f"addr={self.addr}, offset={self.offset}, size={self.size}, link={self.link})")
 
 
 SHT_SYMTAB, SHT_NOTE, SHT_DYNSYM = 2, 7, 11
