@@ -13,6 +13,7 @@ of the command itself end the same way on both paths (:func:`failure`).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -21,17 +22,24 @@ def main() -> None:
     """Run the ``flamekit`` command line (``sys.argv``)."""
     argv = sys.argv[1:]
     if argv[:1] == ["addr2line"]:
-        from .symbolize import addr2line as a2l
+        # imports, symbol columns and answers are long-lived or acyclic: no collection before the
+        # command ends would free anything (the command keeps its own rare-GC setting, RelaxedGC)
+        thresholds = gc.get_threshold()
+        gc.set_threshold(100_000, 50, 1000)
+        try:
+            from .symbolize import addr2line as a2l
 
-        args = a2l.plain_args(argv[1:])
-        if args is not None:
-            try:
-                a2l.command(**args)
-            except Exception as e:  # noqa: BLE001 - every error becomes one line and an exit status
-                raise SystemExit(_status(e)) from None
-            except KeyboardInterrupt as e:
-                raise SystemExit(_status(e)) from None
-            return
+            args = a2l.plain_args(argv[1:])
+            if args is not None:
+                try:
+                    a2l.command(**args)
+                except Exception as e:  # noqa: BLE001 - every error becomes one line and an exit status
+                    raise SystemExit(_status(e)) from None
+                except KeyboardInterrupt as e:
+                    raise SystemExit(_status(e)) from None
+                return
+        finally:
+            gc.set_threshold(*thresholds)
     from .cli import run
 
     run()

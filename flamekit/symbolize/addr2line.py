@@ -172,9 +172,9 @@ def _address_chunks(stream: Iterable[bytes], source: str) -> Iterator[list[int]]
     first = 1
     for text, count, lines in _line_blocks(stream):
         try:
-            values = list(map(int, text.split(), repeat(16)))
-            if values and min(values) < 0:
+            if b"-" in text:  # a sign: only the word-by-word reading refuses negative values
                 raise ValueError
+            values = list(map(int, text.split(), repeat(16)))
         except ValueError:
             values = list(_addresses_of(text.split(b"\n") if lines is None else lines, first, source))
         yield values
