@@ -12,14 +12,19 @@ second) and flamekit's CPU as a multiple of llvm-symbolizer's (min / min).
 flamekit runs from this checkout (``PYTHONPATH`` and working directory);
 ``--baseline DIR`` also runs the flamekit of another checkout (e.g. the main
 branch) in the same interleaved rounds, for a before/after in the same
-conditions.  The start-up of a bare ``python -c pass`` (and ``-S``: without
-site-packages' ``.pth`` files, which in some environments cost tens of ms at
-every start) is printed last, to read the figures against.
+conditions.  ``--venv DIR`` also runs the ``flamekit`` console script of a
+virtual environment with a regular (non-editable) install, as a user runs it
+(no development site-packages hooks, which here cost ~0.03 CPU-s per start):
+``python3 -m venv DIR && DIR/bin/pip install .``.  The start-up of a bare
+``python -c pass`` (and ``-S``: without site-packages' ``.pth`` files, which
+in some environments cost tens of ms at every start) is printed last, to read
+the figures against.
 
     python3 benchmarks/bench_symbolize.py                 # names + lines+inlines, 100k addresses, 3 runs
     python3 benchmarks/bench_symbolize.py --lines 0       # names only
     python3 benchmarks/bench_symbolize.py --llvm-backend  # also flamekit's --backend llvm
     python3 benchmarks/bench_symbolize.py --lines 0 --runs 7 --baseline /work/main   # names: this vs main vs llvm
+    python3 benchmarks/bench_symbolize.py --lines 0 --runs 9 --venv /tmp/fk-venv     # also as installed
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -58,12 +64,20 @@ def addresses(name: str, path: str, n: int) -> Path:
     return out
 
 
-def run_cpu(cmd: list[str], stdin: Path, root: Path = ROOT) -> tuple[float, float, int]:
-    """CPU seconds (user+sys of this child), wall seconds and output line count; flamekit imported from ``root``."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+def run_cpu(cmd: list[str], stdin: Path, root: Path | None = ROOT) -> tuple[float, float, int]:
+    """CPU seconds (user+sys of this child), wall seconds and output line count.
+
+    flamekit is imported from ``root``, or (None) as the command itself finds it (an installed console script).
+    """
+    if root is None:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    else:
+        env = {**os.environ,
+               "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     t0 = time.perf_counter()
     with open(stdin, "rb") as f:
-        p = subprocess.Popen(cmd, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=root, env=env)
+        p = subprocess.Popen(cmd, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             cwd=root or tempfile.gettempdir(), env=env)
         lines = 0
         assert p.stdout is not None
         for chunk in iter(lambda: p.stdout.read(1 << 20), b""):  # type: ignore[union-attr]
@@ -77,23 +91,29 @@ def run_cpu(cmd: list[str], stdin: Path, root: Path = ROOT) -> tuple[float, floa
 
 
 def compare(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str], runs: int,
-            baseline: Path | None = None) -> None:
+            baseline: Path | None = None, venv: Path | None = None) -> None:
     """Run both commands ``runs`` times, interleaved, and print one line of figures.
 
-    With ``baseline``, ``ours`` also runs from that checkout in each round; its
-    figures follow on a second line.
+    With ``baseline``, ``ours`` also runs from that checkout in each round, and
+    with ``venv`` as that environment's ``flamekit`` console script; their
+    figures follow on lines of their own.
     """
     mine: list[tuple[float, float]] = []
     peer: list[tuple[float, float]] = []
-    base: list[tuple[float, float]] = []
+    others: dict[str, list[tuple[float, float]]] = {}
+    variants: list[tuple[str, list[str], Path | None]] = []
+    if baseline is not None:
+        variants.append((f"(baseline {baseline})", ours, baseline))
+    if venv is not None:  # ours is [python, -m, flamekit, ...]: the same arguments to the venv's console script
+        variants.append((f"(venv {venv})", [str(venv / "bin" / "flamekit"), *ours[3:]], None))
     for _ in range(runs):
         cpu, wall, _n = run_cpu(ours, addrs)
         mine.append((cpu, wall))
         cpu, wall, _n = run_cpu(theirs, addrs)
         peer.append((cpu, wall))
-        if baseline is not None:
-            cpu, wall, _n = run_cpu(ours, addrs, baseline)
-            base.append((cpu, wall))
+        for label, cmd, root in variants:
+            cpu, wall, _n = run_cpu(cmd, addrs, root)
+            others.setdefault(label, []).append((cpu, wall))
     mb = addrs.stat().st_size / 1e6
     n = addrs.read_bytes().count(b"\n")
     m_cpu, p_cpu = sorted(c for c, _ in mine), sorted(c for c, _ in peer)
@@ -101,11 +121,11 @@ def compare(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str
     print(f"{name:<11} {task:<20} {n:>8} {mb:>6.2f} | {m_cpu[0]:>6.2f} {statistics.median(m_cpu):>6.2f} "
           f"{m_wall:>6.2f} {mb / m_cpu[0]:>6.2f} | {p_cpu[0]:>6.2f} {statistics.median(p_cpu):>6.2f} "
           f"{p_wall:>6.2f} | {m_cpu[0] / p_cpu[0]:>5.2f}x")
-    if base:
-        b_cpu = sorted(c for c, _ in base)
-        print(f"{'':<11} {'  (baseline)':<20} {'':>8} {'':>6} | {b_cpu[0]:>6.2f} {statistics.median(b_cpu):>6.2f} "
-              f"{statistics.median(w for _, w in base):>6.2f} {mb / b_cpu[0]:>6.2f} | {'':>6} {'':>6} {'':>6} | "
-              f"{b_cpu[0] / p_cpu[0]:>5.2f}x  ({baseline})")
+    for label, figures in others.items():
+        b_cpu = sorted(c for c, _ in figures)
+        print(f"{'':<11} {'  ' + label.split()[0] + ')':<20} {'':>8} {'':>6} | {b_cpu[0]:>6.2f} "
+              f"{statistics.median(b_cpu):>6.2f} {statistics.median(w for _, w in figures):>6.2f} {mb / b_cpu[0]:>6.2f} | "
+              f"{'':>6} {'':>6} {'':>6} | {b_cpu[0] / p_cpu[0]:>5.2f}x  {label}")
 
 
 def startup(runs: int) -> None:
@@ -151,6 +171,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="interleaved runs per tool (min and median reported)")
     ap.add_argument("--baseline", type=Path, metavar="DIR",
                     help="also run the flamekit of this checkout (e.g. /work/main) in the same rounds")
+    ap.add_argument("--venv", type=Path, metavar="DIR",
+                    help="also run DIR/bin/flamekit (a venv with a regular install of flamekit) in the same rounds")
     ap.add_argument("--llvm-backend", action="store_true",
                     help="also time flamekit's --backend llvm (batched llvm-symbolizer) for lines+inlines")
     ap.add_argument("--capture", type=int, default=0, metavar="ROUNDS",
@@ -171,13 +193,14 @@ def main() -> None:
             continue
         addrs = addresses(name, path, args.n)
         names = [llvm, f"--obj={path}", "--no-inlines", "--functions=linkage", "--demangle"]
-        compare(name, "function names", addrs, [*fk, "--elf", path], names, args.runs, args.baseline)
+        compare(name, "function names", addrs, [*fk, "--elf", path], names, args.runs, args.baseline, args.venv)
         if args.lines:
             few = addresses(name, path, args.lines)
             inl = [llvm, f"--obj={path}", "--inlining", "--functions=linkage", "--demangle"]
-            compare(name, "lines (no inlines)", few, [*fk, "--elf", path, "--lines"], names, args.runs, args.baseline)
+            compare(name, "lines (no inlines)", few, [*fk, "--elf", path, "--lines"], names, args.runs, args.baseline,
+                    args.venv)
             compare(name, "lines+inlines", few, [*fk, "--elf", path, "--lines", "--inlines"], inl, args.runs,
-                    args.baseline)
+                    args.baseline, args.venv)
             if args.llvm_backend:
                 compare(name, "lines+inlines/llvm", few,
                         [*fk, "--elf", path, "--lines", "--inlines", "--backend", "llvm"], inl, args.runs)

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
-from .errors import FlamekitError, Skips, UsageError
+from .errors import Skips, UsageError
 from .io import atomic_output
 
 if TYPE_CHECKING:
@@ -40,27 +39,15 @@ class FlamekitGroup(click.Group):
     def _invoke_reporting(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except FlamekitError as e:
-            click.echo(f"flamekit: error: {e}", err=True)
-            ctx.exit(2)
-        except BrokenPipeError:
-            # the reader went away (| head): not an error of ours
-            with open(os.devnull, "w") as devnull:
-                os.dup2(devnull.fileno(), sys.stdout.fileno())
-            ctx.exit(1)
-        except KeyboardInterrupt:
-            click.echo("flamekit: interrupted", err=True)
-            ctx.exit(130)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except MemoryError:
-            click.echo("flamekit: error: out of memory", err=True)
-            ctx.exit(2)
-        except Exception as e:  # a bug of ours: still one line, unless debugging
-            if os.environ.get("FLAMEKIT_DEBUG"):
+        except (Exception, KeyboardInterrupt) as e:  # ours: one line and an exit status
+            from .launch import failure
+
+            code = failure(e)
+            if code is None:
                 raise
-            click.echo(f"flamekit: internal error: {type(e).__name__}: {e} (set FLAMEKIT_DEBUG=1 for a traceback)", err=True)
-            ctx.exit(3)
+            ctx.exit(code)
 
 
 @click.group(cls=FlamekitGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -513,14 +500,7 @@ def addr2line_cmd(addresses: tuple[str, ...], kallsyms: str | None, elf: tuple[s
 
     if (len(elf) == 1) == bool(kallsyms) or len(elf) > 1:
         raise UsageError("give exactly one of --elf PATH or --kallsyms FILE")
-    if addresses:
-        addrs = iter([a2l.parse_address(a, "<args>") for a in addresses])
-    else:
-        addrs = a2l.read_addresses(sys.stdin.buffer)
-    out = sys.stdout
-    for chunk in a2l.stream(addrs, elf[0] if elf else None, kallsyms, list(debug_dirs), backend, lines, inlines):
-        out.write(chunk)
-    out.flush()
+    a2l.command(addresses, elf[0] if elf else None, kallsyms, list(debug_dirs), backend, lines, inlines)
 
 
 # -- flamegraph (flamekit/render/flamegraph.py) ---------------------------------

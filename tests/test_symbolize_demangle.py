@@ -168,3 +168,23 @@ def test_demangle_never_raises_and_is_idempotent(name):
     assert demangle(out) == out
     if not name.startswith(("_Z", "__Z", "_R", "__R")):
         assert out == name  # unmangled input is left alone
+
+
+def test_cxa_fallback_demangles_and_frees(monkeypatch):
+    """Without libbfd, libstdc++'s __cxa_demangle answers (its malloc'ed string freed through the shared free)."""
+    import ctypes
+    import sys
+
+    dm = sys.modules["flamekit.symbolize.demangle"]
+    backend()
+    try:
+        fn = ctypes.CDLL("libstdc++.so.6").__cxa_demangle
+    except OSError:
+        pytest.skip("libstdc++ missing")
+    fn.restype = ctypes.c_void_p
+    fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
+    monkeypatch.setattr(dm, "_impl", ("cxa", fn))
+    for _ in range(1000):  # a wrong free would crash or corrupt the heap long before this ends
+        assert dm._cxx("_ZN12_GLOBAL__N_16hiddenEl") == "(anonymous namespace)::hidden(long)"
+        assert dm._cxx("_ZNKSt6vectorIiSaIiEE4sizeEv") == "std::vector<int, std::allocator<int> >::size() const"
+        assert dm._cxx("_Zfoo") is None

@@ -8,15 +8,20 @@ answered in batches so 100,000 of them stream without a large buffer.
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, islice, repeat
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from . import Frame, ModuleSymbolizer, Resolution
 from .demangle import display_name
-from .elf import SymbolTable
+from .elf import DEFAULT_DEBUG_DIRS, SymbolTable
+from .frame import Frame
+
+if TYPE_CHECKING:
+    from .resolver import ModuleSymbolizer, Resolution
 
 BATCH = 16384
 #: the llvm backend answers a batch per process start: fewer, larger batches
@@ -167,9 +172,9 @@ def _address_chunks(stream: Iterable[bytes], source: str) -> Iterator[list[int]]
     first = 1
     for text, count, lines in _line_blocks(stream):
         try:
-            values = list(map(int, text.split(), repeat(16)))
-            if values and min(values) < 0:
+            if b"-" in text:  # a sign: only the word-by-word reading refuses negative values
                 raise ValueError
+            values = list(map(int, text.split(), repeat(16)))
         except ValueError:
             values = list(_addresses_of(text.split(b"\n") if lines is None else lines, first, source))
         yield values
@@ -215,8 +220,8 @@ def _addresses_of(lines: list[bytes], first: int, source: str) -> Iterator[int]:
 def resolver_for(elf: str | None, kallsyms: str | None, debug_dirs: list[str], backend: str, lines: bool,
                  inlines: bool) -> tuple[Callable[[int], Resolution], Callable[[list[int]], None] | None]:
     """``(resolve, prefetch)`` for one ELF file (vaddrs) or a kallsyms file."""
-    from . import DEFAULT_DEBUG_DIRS, ModuleSymbolizer, Symbolizer
     from .kallsyms import Kallsyms
+    from .resolver import ModuleSymbolizer, Symbolizer
 
     if kallsyms is not None:
         sym = Symbolizer(kallsyms=Kallsyms.load(kallsyms))
@@ -227,19 +232,78 @@ def resolver_for(elf: str | None, kallsyms: str | None, debug_dirs: list[str], b
     return (lambda a: ms.resolve_vaddr(a, lines, inlines)), ((lambda b: ms.prefetch(b, inlines)) if want_dwarf else None)
 
 
+def command(addresses: Sequence[str], elf: str | None, kallsyms: str | None, debug_dirs: list[str], backend: str,
+            lines: bool, inlines: bool) -> None:
+    """``flamekit addr2line``: the answers for ``addresses`` (or for stdin's when none are given) on stdout."""
+    import sys
+
+    addrs = iter([parse_address(a, "<args>") for a in addresses]) if addresses else read_addresses(sys.stdin.buffer)
+    out = sys.stdout
+    for chunk in stream(addrs, elf, kallsyms, debug_dirs, backend, lines, inlines):
+        out.write(chunk)
+    out.flush()
+
+
+#: addr2line's options taking a value -> command()'s keyword; flags likewise
+_VALUED = {"--elf": "elf", "--debug-dir": "debug_dirs", "--backend": "backend"}
+_FLAGS = {"--lines": "lines", "--inlines": "inlines"}
+
+
+def plain_args(argv: list[str]) -> dict[str, Any] | None:
+    """:func:`command`'s arguments when ``argv`` (what follows ``addr2line``) is in a plain form, else None.
+
+    Plain: ``--elf PATH`` once (no ``--kallsyms``), any ``--debug-dir DIR``,
+    ``--backend python|llvm``, ``--lines``, ``--inlines``, values as ``--opt
+    VALUE`` or ``--opt=VALUE``, addresses, ``--`` before addresses.  This is
+    what the click command would parse from such an argv (a test checks it);
+    anything else -- help, another option, a missing, empty or dash-led
+    value -- is None, for the click command to parse or report
+    (:mod:`flamekit.launch`).
+    """
+    got: dict[str, Any] = {"addresses": [], "elf": [], "kallsyms": None, "debug_dirs": [], "backend": "python",
+                           "lines": False, "inlines": False}
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            got["addresses"] += args
+            break
+        if not arg.startswith("-"):
+            got["addresses"].append(arg)
+            continue
+        name, eq, value = arg.partition("=")
+        if name in _FLAGS and not eq:
+            got[_FLAGS[name]] = True
+            continue
+        if name not in _VALUED:
+            return None
+        if not eq:
+            value = next(args, "")
+        if not value or value.startswith("-"):
+            return None
+        key = _VALUED[name]
+        if key == "backend":
+            got[key] = value
+        else:
+            got[key].append(value)
+    if len(got["elf"]) != 1 or got["backend"] not in ("python", "llvm"):
+        return None
+    got["elf"] = got["elf"][0]
+    return got
+
+
 def stream(addresses: Iterable[int], elf: str | None, kallsyms: str | None, debug_dirs: list[str], backend: str,
            lines: bool, inlines: bool) -> Iterator[str]:
     """The whole command: output text for ``addresses``, batch by batch."""
     if elf is not None and not (lines or inlines):
-        from . import DEFAULT_DEBUG_DIRS
         from .demangle import display_name_uncached
         from .elf import load_module
 
-        mod = load_module(elf, [*debug_dirs, *DEFAULT_DEBUG_DIRS])
+        with RelaxedGC():  # the table's columns are big young lists that every collection would re-scan
+            mod = load_module(elf, [*debug_dirs, *DEFAULT_DEBUG_DIRS])
         # names_only shows each symbol once: display_name's cache would only cost time
-        return names_only(addresses, mod.symbols, display_name_uncached)
+        return _gc_relaxed(names_only(addresses, mod.symbols, display_name_uncached))
     if elf is not None and backend == "python":
-        from . import DEFAULT_DEBUG_DIRS, ModuleSymbolizer
+        from .resolver import ModuleSymbolizer
 
         ms = ModuleSymbolizer.open(elf, [*debug_dirs, *DEFAULT_DEBUG_DIRS], backend)
         return _gc_relaxed(with_dwarf(addresses, ms, lines, inlines))
@@ -247,14 +311,27 @@ def stream(addresses: Iterable[int], elf: str | None, kallsyms: str | None, debu
     return _gc_relaxed(run(addresses, resolve, prefetch, lines, inlines, LLVM_BATCH if backend == "llvm" else BATCH))
 
 
-def _gc_relaxed(chunks: Iterator[str]) -> Iterator[str]:
-    """Run with rare full GC passes: decoded DWARF is millions of long-lived objects that every
-    full collection re-scans (a quarter of the CPU time on 100k glibc addresses)."""
-    import gc
+class RelaxedGC:
+    """A block with rare cyclic-GC passes (the thresholds are restored after it).
 
-    old = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 1000)
-    try:
+    The objects made here are long-lived (symbol columns, decoded DWARF: up to
+    millions) or acyclic and freed by reference counting (output text, demangled
+    names); each collection would re-scan the young ones and find nothing to
+    free: a quarter of the CPU time on 100k glibc addresses with DWARF, ~10 %
+    for function names of libLLVM (17 collections, ~15 ms).
+    """
+
+    __slots__ = ("old",)
+
+    def __enter__(self) -> None:
+        self.old = gc.get_threshold()
+        gc.set_threshold(100_000, 50, 1000)
+
+    def __exit__(self, *exc: object) -> None:
+        gc.set_threshold(*self.old)
+
+
+def _gc_relaxed(chunks: Iterator[str]) -> Iterator[str]:
+    """``chunks`` produced with rare GC passes (:class:`RelaxedGC`)."""
+    with RelaxedGC():
         yield from chunks
-    finally:
-        gc.set_threshold(*old)

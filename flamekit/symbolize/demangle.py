@@ -56,8 +56,7 @@ def _load() -> str:
     try:
         libc = ctypes.CDLL(None)
         free = libc.free
-        free.argtypes = [ctypes.c_void_p]
-        free.restype = None
+        free.restype = None  # no argtypes: it is given ctypes pointer objects only (see _iberty_demangle)
         _free = free
     except (OSError, AttributeError):
         _impl = ("none", None)
@@ -69,7 +68,8 @@ def _load() -> str:
             except (OSError, AttributeError):
                 continue
             fn.restype = _Malloced
-            fn.argtypes = [ctypes.c_char_p, ctypes.c_int]
+            # no argtypes: it is called with (bytes, int) only, which ctypes passes as (char *, int)
+            # by default; checking argtypes on every call was a quarter of the time per name
             _impl = ("libiberty", fn)
             _iberty = fn
             return "libiberty"
@@ -118,7 +118,7 @@ def _cxx(name: str) -> str | None:
     try:
         return ctypes.string_at(ptr).decode("utf-8", "surrogateescape")
     finally:
-        _free(ptr)  # type: ignore[operator]
+        _free(ctypes.c_void_p(ptr))  # type: ignore[operator]
 
 
 def _iberty_demangle(fn: Callable[[bytes, int], _Malloced], raw: bytes) -> str | None:
@@ -145,11 +145,17 @@ def display_name_uncached(name: str) -> str:
     Most names are plain ASCII Itanium ones (``_Z...``, no ``@VERSION``, no
     ``.llvm.N``, no Rust hash): those go straight to libiberty, the answer
     :func:`demangle` would give, without its suffix and Rust checks (this is
-    called once per distinct symbol hit: 13k times for 100k libLLVM addresses).
+    called once per distinct symbol hit: 13k times for 100k libLLVM addresses,
+    so :func:`_iberty_demangle` is written out here rather than called).
     """
     if _iberty is not None and name.startswith("_Z") and name.isascii() and "@" not in name \
             and ".llvm." not in name and "17h" not in name and "\0" not in name:
-        return _iberty_demangle(_iberty, name.encode()) or name
+        ptr = _iberty(name.encode(), _CPLUS_FLAGS)
+        out = ptr.value
+        if out is None:
+            return name
+        _free(ptr)  # type: ignore[operator]
+        return out.decode("utf-8", "surrogateescape") or name
     at = name.find("@")
     return demangle(name[:at] if at > 0 else name)
 

@@ -2,10 +2,12 @@
 
 Headers, sections and notes are unpacked with ``struct`` straight from the
 (mmapped) file; symbol tables are read as columns (strided ``array`` slices
-of the whole section), sorted as plain ints, and their names stay offsets
-into the string table until shown: pyelftools builds one object per symbol
-(6-25x slower) and parses all of ``.gnu.hash`` just to list sections (0.5 s
-on libLLVM); this loads libLLVM's 35k-symbol ``.dynsym`` in ~0.07 s.  Rules (symbolize.md §3):
+of the whole section, entries selected by byte masks computed for all of them
+at once), sorted as plain ints, and their names stay offsets into the string
+table until shown (an alias group is ranked when its name is first shown):
+pyelftools builds one object per symbol (6-25x slower) and parses all of
+``.gnu.hash`` just to list sections (0.5 s on libLLVM); this loads libLLVM's
+35k-symbol ``.dynsym`` in ~0.035 s.  Rules (symbolize.md §3):
 STT_FUNC and STT_GNU_IFUNC by number (plus STT_NOTYPE labels in executable
 sections, as llvm-symbolizer accepts them), ``st_size`` honoured, zero-size
 ``.symtab`` symbols extend to the next symbol while zero-size ``.dynsym``
@@ -22,10 +24,9 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate, compress, repeat
-from operator import add, eq, not_
+from operator import add, eq, itemgetter, not_
 from typing import Any, BinaryIO, NamedTuple
 
 from ..errors import InputError
@@ -39,8 +40,7 @@ ELFCOMPRESS_ZLIB, ELFCOMPRESS_ZSTD = 1, 2
 NT_GNU_BUILD_ID = 3
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """One PT_LOAD program header: what file bytes map to which vaddrs."""
 
     offset: int
@@ -50,8 +50,7 @@ class Segment:
     executable: bool
 
 
-@dataclass(slots=True)
-class RawSymbol:
+class RawSymbol(NamedTuple):
     """A symbol-table entry as read, before aliases are narrowed."""
 
     name: str
@@ -170,7 +169,7 @@ class SymbolTable:
     ``names`` are the raw (mangled) names, decoded losslessly.
     """
 
-    __slots__ = ("_names", "_offs", "_strings", "aliases", "ends", "files", "starts")
+    __slots__ = ("_columns", "_groups", "_names", "_offs", "_strings", "aliases", "ends", "files", "starts")
 
     def __init__(self, symbols: Iterable[RawSymbol], section_ends: list[tuple[int, int]] | None = None,
                  keep_aliases: bool = False) -> None:
@@ -187,7 +186,7 @@ class SymbolTable:
     def _build(self, columns: list[SymbolColumns], section_ends: list[tuple[int, int]] | None,
                keep_aliases: bool) -> None:
         # one flat list per field; a symbol is its index, and the work is done by C-level
-        # map/sort/compress over plain ints (35k libLLVM symbols: no object per symbol)
+        # sort/itemgetter/compress over plain ints (35k libLLVM symbols: no object per symbol)
         strings, bases = StringTable.join([c.strings for c in columns])
         offs: list[int] = []
         values: list[int] = []
@@ -203,30 +202,44 @@ class SymbolTable:
             files += c.files
             dynamic += (b"\1" if c.dynamic else b"\0") * len(c.values)
         order = sorted(range(len(values)), key=values.__getitem__)  # stable: input order among equal addresses
-        starts = list(map(values.__getitem__, order))
-        pick = order  # per start: the symbol shown
-        size_at = list(map(sizes.__getitem__, order))
-        dyn_at = bytearray(map(dynamic.__getitem__, order))
+        take = _take(order)
+        starts = take(values)
+        size_at = take(sizes)
+        off_at = take(offs)  # per start: the name shown (-1: an alias group's, chosen when first shown)
+        dyn_at = bytearray(take(dynamic))
+        file_at = take(files) if any(files) else None
+        self._strings = strings
         self.aliases = {}
+        self._groups: dict[int, list[int]] = {}  # table index -> its alias group's entries, not ranked yet
+        self._columns: tuple[list[int], list[int], list[int]] | None = (offs, sizes, binds)
         dups = list(compress(range(1, len(starts)), map(eq, starts[1:], starts)))  # positions equal to their predecessor
         if dups:  # several names at one address: one wins (alias_key), the widest size and any .symtab count
             mask = bytearray(b"\1") * len(starts)
             for k in dups:
                 mask[k] = 0
-            at = strings.at
+            # the winner's name only matters when it is shown: most groups are ranked on first use
+            # (name()), unless the aliases are kept or a winner's STT_FILE is needed now
+            now = keep_aliases or file_at is not None
+            gone = 0  # entries of earlier groups dropped: a group's index in the final table is first - gone
             for first, last in _runs(dups):
                 group = order[first:last]
-                # one rank tuple per name (its last item is the name); max() of a list of them in C,
-                # and the first best one wins as max(group, key=...) would choose it
-                ranks = [_alias_rank(at(offs[g]), sizes[g], binds[g]) for g in group]
-                top = max(ranks)
-                if keep_aliases:
-                    self.aliases[starts[first]] = sorted({r[-1] for r in ranks} - {top[-1]})
-                pick[first] = group[ranks.index(top)]
-                size_at[first] = max(map(sizes.__getitem__, group))
-                dyn_at[first] = all(map(dynamic.__getitem__, group))
-            starts, pick, size_at, dyn_at = (list(compress(starts, mask)), list(compress(pick, mask)),
-                                             list(compress(size_at, mask)), bytearray(compress(dyn_at, mask)))
+                if now:
+                    pick, names = self._choose(group)
+                    off_at[first] = offs[pick]
+                    if file_at is not None:
+                        file_at[first] = files[pick]
+                    if keep_aliases:
+                        self.aliases[starts[first]] = sorted(set(names) - {names[group.index(pick)]})
+                else:
+                    off_at[first] = -1
+                    self._groups[first - gone] = group
+                size_at[first] = max(size_at[first:last])
+                dyn_at[first] = all(dyn_at[first:last])
+                gone += last - first - 1
+            starts, off_at, size_at, dyn_at = (list(compress(starts, mask)), list(compress(off_at, mask)),
+                                               list(compress(size_at, mask)), bytearray(compress(dyn_at, mask)))
+            if file_at is not None:
+                file_at = list(compress(file_at, mask))
         ends = list(map(add, starts, size_at))
         if 0 in size_at:
             bounds = sorted(section_ends or [])
@@ -238,10 +251,20 @@ class SymbolTable:
                     ends[k] = starts[k + 1] if k < last else _section_end(bounds, starts[k])
         self.starts = array("Q", starts)
         self.ends = array("Q", ends)
-        self._strings = strings
-        self._offs = list(map(offs.__getitem__, pick))
+        self._offs = off_at
         self._names: list[str] | None = None
-        self.files = {starts[k]: f for k, f in enumerate(map(files.__getitem__, pick)) if f} if any(files) else {}
+        self.files = {starts[k]: f for k, f in enumerate(file_at) if f} if file_at is not None else {}
+        if not self._groups:
+            self._columns = None  # nothing left to rank
+
+    def _choose(self, group: list[int]) -> tuple[int, list[str]]:
+        """The entry shown for an alias group (entry indexes, input order), and the group's names."""
+        offs, sizes, binds = self._columns  # type: ignore[misc]
+        at = self._strings.at
+        # one rank tuple per name (its last item is the name); max() of a list of them in C,
+        # and the first best one wins as max(group, key=...) would choose it
+        ranks = [_alias_rank(at(offs[g]), sizes[g], binds[g]) for g in group]
+        return group[ranks.index(max(ranks))], [r[-1] for r in ranks]
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -250,14 +273,16 @@ class SymbolTable:
         """The raw name of symbol ``i``, decoded on first use."""
         if self._names is not None:
             return self._names[i]
-        return self._strings.at(self._offs[i])
+        off = self._offs[i]
+        if off < 0:  # an alias group not ranked yet
+            off = self._offs[i] = self._columns[0][self._choose(self._groups.pop(i))[0]]  # type: ignore[index]
+        return self._strings.at(off)
 
     @property
     def names(self) -> list[str]:
         """All raw (mangled) names, in table order (decoded once, on first use)."""
         if self._names is None:
-            at = self._strings.at
-            self._names = [at(o) for o in self._offs]
+            self._names = [self.name(i) for i in range(len(self._offs))]
         return self._names
 
     def lookup(self, vaddr: int) -> tuple[str, int, int] | None:
@@ -313,6 +338,36 @@ def _where(data: bytes, byte: int) -> list[int]:
     return out
 
 
+#: byte -> 0 for 0xFF (the high byte of a reserved section index), else 1
+_NOT_FF = bytes([1] * 255 + [0])
+#: byte -> 1 when non-zero
+_BOOL = bytes([0] + [1] * 255)
+
+
+def _bits(flags: bytes) -> int:
+    """0/1 bytes as one int (byte k of the int is flag k), to be and-ed with others in C."""
+    return int.from_bytes(flags, "little")
+
+
+def _nonzero(data: bytes, at: int, width: int, esize: int, n: int) -> int:
+    """Per entry of ``esize`` bytes, 1 when its ``width``-byte field at ``at`` is non-zero (as :func:`_bits`).
+
+    The field's byte columns are or-ed as ints, whatever the byte order.
+    """
+    acc = 0
+    for j in range(width):
+        acc |= int.from_bytes(data[at + j::esize], "little")
+    return _bits(acc.to_bytes(n, "little").translate(_BOOL))
+
+
+def _take(idx: list[int]) -> Callable[[Sequence[Any]], list[Any]]:
+    """``seq -> [seq[i] for i in idx]`` done by ``itemgetter`` in C (twice as fast as ``map(seq.__getitem__, idx)``)."""
+    if len(idx) < 2:
+        return lambda seq: [seq[i] for i in idx]
+    get = itemgetter(*idx)
+    return lambda seq: list(get(seq))
+
+
 def _array(code: str, data: bytes, swap: bool) -> array:
     a = array(code, data)
     if swap:
@@ -334,18 +389,23 @@ def _mmap(path: str) -> tuple[BinaryIO, mmap.mmap | bytes]:
     return f, m
 
 
-@dataclass(frozen=True)
 class Section:
-    """One section header (the fields symbolization needs)."""
+    """One section header (the fields symbolization needs).
 
-    index: int
-    name: str
-    type: int
-    flags: int
-    addr: int
-    offset: int
-    size: int
-    link: int
+    A plain class (not a NamedTuple: a field is called ``index``, which
+    would shadow ``tuple.index``; not a dataclass: see :class:`LoadedModule`).
+    """
+
+    __slots__ = ("addr", "flags", "index", "link", "name", "offset", "size", "type")
+
+    def __init__(self, index: int, name: str, type: int, flags: int, addr: int, offset: int, size: int,
+                 link: int) -> None:
+        self.index, self.name, self.type, self.flags = index, name, type, flags
+        self.addr, self.offset, self.size, self.link = addr, offset, size, link
+
+    def __repr__(self) -> str:
+        return (f"Section(index={self.index}, name={self.name!r}, type={self.type}, flags={self.flags}, "
+                f"addr={self.addr}, offset={self.offset}, size={self.size}, link={self.link})")
 
 
 SHT_SYMTAB, SHT_NOTE, SHT_DYNSYM = 2, 7, 11
@@ -535,55 +595,56 @@ class ElfFile:
             return out
         swap = self.little != (sys.byteorder == "little")
         esize = 24 if self.elfclass == 64 else 16
-        data = data[: len(data) // esize * esize]
+        n = len(data) // esize
+        data = data[: n * esize]
         words = _array("I", data, swap)
         half = _array("H", data, swap)
         if self.elfclass == 64:  # st_name I, st_info B, st_other B, st_shndx H, st_value Q, st_size Q
             longs = _array("Q", data, swap)
-            name_offs, infos, shndxs, values, sizes = (words[0::6].tolist(), data[4::24], half[3::12].tolist(),
-                                                       longs[1::3].tolist(), longs[2::3].tolist())
+            name_col, shndx_col, value_col, size_col = words[0::6], half[3::12], longs[1::3], longs[2::3]
+            info_at, shndx_at, value_at, value_width = 4, 6, 8, 8
         else:  # st_name I, st_value I, st_size I, st_info B, st_other B, st_shndx H
-            name_offs, infos, shndxs, values, sizes = (words[0::4].tolist(), data[12::16], half[7::8].tolist(),
-                                                       words[1::4].tolist(), words[2::4].tolist())
-        # (lists, not arrays: picking entries by index from a list is twice as fast)
+            name_col, shndx_col, value_col, size_col = words[0::4], half[7::8], words[1::4], words[2::4]
+            info_at, shndx_at, value_at, value_width = 12, 14, 4, 4
+        infos = data[info_at::esize]
         kinds = infos.translate(_SYMBOL_KIND)
         has_notype, has_file = _K_NOTYPE in kinds, _K_FILE in kinds
-        # entry indexes by kind, selected in C (compress over a translated kind byte per entry)
-        entries = range(len(kinds))
-        funcs = list(compress(entries, kinds.translate(_ONLY_FUNC) if has_notype or has_file else kinds))
-        keep = [i for i in funcs if 0 < shndxs[i] < SHN_LORESERVE and values[i]]
-        if has_notype:  # labels count only in executable sections
-            exec_secs = self._exec_section_indexes()
-            labels = {i for i in compress(entries, kinds.translate(_ONLY_NOTYPE)) if shndxs[i] in exec_secs and values[i]}
-            if labels:  # keep is already in entry order
-                keep = sorted(labels.union(keep))
+        # one 0/1 byte per entry, tested on the fields' bytes for all entries at once (ints made of
+        # byte columns, and-ed in C): a function, defined in a section (0 < st_shndx < SHN_LORESERVE,
+        # whose high byte is then not 0xFF) at a non-zero value
+        top_byte = data[shndx_at + (1 if self.little else 0)::esize]
+        keep_bits = (_bits(kinds.translate(_ONLY_FUNC)) & _nonzero(data, shndx_at, 2, esize, n)
+                     & _bits(top_byte.translate(_NOT_FF)) & _nonzero(data, value_at, value_width, esize, n))
+        mask = bytearray(keep_bits.to_bytes(n, "little"))
         strings = StringTable(strtab)
         text = strings.text  # one str for all names: names are offsets, decoded when shown
-        starts = list(map(name_offs.__getitem__, keep))
-        # unnamed entries and .L/$ local labels are not functions: found by their first byte (0 past the end)
-        if starts and max(starts) >= len(strtab):
-            firsts = bytes(strtab[o] if o < len(strtab) else 0 for o in starts)
+        if has_notype:  # labels count only in executable sections, and not .L/$ local labels
+            exec_secs = self._exec_section_indexes()
+            for i in compress(range(n), kinds.translate(_ONLY_NOTYPE)):
+                if shndx_col[i] in exec_secs and value_col[i] and not text.startswith((".L", "$"), name_col[i]):
+                    mask[i] = 1
+        name_offs = list(compress(name_col, mask))
+        # unnamed entries are not functions: found by their first byte (0 past the end)
+        if name_offs and max(name_offs) >= len(strtab):
+            firsts = bytes(strtab[o] if o < len(strtab) else 0 for o in name_offs)
         else:
-            firsts = bytes(map(strtab.__getitem__, starts))
+            firsts = bytes(_take(name_offs)(strtab))
         drop = _where(firsts, 0)
-        if has_notype:
-            drop += [k for k in _where(firsts, ord(".")) + _where(firsts, ord("$"))
-                     if keep[k] in labels and text.startswith((".L", "$"), starts[k])]
         if drop:
-            mask = bytearray(b"\1") * len(keep)
+            kept = list(compress(range(n), mask))
             for k in drop:
-                mask[k] = 0
-            keep, starts = list(compress(keep, mask)), list(compress(starts, mask))
-        binds = list(map(infos.translate(_BIND).__getitem__, keep))
-        files: list[str | None] = [None] * len(keep)
+                mask[kept[k]] = 0
+            name_offs = list(compress(name_col, mask))
+        binds = list(compress(infos.translate(_BIND), mask))
+        files: list[str | None] = [None] * len(name_offs)
         if has_file:  # a local symbol belongs to the STT_FILE entry before it
-            at = list(compress(entries, kinds.translate(_ONLY_FILE)))
-            file_names = [strings.at(name_offs[i]) or None for i in at]
-            for k, i in enumerate(keep):
+            at = list(compress(range(n), kinds.translate(_ONLY_FILE)))
+            file_names = [strings.at(name_col[i]) or None for i in at]
+            for k, i in enumerate(compress(range(n), mask)):
                 if not binds[k]:
                     f = bisect_right(at, i) - 1
                     files[k] = file_names[f] if f >= 0 else None
-        return SymbolColumns(starts, list(map(values.__getitem__, keep)), list(map(sizes.__getitem__, keep)), binds,
+        return SymbolColumns(name_offs, list(compress(value_col, mask)), list(compress(size_col, mask)), binds,
                              files, dynamic, strings)
 
     def _exec_section_indexes(self) -> set[int]:
@@ -662,19 +723,28 @@ def debug_file_candidates(path: str, build_id: str | None, debuglink: tuple[str,
     return out
 
 
-@dataclass
 class LoadedModule:
     """A runtime ELF file together with its separate debug file, if found.
 
     ``symbols`` merges the runtime ``.dynsym`` with the best ``.symtab``
     available (own, debug file's, or MiniDebugInfo's); ``dwarf_file`` is the
-    ELF that carries DWARF, if any.
+    ELF that carries DWARF, if any.  (A plain class, not a dataclass:
+    ``addr2line`` imports this module at start-up, and ``dataclasses`` brings
+    ``inspect`` and ``ast``.)
     """
 
-    runtime: ElfFile
-    debug: ElfFile | None = None
-    symbols: SymbolTable = field(default_factory=lambda: SymbolTable([]))
-    symbol_sources: list[str] = field(default_factory=list)
+    __slots__ = ("debug", "runtime", "symbol_sources", "symbols")
+
+    def __init__(self, runtime: ElfFile, debug: ElfFile | None = None, symbols: SymbolTable | None = None,
+                 symbol_sources: list[str] | None = None) -> None:
+        self.runtime = runtime
+        self.debug = debug
+        self.symbols = SymbolTable([]) if symbols is None else symbols
+        self.symbol_sources = [] if symbol_sources is None else symbol_sources
+
+    def __repr__(self) -> str:
+        return (f"LoadedModule(runtime={self.runtime.path!r}, debug={self.debug and self.debug.path!r}, "
+                f"symbols={len(self.symbols)}, symbol_sources={self.symbol_sources!r})")
 
     @property
     def dwarf_file(self) -> ElfFile | None:
