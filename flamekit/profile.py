@@ -44,6 +44,10 @@ class Profile:
     sources: list[str] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: True when :attr:`stacks` are in the order the input first showed them (what a flame chart
+    #: draws); False when the order is an artifact of how a collapser worked (perf's memo tables
+    #: and two processes): a flame chart then draws the stacks sorted, as their folded text lists them
+    input_order: bool = field(default=True, compare=False, repr=False)
     #: the stacks still packed (see :meth:`from_packed`); ``None`` once :attr:`stacks` was used
     _packed: dict[str, int] | None = field(default=None, init=False, compare=False, repr=False)
 
@@ -128,7 +132,8 @@ class Profile:
 
     # -- operations (each returns a new Profile) ------------------------------
     def _like(self, stacks: dict[Stack, int]) -> Profile:
-        return Profile(stacks, self.unit, self.event, list(self.sources), dict(self.meta), dict(self.extras))
+        return Profile(stacks, self.unit, self.event, list(self.sources), dict(self.meta), dict(self.extras),
+                       self.input_order)
 
     def copy(self) -> Profile:
         return self._like(dict(self.stacks))
@@ -145,6 +150,7 @@ class Profile:
                 out.meta["mixed_units"] = "yes"
             if out.event is None:
                 out.event = o.event
+            out.input_order = out.input_order and o.input_order
         return out
 
     def filter(self, keep: Callable[[Stack, int], bool]) -> Profile:

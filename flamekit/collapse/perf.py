@@ -174,7 +174,10 @@ def make_profile(stacks: dict[tuple[str, ...], int], meta: dict[str, Any], setti
         unit = "nanoseconds" if base in _TIME_EVENTS else "period"
     else:
         unit = "samples"
-    p = Profile(stacks, unit=unit, event=event.decode("utf-8", "surrogateescape") if event else None)
+    # the stacks' order is that of the memo tables (and, with two processes, of who folded
+    # which chunk): not the capture's, so a flame chart sorts them
+    p = Profile(stacks, unit=unit, event=event.decode("utf-8", "surrogateescape") if event else None,
+                input_order=False)
     p.meta["samples"] = str(meta["samples"])
     return p
 

@@ -22,7 +22,7 @@ from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from . import palette as pal
 from .layout import Embedded, Frame, Layout, layout
-from .xmltext import display, embed_json, escape, safe_text, xml_name
+from .xmltext import display, embed_json, escape, safe_text
 
 if TYPE_CHECKING:  # a profile that is not a Profile is a DiffProfile: its module is imported only with one
     from ..diff import DiffProfile
@@ -113,10 +113,15 @@ def _reversed(stacks: dict[Stack, int]) -> dict[Stack, int]:
 def _prepare(data: Profile | DiffProfile, o: FlameGraphOptions) -> tuple[dict[Stack, int], dict[Stack, int] | None, Profile]:
     """(AFTER stacks, BEFORE stacks or None, the Profile that describes them), transformed as asked."""
     if not isinstance(data, Profile):
+        ordered = data.after.input_order and data.before.input_order
         data = data.materialized()  # a normalized BEFORE as the folded form prints it
         after, before, info = data.after.stacks, data.before.stacks, data.after
     else:
-        after, before, info = data.stacks, None, data
+        after, before, info, ordered = data.stacks, None, data, data.input_order
+    if o.flamechart and not ordered:
+        # a chart draws stacks in input order; where a collapser's order means nothing, the
+        # order of its folded text (so charting a capture and charting its folded form agree)
+        after = dict(Profile(after).sorted_items())
     for transform, on in ((_reversed, o.reverse), (lambda s: _rebase(s, o.base), bool(o.base))):
         if on:
             after = transform(after)
