@@ -108,15 +108,22 @@ def test_small_profile_exact_geometry() -> None:
 
 
 def test_lean_frame_markup() -> None:
-    """One line per frame, no whitespace nodes inside it; a frame too narrow for a label keeps an
-    empty, unpositioned <text> (the CSS hides text:empty, so the browser lays out no box for it);
-    the rounded corners come from the stylesheet, not two attributes per rect."""
+    """One line per frame and no whitespace node inside or between frames (the line ends inside the
+    frame's end tag, ``</g\\n>``); a frame too narrow for a label keeps an empty, unpositioned
+    <text/> (the CSS hides text:empty, so the browser lays out no box for it); the rounded corners
+    come from the stylesheet, not two attributes per rect."""
     p = Profile({("main", "wide"): 1000, ("main", "narrow"): 1})
     for opts in (fg.FlameGraphOptions(), fg.FlameGraphOptions(nameattr={"narrow": {"href": "http://x/"}})):
         out = fg.render(p, opts)
         body = out.split(b'<g id="frames">\n', 1)[1]
-        lines = body.split(b"\n")[:-3]
-        assert len(lines) == 4 and all(line.startswith(b"<g") and line.endswith(b"</g>") for line in lines)
+        lines = body.split(b"\n")[:4]
+        assert all(line.lstrip(b">").startswith(b"<g") and line.endswith(b"</g") and line.count(b"<g") == 1
+                   for line in lines)
+        assert body.split(b"\n")[4:] == [b"></g>", b"</svg>", b""]
+        gs = list(parse(out).find(f"{SVG}g[@id='frames']"))
+        assert len(gs) == 4 and all(g.tail is None and all(c.tail is None for c in g.iter() if c is not g)
+                                    for g in gs)
+        assert b"<text></text>" not in body and body.count(b"<text/>") == 1  # narrow's
         assert b"rx=" not in body and b"#frames rect { rx: 2px; ry: 2px; }" in out
         assert b"#frames text:empty { display: none; }" in out
         texts = {g.findtext(f"{SVG}title").split(" (")[0]: g.find(f".//{SVG}text")

@@ -31,11 +31,14 @@ FG_NS = "http://github.com/jonhoo/inferno"
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets")
 XPAD = 10
 FRAMEPAD = 1
-#: a frame too narrow for a label keeps its ``<text>`` (the document convention) but without
-#: position: the browser then neither parses coordinates nor lays out a box for it (the CSS
-#: hides ``text:empty``); the script positions it when a zoom gives it a label
-EMPTY_TEXT = "<text></text>"
-EMPTY_FRAME_END = EMPTY_TEXT + "</g>\n"
+#: a frame too narrow for a label keeps its ``<text>`` (the document convention) but empty and
+#: without position: the browser then neither parses coordinates nor lays out a box for it (the
+#: CSS hides ``text:empty``); the script positions it when a zoom gives it a label
+EMPTY_TEXT = "<text/>"
+#: each frame ends its line inside its end tag: a newline between two frames would be a
+#: whitespace text node, one more DOM node per frame for the browser to create and style
+FRAME_END = "</g\n>"
+EMPTY_FRAME_END = EMPTY_TEXT + FRAME_END
 
 
 @dataclass
@@ -298,7 +301,7 @@ class _Writer:
         parts.append(f'<text x="{x1 + 3:.2f}" y="{ytext}">{text}</text>' if text else EMPTY_TEXT)
         if "href" in attrs:
             parts.append("</a>")
-        parts.append("</g>\n")
+        parts.append(FRAME_END)
 
     def frames(self, geo: _Geometry, parts: list[str]) -> None:
         """Every drawn frame; the common case (no diff, no --nameattr, no diffusion) on one inlined path.
@@ -364,7 +367,7 @@ class _Writer:
             else:
                 text = escape(".." + label[len(label) - chars + 2:])
             append(f"<g><title>{esc_label}{tail}{x1s}{row[0]}{width}{row[1]}{fill}{fgx}{fgw}{xtext}{row[2]}{text}"
-                   "</text></g>\n")
+                   f"</text>{FRAME_END}")
 
     def hidden_data(self) -> dict[str, Any]:
         """Embedded frames, flat and callers first: ``[parent, name, dx, w, fill(, before)]``.
