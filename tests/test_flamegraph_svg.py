@@ -130,6 +130,11 @@ def test_lean_frame_markup() -> None:
                  for g in parse(out).find(f"{SVG}g[@id='frames']")}
         assert texts["narrow"].text is None and not texts["narrow"].attrib
         assert texts["wide"].text == "wide" and set(texts["wide"].attrib) == {"x", "y"}
+        # coordinates to 0.1 px without a trailing ".0" (shorter to parse): 10, 1.2, 1178.8, 15
+        rects = [g.find(f".//{SVG}rect") for g in gs]
+        assert [r.get("x") for r in rects] == ["10", "10", "10", "11.2"]
+        assert [r.get("width") for r in rects] == ["1180", "1180", "1.2", "1178.8"]
+        assert {r.get("height") for r in rects} == {"15"} and [r.get("y") for r in rects] == ["69", "53", "37", "37"]
 
 
 def test_sort_weight_puts_heaviest_callee_left() -> None:

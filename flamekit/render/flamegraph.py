@@ -180,6 +180,17 @@ def _pct(part: float, whole: float) -> str:
     return f"{100 * part / whole:.2f}" if whole else "0.00"
 
 
+def _tenths(value: float) -> str:
+    """A coordinate to 0.1 px without a trailing ``.0`` (``10``, ``4.6``, ``0``).
+
+    Most frames of a big graph are under a pixel wide at integral rows; the shorter
+    numbers make the document smaller and Chromium's load of a 54.8k-frame graph executes
+    ~3% fewer instructions.
+    """
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
 # -- the document --------------------------------------------------------------------
 
 @dataclass
@@ -266,7 +277,7 @@ class _Writer:
         got = self._rows.get(depth)
         if got is None:
             y1, y2 = geo.y(depth)
-            got = self._rows[depth] = (f"{y1:.1f}", f"{y2 - y1:.1f}", f"{y1 + (y2 - y1) / 2 + self.o.fontsize / 3:.2f}")
+            got = self._rows[depth] = (_tenths(y1), _tenths(y2 - y1), f"{y1 + (y2 - y1) / 2 + self.o.fontsize / 3:.2f}")
         return got
 
     def _name(self, name: str) -> tuple[str, str]:
@@ -296,7 +307,7 @@ class _Writer:
                 parts.append(f'<a xlink:href="{escape(display(attrs["href"]))}" target="{target}">')
         else:
             parts.append(f"<g><title>{title}</title>")
-        parts.append(f'<rect x="{x1:.1f}" y="{y}" width="{wpx:.1f}" height="{height}" fill="{fill}" '
+        parts.append(f'<rect x="{_tenths(x1)}" y="{y}" width="{_tenths(wpx)}" height="{height}" fill="{fill}" '
                      f'fg:x="{f.x}" fg:w="{f.w}"/>')
         parts.append(f'<text x="{x1 + 3:.2f}" y="{ytext}">{text}</text>' if text else EMPTY_TEXT)
         if "href" in attrs:
@@ -350,12 +361,12 @@ class _Writer:
                 count = f"{int(value):,}" if value == int(value) else f"{value:,.2f}"
                 wpx = w * wpt
                 per_w = weights[w] = (f" ({count} {countname}, {100 * w / timemax:.2f}%)</title><rect x=\"",
-                                      f"{wpx:.1f}", int(wpx / per_char), f'{w}"/>')
+                                      _tenths(wpx), int(wpx / per_char), f'{w}"/>')
             tail, width, chars, fgw = per_w
             per_x = xs.get(fx)
             if per_x is None:
                 x1 = XPAD + fx * wpt
-                per_x = xs[fx] = (f"{x1:.1f}", f'" fg:x="{fx}" fg:w="', f'<text x="{x1 + 3:.2f}')
+                per_x = xs[fx] = (_tenths(x1), f'" fg:x="{fx}" fg:w="', f'<text x="{x1 + 3:.2f}')
             x1s, fgx, xtext = per_x
             if chars < 3:
                 append(f"<g><title>{esc_label}{tail}{x1s}{row[0]}{width}{row[1]}{fill}{fgx}{fgw}{EMPTY_FRAME_END}")
