@@ -26,7 +26,9 @@ under 2 s), with the renderer's CPU seconds over the same span.  ``--baseline``
 loads the same graph drawn by another checkout in the same, interleaved runs.
 ``--trace`` adds one traced load per SVG (main-thread CPU by phase);
 ``--renderer-instructions`` one load per SVG with the renderers under cachegrind (instructions
-executed: unchanged by the host's other load, so a few per cent of markup cost shows).
+executed: unchanged by the host's other load, so a few per cent of markup cost shows; two
+loads of the same SVG agree within ~0.5%, though how many times the page is drawn while it
+parses still varies a little with timing).
 """
 
 from __future__ import annotations
