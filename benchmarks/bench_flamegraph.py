@@ -18,17 +18,22 @@ flamegraph.pl is not installed: its reference figure is quoted.
 
     python3 benchmarks/bench_flamegraph.py [--runs 5] [--skip-browser]
     python3 benchmarks/bench_flamegraph.py --skip-browser --baseline /work/main --instructions
+    python3 benchmarks/bench_flamegraph.py --browser-only --baseline /work/main [--peer-svg inferno.svg] [--trace] [--renderer-instructions]
 
 ``--baseline`` also times another checkout's flamekit in the same interleaved runs (50 MB and
 1.3 MB files), and ``--instructions`` counts one run's instructions with valgrind (a figure the
 host's load does not move, to compare two versions by on a busy machine).
-    python3 benchmarks/bench_flamegraph.py --browser-only --baseline /work/main [--peer-svg inferno.svg]
 
 The browser part loads a 54.8k-frame SVG (the 50 MB input at --minwidth 0.004) in
 headless Chromium and reports the time until the page is interactive, measured in
 the page (issue 3: flamegraph.pl's SVG of 54k frames takes about 4.5 s; target
 under 2 s), with the renderer's CPU seconds over the same span.  ``--baseline``
 loads the same graph drawn by another checkout in the same, interleaved runs.
+``--trace`` adds one traced load per SVG (main-thread CPU by phase);
+``--renderer-instructions`` one load per SVG with the renderers under cachegrind (instructions
+executed: unchanged by the host's other load, so a few per cent of markup cost shows; two
+loads of the same SVG agree within ~0.5%, though how many times the page is drawn while it
+parses still varies a little with timing).
 """
 
 from __future__ import annotations
@@ -341,6 +346,35 @@ def trace_breakdown(svg: Path, out: Path) -> dict[str, float]:
     return got
 
 
+def renderer_instructions(svg: Path, out: Path) -> float | None:
+    """Instructions (G) the page's renderers execute to load ``svg`` until painted, or None without valgrind.
+
+    One load with each renderer under cachegrind (``--cache-sim=no``): a count that the host's other
+    load does not change, so a markup change of a few per cent shows, where CPU seconds on a shared
+    host vary by more (the run takes ~50x longer than a plain load).  Renderers of Chrome's own UI
+    (``--top-chrome-webui``) are not counted, as in the CPU figure.
+    """
+    if not shutil.which("valgrind"):
+        return None
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("cg.*"):
+        old.unlink()
+    driver = ROOT / "tests" / "browser" / "driver.js"
+    prefix = f"valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file={out}/cg.%p"
+    job = {"file": str(svg), "timeout": 1800000, "renderer_prefix": prefix, "steps": [{"eval": READY_JS}]}
+    res = json.loads(subprocess.run(["node", str(driver)], input=json.dumps(job), capture_output=True, text=True,
+                                    check=True).stdout)
+    if not res["ok"]:
+        raise SystemExit(f"cachegrind run failed: {res.get('error')}")
+    total = 0
+    for f in out.glob("cg.*"):
+        text = f.read_text(errors="replace")
+        head = text[:4096]
+        if "--type=renderer" in head and "--top-chrome-webui" not in head:
+            total += int(text.rsplit("summary:", 1)[1].split()[0])
+    return total / 1e9
+
+
 INFERNO = DATA / "inferno" / "flamegraph"
 
 
@@ -379,6 +413,8 @@ def main() -> None:
     ap.add_argument("--peer-svg", type=Path, action="append", default=[],
                     help="another tool's SVG of a comparable graph, loaded alongside (repeatable)")
     ap.add_argument("--trace", action="store_true", help="also trace one load of each SVG: CPU per phase")
+    ap.add_argument("--renderer-instructions", action="store_true",
+                    help="also count the instructions of one load of each SVG (valgrind; slow)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     a = ap.parse_args()
     cli_env.prepare()
@@ -459,6 +495,15 @@ def main() -> None:
                 print(f"{'trace: ' + label:58s} main-thread CPU " + "  ".join(f"{k} {v:.3f}" for k, v in got.items()),
                       flush=True)
                 rows.append({"what": f"trace: {label}", **got})
+        if a.renderer_instructions:
+            for label, svg in svgs:
+                ir = renderer_instructions(svg, out_dir / "cachegrind")
+                if ir is None:
+                    print("renderer instructions: valgrind is not installed", flush=True)
+                    break
+                print(f"{'instructions: ' + label:58s} page renderers {ir:.3f} G (cachegrind Ir, one load)",
+                      flush=True)
+                rows.append({"what": f"instructions: {label}", "renderer_ir_g": ir})
     if a.json:
         a.json.write_text(json.dumps(rows, indent=1) + "\n")
     shutil.rmtree(out_dir, ignore_errors=True)

@@ -108,21 +108,33 @@ def test_small_profile_exact_geometry() -> None:
 
 
 def test_lean_frame_markup() -> None:
-    """One line per frame, no whitespace nodes inside it; a frame too narrow for a label keeps an
-    empty, unpositioned <text> (the CSS hides text:empty, so the browser lays out no box for it);
-    the rounded corners come from the stylesheet, not two attributes per rect."""
+    """One line per frame and no whitespace node inside or between frames (the line ends inside the
+    frame's end tag, ``</g\\n>``); a frame too narrow for a label keeps an empty, unpositioned
+    <text/> (the CSS hides text:empty, so the browser lays out no box for it); the rounded corners
+    come from the stylesheet, not two attributes per rect."""
     p = Profile({("main", "wide"): 1000, ("main", "narrow"): 1})
     for opts in (fg.FlameGraphOptions(), fg.FlameGraphOptions(nameattr={"narrow": {"href": "http://x/"}})):
         out = fg.render(p, opts)
         body = out.split(b'<g id="frames">\n', 1)[1]
-        lines = body.split(b"\n")[:-3]
-        assert len(lines) == 4 and all(line.startswith(b"<g") and line.endswith(b"</g>") for line in lines)
+        lines = body.split(b"\n")[:4]
+        assert all(line.lstrip(b">").startswith(b"<g") and line.endswith(b"</g") and line.count(b"<g") == 1
+                   for line in lines)
+        assert body.split(b"\n")[4:] == [b"></g>", b"</svg>", b""]
+        gs = list(parse(out).find(f"{SVG}g[@id='frames']"))
+        assert len(gs) == 4 and all(g.tail is None and all(c.tail is None for c in g.iter() if c is not g)
+                                    for g in gs)
+        assert b"<text></text>" not in body and body.count(b"<text/>") == 1  # narrow's
         assert b"rx=" not in body and b"#frames rect { rx: 2px; ry: 2px; }" in out
         assert b"#frames text:empty { display: none; }" in out
         texts = {g.findtext(f"{SVG}title").split(" (")[0]: g.find(f".//{SVG}text")
                  for g in parse(out).find(f"{SVG}g[@id='frames']")}
         assert texts["narrow"].text is None and not texts["narrow"].attrib
         assert texts["wide"].text == "wide" and set(texts["wide"].attrib) == {"x", "y"}
+        # coordinates to 0.1 px without a trailing ".0" (shorter to parse): 10, 1.2, 1178.8, 15
+        rects = [g.find(f".//{SVG}rect") for g in gs]
+        assert [r.get("x") for r in rects] == ["10", "10", "10", "11.2"]
+        assert [r.get("width") for r in rects] == ["1180", "1180", "1.2", "1178.8"]
+        assert {r.get("height") for r in rects} == {"15"} and [r.get("y") for r in rects] == ["69", "53", "37", "37"]
 
 
 def test_sort_weight_puts_heaviest_callee_left() -> None:

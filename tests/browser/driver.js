@@ -9,6 +9,7 @@
 //     "timeout": 30000,                         // ms, per navigation/wait
 //     "prompt": "text",                         // optional answer to window.prompt()
 //     "trace": "/abs/out.json",                 // optional: Chrome trace from navigation to the last step
+//     "renderer_prefix": "valgrind ...",        // optional: wrapper command for renderer processes
 //     "steps": [ {"eval": "js expression or async () => ..."},
 //                {"click": "css selector"} | {"clickAt": [x, y]},
 //                {"clickText": "frame label"}  // first <g> whose <title> starts with it
@@ -152,13 +153,17 @@ async function main() {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "flamekit-chromium-"));
   let browser;
   try {
+    // renderer_prefix: run each renderer under a wrapper (e.g. valgrind, to count instructions);
+    // renderers are then started directly, not forked from the zygote
+    const prefix = job.renderer_prefix ? ["--no-zygote", `--renderer-cmd-prefix=${job.renderer_prefix}`] : [];
     browser = await puppeteer.launch({
       executablePath: job.chromium || "/usr/bin/chromium",
       headless: true,
-      args: [...FLAGS, `--user-data-dir=${userDir}`],
+      args: [...FLAGS, ...prefix, `--user-data-dir=${userDir}`],
       ignoreDefaultArgs: ["--headless=new"],
       userDataDir: userDir,
       timeout: state.timeout,
+      protocolTimeout: Math.max(180000, state.timeout),
     });
     const page = await browser.newPage();
     const vp = job.viewport || [1280, 900];
