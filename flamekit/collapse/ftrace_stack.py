@@ -136,6 +136,7 @@ class _StackReader:
         self.roots: dict[Task, tuple[str, ...]] = {}
         self.records = 0
         self.names: dict[bytes, str] = {}  # frame line -> name
+        self.calls: dict[bytes, tuple[str, ...] | None] = {}  # function-tracer record text -> its call
 
     def emit(self, task: Task, stack: tuple[str, ...]) -> None:
         """Count one record's stack (with its root frames when asked for)."""
@@ -180,6 +181,21 @@ class _StackReader:
         if prev is not None:
             self.emit(*prev)
 
+    def function_record(self, task: Task, rest: bytes) -> None:
+        """A function-tracer record (func_stack_trace) of ``task``: the kernel stack it is
+        followed by leaves the function out, so :meth:`finish` puts it on top."""
+        self.flush_cpu(task[2])
+        calls = self.calls
+        call = calls.get(rest, NOT_A_CALL)
+        if call is NOT_A_CALL and rest not in calls:
+            call = function_call(rest)
+            if len(calls) < MEMO:
+                calls[rest] = call
+        if call:
+            self.traced[task[2]] = (task[:2], call[-1])
+        else:
+            self.traced.pop(task[2], None)
+
     def frame_block(self, block: bytes) -> tuple[str, ...]:
         """The frames (root first) of consecutive `` => frame`` lines (leaf first)."""
         names = self.names
@@ -219,7 +235,7 @@ class _StackReader:
         parser = PrefixParser()
         names = self.names
         blocks: dict[bytes, tuple[str, ...]] = {}
-        calls: dict[bytes, tuple[str, ...] | None] = {}
+        function_record = self.function_record
         kinds: dict[bytes, int] = {}
         heads: dict[bytes, Task | None] = {}
         head_task = self.head_task
@@ -275,17 +291,7 @@ class _StackReader:
                         task, kind, stack = rec_task, rec_kind, ()
                     elif rec_kind < 0:
                         events += 1
-                        self.flush_cpu(rec_task[2])
-                        # a function-tracer record (func_stack_trace): its stack leaves the function out
-                        call = calls.get(rest, NOT_A_CALL)
-                        if call is NOT_A_CALL and rest not in calls:
-                            call = function_call(rest)
-                            if len(calls) < MEMO:
-                                calls[rest] = call
-                        if call:
-                            traced[rec_task[2]] = (rec_task[:2], call[-1])
-                        else:
-                            traced.pop(rec_task[2], None)
+                        function_record(rec_task, rest)
                     else:
                         raw = raw_array_frames(rest)
                         if raw is not None:
@@ -325,16 +331,7 @@ class _StackReader:
                                         kinds[rest] = rec_kind
                                 if rec_kind < 0:
                                     events += 1
-                                    self.flush_cpu(rec_task[2])
-                                    call = calls.get(rest, NOT_A_CALL)
-                                    if call is NOT_A_CALL and rest not in calls:
-                                        call = function_call(rest)
-                                        if len(calls) < MEMO:
-                                            calls[rest] = call
-                                    if call:
-                                        traced[rec_task[2]] = (rec_task[:2], call[-1])
-                                    else:
-                                        traced.pop(rec_task[2], None)
+                                    function_record(rec_task, rest)
                                 elif rec_kind == _RAW_KERNEL or rec_kind == _RAW_USER:
                                     raw = raw_array_frames(rest)
                                     if raw is not None:
