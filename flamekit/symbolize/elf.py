@@ -27,9 +27,12 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate, compress, repeat
 from operator import add, eq, itemgetter, not_
-from typing import Any, BinaryIO, NamedTuple
 
+from .._records import TYPE_CHECKING, NamedTuple
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 STT_NOTYPE, STT_OBJECT, STT_FUNC, STT_FILE, STT_GNU_IFUNC = 0, 1, 2, 4, 10
 STB_LOCAL, STB_GLOBAL, STB_WEAK = 0, 1, 2
