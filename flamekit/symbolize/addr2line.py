@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from .resolver import ModuleSymbolizer, Resolution
 
 BATCH = 16384
+#: function names answer fewer addresses at a time: a batch's ints, lines and text then stay in the CPU
+#: caches and its freed memory is reused for the next (100k libLLVM addresses: ~600 page faults instead
+#: of ~1700 with BATCH, ~5-9 ms CPU less)
+NAMES_BATCH = 4096
 #: the llvm backend answers a batch per process start: fewer, larger batches
 LLVM_BATCH = 1 << 17
 
@@ -79,7 +83,7 @@ def names_only(addresses: Iterable[int], table: SymbolTable, show: Callable[[str
         text = shown[k] = f" {show(table.name(k - 1))}+"
         return text
 
-    while batch := list(islice(addresses, BATCH)):
+    while batch := list(islice(addresses, NAMES_BATCH)):
         # hex(a) is f"0x{a:x}" for a >= 0 (read_addresses yields no negatives), without a format spec to parse
         yield "".join([f"{hex(a)}{shown[k] or fill(k)}{hex(a - lo[k])}\n" if a < hi[k] else f"{hex(a)} ??\n"
                        for a, k in zip(batch, map(bisect_right, repeat(starts), batch))])
