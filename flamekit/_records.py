@@ -22,7 +22,7 @@ else:
     class _RecordType(type):
         """Makes each subclass of :class:`NamedTuple` a subclass of a ``collections.namedtuple``."""
 
-        def __new__(mcls, name, bases, ns):
+        def __new__(mcls, name: str, bases: tuple[type, ...], ns: dict[str, object]) -> type:
             if ns.get("__module__") == __name__ and name == "NamedTuple":  # the base itself
                 return super().__new__(mcls, name, bases, ns)
             fields = list(ns.get("__annotations__", {}))
