@@ -209,7 +209,8 @@ class SymbolTable:
         starts = take(values)
         size_at = take(sizes)
         off_at = take(offs)  # per start: the name shown (-1: an alias group's, chosen when first shown)
-        dyn_at = bytearray(take(dynamic))
+        # one symbol table (or all of one kind): the column reads the same in any order
+        dyn_at = dynamic if dynamic.count(0) in (0, len(dynamic)) else bytearray(take(dynamic))
         file_at = take(files) if any(files) else None
         self._strings = strings
         self.aliases = {}
