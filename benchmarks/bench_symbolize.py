@@ -25,6 +25,9 @@ the figures against.
     python3 benchmarks/bench_symbolize.py --llvm-backend  # also flamekit's --backend llvm
     python3 benchmarks/bench_symbolize.py --lines 0 --runs 7 --baseline /work/main   # names: this vs main vs llvm
     python3 benchmarks/bench_symbolize.py --lines 0 --runs 9 --venv /tmp/fk-venv     # also as installed
+
+Each target also gets a one-address run (start-up and table load only, at
+least 9 rounds), the cost a script pays per call.
 """
 
 from __future__ import annotations
@@ -194,6 +197,9 @@ def main() -> None:
         addrs = addresses(name, path, args.n)
         names = [llvm, f"--obj={path}", "--no-inlines", "--functions=linkage", "--demangle"]
         compare(name, "function names", addrs, [*fk, "--elf", path], names, args.runs, args.baseline, args.venv)
+        # start-up and table load: what a script calling the symbolizer once per address pays every time
+        compare(name, "names, 1 address", addresses(name, path, 1), [*fk, "--elf", path], names,
+                max(args.runs, 9), args.baseline, args.venv)
         if args.lines:
             few = addresses(name, path, args.lines)
             inl = [llvm, f"--obj={path}", "--inlining", "--functions=linkage", "--demangle"]

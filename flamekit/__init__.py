@@ -10,8 +10,7 @@ loading the parsers and renderers it does not need.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 
 __version__ = "0.1.0"
 
@@ -48,6 +47,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .collapse import CollapseOptions, detect, load, load_profile
     from .diff import DiffProfile
     from .errors import FlamekitError, InputError, Skips, UsageError
@@ -59,7 +60,10 @@ def __getattr__(name: str) -> Any:
 
     A submodule asked for as an attribute (``flamekit.folded`` after a bare
     ``import flamekit``) is imported too, as when this package imported them eagerly.
+    (``importlib`` is imported here, not at start-up: ``flamekit addr2line`` never needs it.)
     """
+    import importlib
+
     module = _EXPORTS.get(name)
     if module is None:
         try:

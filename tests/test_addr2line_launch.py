@@ -100,3 +100,17 @@ def test_launcher_runs_plain_addr2line_without_click():
     assert out.splitlines()[0] == b"0x0 ??" and json.loads(out.splitlines()[-1]) == []
     out, err, rc = _run(LAUNCH, ["--version"], b"")
     assert rc == 0 and out.startswith(b"flamekit")  # every other command line goes to click
+
+
+def test_plain_addr2line_starts_without_typing_glob_or_importlib():
+    """Nor ``typing`` (records are built by collections.namedtuple), ``glob`` (libbfd is found by listdir)
+    or ``importlib``: run without site-packages (``-S``), whose ``.pth`` hooks may import them first."""
+    unwanted = ("typing", "glob", "fnmatch", "importlib", "contextlib")
+    code = (f"import sys\nbefore = set(sys.modules)\n{LAUNCH.replace('main()', 'main(); from flamekit.symbolize import demangle')}\n"
+            "sys.modules['flamekit.symbolize.demangle'].backend()\nimport json\n"
+            f"print(json.dumps(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in {unwanted!r})))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-S", "-c", code, "addr2line", "--elf", EXE, "0x0"], capture_output=True,
+                       env=env, cwd=str(ROOT), check=False)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == b"0x0 ??" and json.loads(r.stdout.splitlines()[-1]) == []

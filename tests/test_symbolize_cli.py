@@ -191,6 +191,22 @@ def test_addr2line_fast_paths_answer_as_the_resolver_chain(prog, lines, inlines)
     assert "inlined" in got or not inlines
 
 
+def test_addr2line_names_do_not_depend_on_the_batch_size(prog, monkeypatch):
+    """names_only answers batch by batch (NAMES_BATCH): small batches give the same text, names shown once each."""
+    from flamekit.symbolize import ModuleSymbolizer
+    from flamekit.symbolize import addr2line as a2l
+
+    ms = ModuleSymbolizer.open(str(prog), [])
+    text = ms.elf.sections[".text"]
+    addrs = [*range(text.addr - 4, text.addr + text.size + 4, 3), text.addr + 7, 0x1, text.addr + 7]
+    calls: list[str] = []
+    whole = "".join(a2l.names_only(iter(addrs), ms.mod.symbols, lambda n: calls.append(n) or n))
+    assert len(calls) == len(set(calls))
+    for size in (1, 7, 64):
+        monkeypatch.setattr(a2l, "NAMES_BATCH", size)
+        assert "".join(a2l.names_only(iter(addrs), ms.mod.symbols, lambda n: n)) == whole
+
+
 def test_read_addresses_chunks_keep_line_numbers():
     from flamekit.errors import InputError
     from flamekit.symbolize.addr2line import read_addresses

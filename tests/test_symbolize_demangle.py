@@ -188,3 +188,21 @@ def test_cxa_fallback_demangles_and_frees(monkeypatch):
         assert dm._cxx("_ZN12_GLOBAL__N_16hiddenEl") == "(anonymous namespace)::hidden(long)"
         assert dm._cxx("_ZNKSt6vectorIiSaIiEE4sizeEv") == "std::vector<int, std::allocator<int> >::size() const"
         assert dm._cxx("_Zfoo") is None
+
+
+def test_library_glob_equals_glob_glob(tmp_path):
+    """demangle._glob (libbfd found without importing glob) lists what sorted(glob.glob()) lists."""
+    import glob
+
+    from flamekit.symbolize.demangle import _BFD_GLOBS, _glob
+
+    for d in ("a-linux-gnu", "b-linux-gnu", ".c-linux-gnu", "x86_64-linux-gnu", "plain"):
+        (tmp_path / "lib" / d).mkdir(parents=True)
+        for f in ("libbfd-2.40.so", "libbfd.so", "libbfd.so.1", ".libbfd-x.so", "libbf.so", "libbfd-x.so.so"):
+            (tmp_path / "lib" / d / f).write_bytes(b"")
+    (tmp_path / "lib" / "libbfd-link.so").symlink_to(tmp_path / "missing")  # dangling: glob lists it too
+    patterns = [str(tmp_path) + p for p in ("/lib/*-linux-gnu/libbfd*.so", "/lib/x86_64-linux-gnu/libbfd*.so",
+                                             "/lib/libbfd*.so", "/lib/*/libbfd*", "/none/*/libbfd*.so",
+                                             "/lib/plain/libbfd.so")]
+    for pattern in [*patterns, *_BFD_GLOBS]:
+        assert _glob(pattern) == sorted(glob.glob(pattern)), pattern

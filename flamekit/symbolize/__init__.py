@@ -20,8 +20,7 @@ The resolver chain lives in :mod:`.resolver` and is imported on first use
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 
 # bound now: ``demangle`` is also a submodule's name, and the package attribute must stay the function
 from .demangle import demangle
@@ -33,6 +32,8 @@ from .elf import load_module as load_module
 from .frame import Frame
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .resolver import KINDS, ModuleSymbolizer, Resolution, Resolver, Symbolizer
 
 __all__ = ["KINDS", "Frame", "ModuleSymbolizer", "Resolution", "Resolver", "Symbolizer", "demangle"]
@@ -43,6 +44,8 @@ _LAZY = {"KINDS", "ModuleSymbolizer", "Resolution", "Resolver", "Symbolizer"}
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
+        import importlib  # here, not at start-up: function names never need it
+
         value = getattr(importlib.import_module(".resolver", __name__), name)
         globals()[name] = value
         return value

@@ -27,9 +27,12 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate, compress, repeat
 from operator import add, eq, itemgetter, not_
-from typing import Any, BinaryIO, NamedTuple
 
+from .._records import TYPE_CHECKING, NamedTuple
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 STT_NOTYPE, STT_OBJECT, STT_FUNC, STT_FILE, STT_GNU_IFUNC = 0, 1, 2, 4, 10
 STB_LOCAL, STB_GLOBAL, STB_WEAK = 0, 1, 2
@@ -206,7 +209,8 @@ class SymbolTable:
         starts = take(values)
         size_at = take(sizes)
         off_at = take(offs)  # per start: the name shown (-1: an alias group's, chosen when first shown)
-        dyn_at = bytearray(take(dynamic))
+        # one symbol table (or all of one kind): the column reads the same in any order
+        dyn_at = dynamic if dynamic.count(0) in (0, len(dynamic)) else bytearray(take(dynamic))
         file_at = take(files) if any(files) else None
         self._strings = strings
         self.aliases = {}

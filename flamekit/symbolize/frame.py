@@ -6,7 +6,7 @@ decoder, which a function-names-only ``addr2line`` never uses (start-up time).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from .._records import NamedTuple
 
 
 class Frame(NamedTuple):
