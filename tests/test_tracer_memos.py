@@ -96,26 +96,35 @@ _FT_RECORD = st.one_of(
     st.sampled_from(["", "# tracer: nop", "cpus=2", "CPU 1 is empty", "junk line", " => orphan"]))
 
 
+def _fast_and_general(fmt: str, data: bytes, strict: bool, target: object, attr: str, general: object,
+                      **params: object) -> list[object]:
+    """What ``fmt``'s collapser makes of ``data`` as it is, then with ``target.attr`` replaced
+    by ``general`` (which sends everything down the general path)."""
+    import pytest as _pytest
+
+    runs = []
+    for use_general in (False, True):
+        mp = _pytest.MonkeyPatch()
+        if use_general:
+            mp.setattr(target, attr, general)
+        try:
+            runs.append(_run_maybe_error(fmt, data, strict, **params))
+        finally:
+            mp.undo()
+    return runs
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_FT_RECORD, min_size=1, max_size=12), st.booleans(), st.booleans())
 @example(["   cat-1 [000] d..2. 1.000001: f <-g", "   cat-1 [000] d..2. 1.000002: <stack trace>\n => a",
           "   cat-1 [000] d..2. 1.000003: <stack trace>\n => b"], False, False)
 def test_ftrace_stack_inline_records_agree_with_the_general_path(records, per_cpu, per_task):
-    import pytest as _pytest
-
     from flamekit.collapse import ftrace_stack
 
     data = ("\n".join(records) + "\n").encode()
-    runs = []
-    for general in (False, True):
-        mp = _pytest.MonkeyPatch()
-        if general:
-            mp.setattr(ftrace_stack._StackReader, "head_task", staticmethod(lambda head: None))
-        try:
-            runs.append(_run_maybe_error("ftrace-stack", data, False, per_cpu=per_cpu, per_task=per_task))
-        finally:
-            mp.undo()
-    assert runs[0] == runs[1]
+    fast, general = _fast_and_general("ftrace-stack", data, False, ftrace_stack._StackReader, "head_task",
+                                      staticmethod(lambda head: None), per_cpu=per_cpu, per_task=per_task)
+    assert fast == general
 
 
 def test_ftrace_stack_odd_frame_lines_and_orphans():
@@ -158,19 +167,9 @@ def _general_entries(self, parts, piece, line):
                 min_size=2, max_size=12), st.booleans())
 @example([("@", "comm, \n    f+1\n, x", "1", "\n"), ("@", "comm, \n    f+1\n, x", "2", "\n")], False)
 def test_bpftrace_common_entry_loop_agrees_with_the_general_one(entries, strict):
-    import pytest as _pytest
-
     data = "".join(f"{name}[{key}]: {value}{end}" for name, key, value, end in entries).encode()
-    runs = []
-    for general in (False, True):
-        mp = _pytest.MonkeyPatch()
-        if general:
-            mp.setattr(bpftrace._Reader, "_entries", _general_entries)
-        try:
-            runs.append(_run_maybe_error("bpftrace", data, strict))
-        finally:
-            mp.undo()
-    assert runs[0] == runs[1]
+    fast, general = _fast_and_general("bpftrace", data, strict, bpftrace._Reader, "_entries", _general_entries)
+    assert fast == general
 
 
 _TAIL = st.sampled_from(["1", "42", "007", "12345", "0", "comm", "", "4 2", "\u0663"])
@@ -192,20 +191,10 @@ _TAIL = st.sampled_from(["1", "42", "007", "12345", "0", "comm", "", "4 2", "\u0
 def test_bpftrace_keys_sharing_all_but_their_last_field_fold_as_the_general_loop(fronts, entries, strict):
     # the fast path folds a key 'FRONT, DIGITS' from a memo of FRONT filled by another key,
     # and a key seen before from a memo of the whole key: both must fold as the general code
-    import pytest as _pytest
-
     data = "".join(f"@[{fronts[i % len(fronts)]}{sep}{tail}]: {value}{end}"
                    for i, sep, tail, value, end in entries).encode("utf-8", "surrogateescape")
-    runs = []
-    for general in (False, True):
-        mp = _pytest.MonkeyPatch()
-        if general:
-            mp.setattr(bpftrace._Reader, "_entries", _general_entries)
-        try:
-            runs.append(_run_maybe_error("bpftrace", data, strict))
-        finally:
-            mp.undo()
-    assert runs[0] == runs[1]
+    fast, general = _fast_and_general("bpftrace", data, strict, bpftrace._Reader, "_entries", _general_entries)
+    assert fast == general
 
 
 def _run_maybe_error(fmt: str, data: bytes, strict: bool, **params) -> tuple:
@@ -267,21 +256,10 @@ def _json_member(key: str, value: str, style: int) -> str:
     return f"{text}: {value}"
 
 
-def _json_fast_and_general(data: bytes, strict: bool) -> list:
-    import pytest as _pytest
-
+def _json_fast_and_general(data: bytes, strict: bool) -> list[object]:
     from flamekit.collapse import _bpftrace_json
 
-    runs = []
-    for general in (False, True):
-        mp = _pytest.MonkeyPatch()
-        if general:
-            mp.setattr(_bpftrace_json.JsonMaps, "fold", lambda self, raw: False)
-        try:
-            runs.append(_run_maybe_error("bpftrace", data, strict))
-        finally:
-            mp.undo()
-    return runs
+    return _fast_and_general("bpftrace", data, strict, _bpftrace_json.JsonMaps, "fold", lambda self, raw: False)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
