@@ -19,6 +19,8 @@ from ._ftrace_common import (
     LINE_CHUNK,
     LOST_EVENTS,
     decode,
+    newline_reads,
+    whole_lines,
 )
 from ._lazy_re import lazy
 
@@ -127,30 +129,16 @@ def iter_graph_lines(stream: BinaryIO, chunk: int = LINE_CHUNK) -> Iterator[tupl
     followed by a CPU column anyway (see Classifier.classify), so records are
     those of cut_abstime's per-line pattern.
     """
-    pending: list[bytes] = []  # the unfinished last line, in pieces (see iter_line_chunks)
     lineno = 1
-    while True:
-        data = stream.read(chunk)
+    for carry, data in newline_reads(stream, chunk):
         if not data:
+            yield lineno, cut_time_columns([carry])
             break
-        if b"\n" not in data:
-            pending.append(data)
-            continue
-        rest = b"".join(pending)
-        lines = _cut_abstime_chunk(rest, data)
-        if lines is not None:
-            rest = data[data.rfind(b"\n") + 1 :]
-        else:
-            lines = data.split(b"\n")
-            if rest:
-                lines[0] = rest + lines[0]
-            rest = lines.pop()
-            lines = cut_time_columns(lines)
-        pending = [rest] if rest else []
+        lines = _cut_abstime_chunk(carry, data)
+        if lines is None:
+            lines = cut_time_columns(whole_lines(carry, data))
         yield lineno, lines
         lineno += len(lines)
-    if pending:
-        yield lineno, cut_time_columns([b"".join(pending)])
 
 
 def _cut_abstime_chunk(rest: bytes, data: bytes) -> list[bytes] | None:

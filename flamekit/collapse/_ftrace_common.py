@@ -72,14 +72,12 @@ def iter_chunks(
         yield lineno, [transform(rest) if transform is not None else rest]
 
 
-def iter_line_chunks(stream: BinaryIO, chunk: int = CHUNK) -> Iterator[tuple[int, list[bytes]]]:
-    """Like :func:`iter_chunks` without a transform, but without copying the
-    data read: each read is split as is and its unfinished last line is
-    carried into the next read's first line (a line longer than a read is
-    kept in pieces, joined once it ends, so a file without newlines is not
-    copied again on every read)."""
-    pending: list[bytes] = []  # the unfinished last line, in pieces
-    lineno = 1
+def newline_reads(stream: BinaryIO, chunk: int) -> Iterator[tuple[bytes, bytes]]:
+    """``(carry, data)`` for each read of ``stream`` that holds a newline: ``carry`` is the
+    unfinished line before it (a line longer than a read is kept in pieces and joined once it
+    ends, so a file without newlines is not copied again on every read); a last line without
+    a newline comes as ``(carry, b"")``."""
+    pending: list[bytes] = []
     while True:
         data = stream.read(chunk)
         if not data:
@@ -87,18 +85,31 @@ def iter_line_chunks(stream: BinaryIO, chunk: int = CHUNK) -> Iterator[tuple[int
         if b"\n" not in data:
             pending.append(data)
             continue
-        lines = data.split(b"\n")
-        if pending:
-            pending.append(lines[0])
-            lines[0] = b"".join(pending)
-            pending = []
-        rest = lines.pop()
-        if rest:
-            pending.append(rest)
+        yield b"".join(pending), data
+        rest = data[data.rfind(b"\n") + 1 :]
+        pending = [rest] if rest else []
+    if pending:
+        yield b"".join(pending), b""
+
+
+def whole_lines(carry: bytes, data: bytes) -> list[bytes]:
+    """The lines that end in ``data`` (which holds a newline), the first one after ``carry``."""
+    lines = data.split(b"\n")
+    lines.pop()
+    if carry:
+        lines[0] = carry + lines[0]
+    return lines
+
+
+def iter_line_chunks(stream: BinaryIO, chunk: int = CHUNK) -> Iterator[tuple[int, list[bytes]]]:
+    """Like :func:`iter_chunks` without a transform, but without copying the
+    data read: each read is split as is and its unfinished last line is
+    carried into the next read's first line (see :func:`newline_reads`)."""
+    lineno = 1
+    for carry, data in newline_reads(stream, chunk):
+        lines = whole_lines(carry, data) if data else [carry]
         yield lineno, lines
         lineno += len(lines)
-    if pending:
-        yield lineno, [b"".join(pending)]
 
 
 def decode(raw: bytes) -> str:
