@@ -5,6 +5,7 @@ processes, from which process happened to fold which chunk: it varies from run
 to run.  Its Profile says so (``input_order`` False) and a flame chart then
 draws the stacks in the order of their folded text, so charting a capture,
 with one process or two, and charting its folded form give the same SVG.
+Every other output sorts the stacks itself; a test holds them to it.
 """
 
 from __future__ import annotations
@@ -66,3 +67,21 @@ def test_input_order_is_kept_for_folded_text_and_lost_by_merging_with_perf() -> 
     merged = p.merge(_perf("cdeep.perf.txt", 1))
     assert not merged.input_order
     assert p.merge(p).input_order
+
+
+def test_every_other_output_ignores_the_profiles_order() -> None:
+    # what the perf collapser's order (memo tables, two processes) must never reach
+    from flamekit.callgraph import graph_of
+    from flamekit.render import pprof, speedscope
+    from flamekit.render.callgraph import to_dot
+
+    p = _perf("cpptmpl.perf.txt", 1)
+    items = list(p.stacks.items())
+    random.Random(3).shuffle(items)
+    q = Profile(dict(items), p.unit, p.event, input_order=False)
+    assert list(q.stacks) != list(p.stacks)
+    assert folded.dumps(q) == folded.dumps(p)
+    assert pprof.dumps(q) == pprof.dumps(p)
+    assert speedscope.dumps(q) == speedscope.dumps(p)
+    assert to_dot(graph_of(q)) == to_dot(graph_of(p))
+    assert render(q) == render(p)
