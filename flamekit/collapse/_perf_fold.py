@@ -27,6 +27,7 @@ ENC, ERR = "utf-8", "surrogateescape"
 _WS_OR_HASH = frozenset(b" \t\n\r\x0b\x0c#")  # first bytes (ints) that make a line no header
 #: header shapes remembered before the table is emptied (keeps memory bounded on any input)
 HEAD_LIMIT = 12_000
+#: the leaf's frame tuple number in a count key (an Interner never numbers 2**32 tuples)
 _LOW32 = (1 << 32) - 1
 
 
