@@ -220,3 +220,15 @@ def test_frames_without_a_sample_header_are_reported_not_silently_dropped():
         assert str(e) == "orphans.txt:4: frame line outside any sample (no header before it) (--strict)"
     else:
         raise AssertionError("--strict must refuse a frame outside any sample")
+
+
+def test_a_record_that_needs_the_state_machine_goes_there_every_time_it_repeats() -> None:
+    # the raw memo tables never remember "needs the state machine": the hot loop trusts a hit
+    bad_leaf = b"prog 12 [000] 1.000001: 7 cycles: \n\tGARBAGE\n\tab main (/bin/p)\n\n"
+    bad_caller = b"prog 12 [000] 1.000002: 5 cycles: \n\tab f (/bin/p)\n\tGARBAGE\n\tab main (/bin/p)\n\n"
+    lone_bad_leaf = b"prog 12 [000] 1.000003: 3 cycles: \n\tGARBAGE\n\n"
+    text = (bad_leaf + bad_caller + lone_bad_leaf) * 3
+    skips = Skips()
+    p = COLLAPSER.collapse(io.BytesIO(text), CollapseOptions("t", skips))
+    assert p.stacks == reference(text, PerfSettings()) == {("prog", "main"): 21, ("prog", "main", "f"): 15, ("prog",): 9}
+    assert skips.counts == {"t": 9}

@@ -27,6 +27,8 @@ ENC, ERR = "utf-8", "surrogateescape"
 _WS_OR_HASH = frozenset(b" \t\n\r\x0b\x0c#")  # first bytes (ints) that make a line no header
 #: header shapes remembered before the table is emptied (keeps memory bounded on any input)
 HEAD_LIMIT = 12_000
+#: the leaf's frame tuple number in a count key (an Interner never numbers 2**32 tuples)
+_LOW32 = (1 << 32) - 1
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,10 @@ class PerfFolder:
         self.source = source
         self.skips = skips
         self.namer = FrameNamer(settings.naming, resolver)
-        # (process name, number of caller frames, number of leaf frames) -> weight
-        self.fast: dict[tuple[bytes, int, int], int] = {}
+        # process name -> (callers frames number << 32 | leaf frames number) -> weight
+        self.fast: dict[bytes, dict[int, int]] = {}
         self.interned = Interner()
-        # (COMM, TID, EVENT:) words -> (process name, *memo lookups of its naming)
+        # (COMM, TID, EVENT:) words -> (its process name's counts, their get, *memo lookups of its naming)
         self.heads: dict[tuple[bytes, bytes, bytes], tuple[Any, ...]] = {}
         self.slow: dict[tuple[str, ...], int] = {}  # stacks recorded by the state machine
         n = settings.naming
@@ -154,15 +156,15 @@ class PerfFolder:
         ``first_line`` is the line number of data's first line (for messages).
         A record's frames are looked up by the raw text of its leaf line and,
         separately, of its caller lines (the leaf address changes from sample
-        to sample, the callers much less); misses go to :class:`FrameMemo`.
-        Frame tuples are numbered, so a sample is counted under ``(process
-        name, callers number, leaf number)`` without hashing its stack.  Headers of
-        the commonest shape (``COMM TID [CPU] TIME: PERIOD EVENT:``) are
-        decided once per ``(COMM, TID, EVENT)`` words; any other goes through
-        :func:`parse_header`.
+        to sample, the callers much less); misses go to :class:`FrameMemo`,
+        which also says when the record needs the state machine (the raw
+        tables never hold that answer, so only a miss has to check for it).
+        Frame tuples are numbered, so a sample is counted in its process
+        name's table under one int, ``callers number << 32 | leaf number``,
+        without hashing its stack.  Headers of the commonest shape (``COMM TID
+        [CPU] TIME: PERIOD EVENT:``) are decided once per ``(COMM, TID,
+        EVENT)`` words; any other goes through :func:`parse_header`.
         """
-        fast = self.fast
-        fast_get = fast.get
         heads_get = self.heads.get
         by_samples = self.s.weight == "samples"
         ws_or_hash = _WS_OR_HASH
@@ -177,7 +179,7 @@ class PerfFolder:
             hv = heads_get((toks[0], toks[1], toks[-1])) if len(toks) >= 4 else None
             if (hv is not None and header[0] not in ws_or_hash and toks[-3][-1] == 58
                     and (ptok := toks[-2]).isdigit() and ptok != b"0"):
-                pname, leaf_get, leaf_of, callers_get, callers_of = hv
+                counts, count_get, leaf_get, leaf_of, callers_get, callers_of = hv
                 w = 1 if by_samples else int(ptok)
             else:
                 hw = self._general_header(header, toks) if header else None
@@ -185,39 +187,44 @@ class PerfFolder:
                     self._slow_group(group, line_of(i))
                     not_counted += 1
                     continue
-                w, (pname, leaf_get, leaf_of, callers_get, callers_of) = hw
-            if len(parts) > 1:
+                w, (counts, count_get, leaf_get, leaf_of, callers_get, callers_of) = hw
+            if len(parts) == 3:
                 leaf = parts[1]
                 lf = leaf_get(leaf)
-                if lf is None:
-                    lf = leaf_of(leaf)
-                if len(parts) > 2:
-                    callers = parts[2]
-                    cf = callers_get(callers)
-                    if cf is None:
-                        cf = callers_of(callers)
-                else:
-                    cf = 0
-                if lf is COMPLEX or cf is COMPLEX:
+                if lf is None and (lf := leaf_of(leaf)) is COMPLEX:
+                    self._slow_group(group, line_of(i))
+                    not_counted += 1
+                    continue
+                callers = parts[2]
+                cf = callers_get(callers)
+                if cf is None and (cf := callers_of(callers)) is COMPLEX:
+                    self._slow_group(group, line_of(i))
+                    not_counted += 1
+                    continue
+                key = cf << 32 | lf
+            elif len(parts) == 2:
+                leaf = parts[1]
+                key = leaf_get(leaf)
+                if key is None and (key := leaf_of(leaf)) is COMPLEX:
                     self._slow_group(group, line_of(i))
                     not_counted += 1
                     continue
             else:
-                cf = lf = 0
-            if w is None:  # a sample of an event that is filtered out (pname holds the event)
-                self._count_filtered(pname, None)
+                key = 0
+            if w is None:  # a sample of an event that is filtered out (``counts`` holds the event)
+                self._count_filtered(counts, None)
                 not_counted += 1
                 continue
-            key = (pname, cf, lf)
-            fast[key] = fast_get(key, 0) + w
+            counts[key] = count_get(key, 0) + w
         self.samples += len(groups) - not_counted
 
     def _general_header(self, header: bytes, toks: list[bytes]) -> tuple[Any, tuple[Any, ...]] | None:
-        """``(weight, (process name, *memo lookups))`` for a header, or None when it is not one.
+        """``(weight, (counts, counts.get, *memo lookups))`` for a header, or None when it is not one.
 
-        A filtered-out event gives ``(None, (event, ...))``.  Headers of the
-        commonest shape are remembered in ``self.heads`` by their COMM, TID and
-        EVENT words (the period may change with every sample).
+        ``counts`` is the sample table of the header's process name.  A
+        filtered-out event gives ``(None, (event, None, *memo lookups))``.
+        Headers of the commonest shape are remembered in ``self.heads`` by their
+        COMM, TID and EVENT words (the period may change with every sample).
         """
         if header[:1] == b"#":
             return None
@@ -231,11 +238,14 @@ class PerfFolder:
         comm, _, _, period, event, printed = h
         if event is not None and event != self.event_filter and not self._event_check(event):
             # the caller counts it once its frames are known to be plain
-            return None, (event, *self._lookups[0])
+            return None, (event, None, *self._lookups[0])
         if printed:
             self.periods = True
         pname = self._pname(h)
-        hv = (pname, *self._lookups[pname[:4] == b"java"])
+        counts = self.fast.get(pname)
+        if counts is None:
+            counts = self.fast[pname] = {}
+        hv = (counts, counts.get, *self._lookups[pname[:4] == b"java"])
         # the commonest shape: the Perl regexes' answer depends on COMM, TID and EVENT only,
         # given a PERIOD of digits (not "0"), a TIME word ending in ':' and no leading
         # blank, which feed checks per sample
@@ -325,14 +335,12 @@ class PerfFolder:
     def stacks(self) -> dict[tuple[str, ...], int]:
         """Every stack counted so far, fast and slow paths merged."""
         out = dict(self.slow)
-        names: dict[bytes, str] = {}
         by_id = self.interned.frames
-        for (pname_b, callers, leaf), w in self.fast.items():
-            pname = names.get(pname_b)
-            if pname is None:
-                pname = names[pname_b] = decode(pname_b).replace(" ", "_")
-            key = (pname, *by_id[callers], *by_id[leaf])
-            out[key] = out.get(key, 0) + w
+        for pname_b, counts in self.fast.items():
+            pname = decode(pname_b).replace(" ", "_")
+            for k, w in counts.items():
+                key = (pname, *by_id[k >> 32], *by_id[k & _LOW32])
+                out[key] = out.get(key, 0) + w
         return out
 
     def release(self) -> None:

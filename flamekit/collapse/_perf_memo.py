@@ -98,7 +98,9 @@ class FrameMemo:
 
     ``leaves`` (raw leaf line) and ``callers`` (raw caller block) are read by
     the fold's hot loop directly; :meth:`leaf` and :meth:`callers_of` fill them.
-    Values are the Interner's numbers of frame tuples (root first) or :data:`COMPLEX`.
+    Their values are the Interner's numbers of frame tuples (root first);
+    :data:`COMPLEX` (the record needs the state machine) is only ever returned
+    by those two, never stored there, so a hit needs no check.
     """
 
     def __init__(self, namer: FrameNamer, java: bool, address_free: bool, intern: Interner) -> None:
@@ -132,9 +134,10 @@ class FrameMemo:
                     key = b"\t0 " + rest
         if found is None:
             found = self._leaf_named(key)
-        if len(self.leaves) >= LINE_LIMIT:
-            self.leaves.clear()
-        self.leaves[line] = found
+        if found is not COMPLEX:  # (the fold's hot loop trusts what it finds here)
+            if len(self.leaves) >= LINE_LIMIT:
+                self.leaves.clear()
+            self.leaves[line] = found
         return found
 
     def _leaf_named(self, key: bytes) -> Any:
@@ -156,9 +159,10 @@ class FrameMemo:
                 self.shapes[shape] = frames
         else:
             frames = self._block(block)
-        if len(self.callers) >= BLOCK_LIMIT:
-            self.callers.clear()
-        self.callers[block] = frames
+        if frames is not COMPLEX:  # (the fold's hot loop trusts what it finds here)
+            if len(self.callers) >= BLOCK_LIMIT:
+                self.callers.clear()
+            self.callers[block] = frames
         return frames
 
     def _block(self, shape: bytes) -> Any:
