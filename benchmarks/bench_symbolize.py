@@ -25,6 +25,7 @@ the figures against.
     python3 benchmarks/bench_symbolize.py --llvm-backend  # also flamekit's --backend llvm
     python3 benchmarks/bench_symbolize.py --lines 0 --runs 7 --baseline /work/main   # names: this vs main vs llvm
     python3 benchmarks/bench_symbolize.py --lines 0 --runs 9 --venv /tmp/fk-venv     # also as installed
+    python3 benchmarks/bench_symbolize.py --lines 0 --runs 9 --venv /tmp/main-venv --venv /tmp/fk-venv  # before/after
 
 Each target also gets a one-address run (start-up and table load only, at
 least 9 rounds), the cost a script pays per call.
@@ -94,12 +95,12 @@ def run_cpu(cmd: list[str], stdin: Path, root: Path | None = ROOT) -> tuple[floa
 
 
 def compare(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str], runs: int,
-            baseline: Path | None = None, venv: Path | None = None) -> None:
+            baseline: Path | None = None, venv: list[Path] | None = None) -> None:
     """Run both commands ``runs`` times, interleaved, and print one line of figures.
 
     With ``baseline``, ``ours`` also runs from that checkout in each round, and
-    with ``venv`` as that environment's ``flamekit`` console script; their
-    figures follow on lines of their own.
+    with each of ``venv`` as that environment's ``flamekit`` console script;
+    their figures follow on lines of their own.
     """
     mine: list[tuple[float, float]] = []
     peer: list[tuple[float, float]] = []
@@ -107,8 +108,8 @@ def compare(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str
     variants: list[tuple[str, list[str], Path | None]] = []
     if baseline is not None:
         variants.append((f"(baseline {baseline})", ours, baseline))
-    if venv is not None:  # ours is [python, -m, flamekit, ...]: the same arguments to the venv's console script
-        variants.append((f"(venv {venv})", [str(venv / "bin" / "flamekit"), *ours[3:]], None))
+    for env in venv or []:  # ours is [python, -m, flamekit, ...]: the same arguments to the venv's console script
+        variants.append((f"(venv {env})", [str(env / "bin" / "flamekit"), *ours[3:]], None))
     for _ in range(runs):
         cpu, wall, _n = run_cpu(ours, addrs)
         mine.append((cpu, wall))
@@ -174,8 +175,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="interleaved runs per tool (min and median reported)")
     ap.add_argument("--baseline", type=Path, metavar="DIR",
                     help="also run the flamekit of this checkout (e.g. /work/main) in the same rounds")
-    ap.add_argument("--venv", type=Path, metavar="DIR",
-                    help="also run DIR/bin/flamekit (a venv with a regular install of flamekit) in the same rounds")
+    ap.add_argument("--venv", type=Path, metavar="DIR", action="append",
+                    help="also run DIR/bin/flamekit (a venv with a regular install of flamekit) in the same rounds; "
+                         "repeatable (e.g. one venv of main, one of this branch: installed before/after)")
     ap.add_argument("--llvm-backend", action="store_true",
                     help="also time flamekit's --backend llvm (batched llvm-symbolizer) for lines+inlines")
     ap.add_argument("--capture", type=int, default=0, metavar="ROUNDS",
