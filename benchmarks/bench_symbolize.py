@@ -26,6 +26,7 @@ the figures against.
     python3 benchmarks/bench_symbolize.py --lines 0 --runs 7 --baseline /work/main   # names: this vs main vs llvm
     python3 benchmarks/bench_symbolize.py --lines 0 --runs 9 --venv /tmp/fk-venv     # also as installed
     python3 benchmarks/bench_symbolize.py --lines 0 --runs 9 --venv /tmp/main-venv --venv /tmp/fk-venv  # before/after
+    python3 benchmarks/bench_symbolize.py --lines 0 --instructions --venv /tmp/main-venv --venv /tmp/fk-venv
 
 Each target also gets a one-address run (start-up and table load only, at
 least 9 rounds), the cost a script pays per call.
@@ -132,6 +133,38 @@ def compare(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str
               f"{'':>6} {'':>6} {'':>6} | {b_cpu[0] / p_cpu[0]:>5.2f}x  {label}")
 
 
+def instructions(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str], baseline: Path | None = None,
+                 venv: list[Path] | None = None) -> None:
+    """Instructions executed by each command, counted by valgrind's cachegrind: one run each, deterministic.
+
+    CPU seconds on a shared machine vary by tens of percent from run to run;
+    instruction counts do not (they miss cache misses and page faults, which
+    the CPU figures include), so small changes can be compared exactly.
+    """
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("instructions: valgrind missing, skipped")
+        return
+    grind = [valgrind, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    targets: list[tuple[str, list[str], Path | None]] = [("flamekit", ours, ROOT)]
+    if baseline is not None:
+        targets.append((f"baseline {baseline}", ours, baseline))
+    for env in venv or []:
+        targets.append((f"venv {env}", [str(env / "bin" / "python"), str(env / "bin" / "flamekit"), *ours[3:]], None))
+    targets.append(("llvm-symbolizer", theirs, ROOT))
+    counts = []
+    for label, cmd, root in targets:
+        run_cpu(cmd, addrs, root)  # bytecode cached before the counted run
+        env_vars = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} if root is None else \
+            {**os.environ, "PYTHONPATH": str(root)}
+        with open(addrs, "rb") as f:
+            err = subprocess.run([*grind, *cmd], stdin=f, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 cwd=root or tempfile.gettempdir(), env=env_vars, check=True).stderr.decode()
+        count = int(err.split("I   refs:")[1].split()[0].replace(",", ""))
+        counts.append(count)
+        print(f"{name:<11} {task:<20} instructions {count / 1e9:7.3f} G  {count / counts[0]:5.3f} of flamekit's  {label}")
+
+
 def startup(runs: int) -> None:
     """CPU of a bare interpreter start, with and without site-packages (``-S``), min and median."""
     for label, cmd in (("python -c pass", [sys.executable, "-c", "pass"]),
@@ -178,6 +211,9 @@ def main() -> None:
     ap.add_argument("--venv", type=Path, metavar="DIR", action="append",
                     help="also run DIR/bin/flamekit (a venv with a regular install of flamekit) in the same rounds; "
                          "repeatable (e.g. one venv of main, one of this branch: installed before/after)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count the instructions of each command on the function-names input (valgrind's "
+                         "cachegrind, one run each: exact, where CPU seconds on a shared machine are noisy)")
     ap.add_argument("--llvm-backend", action="store_true",
                     help="also time flamekit's --backend llvm (batched llvm-symbolizer) for lines+inlines")
     ap.add_argument("--capture", type=int, default=0, metavar="ROUNDS",
@@ -199,6 +235,8 @@ def main() -> None:
         addrs = addresses(name, path, args.n)
         names = [llvm, f"--obj={path}", "--no-inlines", "--functions=linkage", "--demangle"]
         compare(name, "function names", addrs, [*fk, "--elf", path], names, args.runs, args.baseline, args.venv)
+        if args.instructions:
+            instructions(name, "function names", addrs, [*fk, "--elf", path], names, args.baseline, args.venv)
         # start-up and table load: what a script calling the symbolizer once per address pays every time
         compare(name, "names, 1 address", addresses(name, path, 1), [*fk, "--elf", path], names,
                 max(args.runs, 9), args.baseline, args.venv)
