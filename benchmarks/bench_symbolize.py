@@ -123,13 +123,13 @@ def compare(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str
     n = addrs.read_bytes().count(b"\n")
     m_cpu, p_cpu = sorted(c for c, _ in mine), sorted(c for c, _ in peer)
     m_wall, p_wall = statistics.median(w for _, w in mine), statistics.median(w for _, w in peer)
-    print(f"{name:<11} {task:<20} {n:>8} {mb:>6.2f} | {m_cpu[0]:>6.2f} {statistics.median(m_cpu):>6.2f} "
-          f"{m_wall:>6.2f} {mb / m_cpu[0]:>6.2f} | {p_cpu[0]:>6.2f} {statistics.median(p_cpu):>6.2f} "
+    print(f"{name:<11} {task:<20} {n:>8} {mb:>6.2f} | {m_cpu[0]:>6.3f} {statistics.median(m_cpu):>6.3f} "
+          f"{m_wall:>6.2f} {mb / m_cpu[0]:>6.2f} | {p_cpu[0]:>6.3f} {statistics.median(p_cpu):>6.3f} "
           f"{p_wall:>6.2f} | {m_cpu[0] / p_cpu[0]:>5.2f}x")
     for label, figures in others.items():
         b_cpu = sorted(c for c, _ in figures)
-        print(f"{'':<11} {'  ' + label.split()[0] + ')':<20} {'':>8} {'':>6} | {b_cpu[0]:>6.2f} "
-              f"{statistics.median(b_cpu):>6.2f} {statistics.median(w for _, w in figures):>6.2f} {mb / b_cpu[0]:>6.2f} | "
+        print(f"{'':<11} {'  ' + label.split()[0] + ')':<20} {'':>8} {'':>6} | {b_cpu[0]:>6.3f} "
+              f"{statistics.median(b_cpu):>6.3f} {statistics.median(w for _, w in figures):>6.2f} {mb / b_cpu[0]:>6.2f} | "
               f"{'':>6} {'':>6} {'':>6} | {b_cpu[0] / p_cpu[0]:>5.2f}x  {label}")
 
 
@@ -225,7 +225,8 @@ def main() -> None:
     if llvm is None:
         raise SystemExit("needs llvm-symbolizer (Debian package llvm)")
     fk = [sys.executable, "-m", "flamekit", "addr2line"]
-    print(f"CPU s = user+sys; min/med of {args.runs} interleaved runs; wall = median; MB/s = input MB / min CPU s")
+    print(f"CPU s = user+sys (to the ms: a few % matter here); min/med of {args.runs} interleaved runs; "
+          "wall = median; MB/s = input MB / min CPU s")
     print(f"{'target':<11} {'task':<20} {'addrs':>8} {'MB':>6} | {'flamekit CPU min/med, wall, MB/s':<30} | "
           f"{'llvm-symbolizer CPU min/med, wall':<33} | ratio")
     for name, path in TARGETS.items():
