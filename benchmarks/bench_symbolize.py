@@ -25,6 +25,8 @@ the figures against.
     python3 benchmarks/bench_symbolize.py --llvm-backend  # also flamekit's --backend llvm
     python3 benchmarks/bench_symbolize.py --lines 0 --runs 7 --baseline /work/main   # names: this vs main vs llvm
     python3 benchmarks/bench_symbolize.py --lines 0 --runs 9 --venv /tmp/fk-venv     # also as installed
+    python3 benchmarks/bench_symbolize.py --lines 0 --runs 9 --venv /tmp/main-venv --venv /tmp/fk-venv  # before/after
+    python3 benchmarks/bench_symbolize.py --lines 0 --instructions --venv /tmp/main-venv --venv /tmp/fk-venv
 
 Each target also gets a one-address run (start-up and table load only, at
 least 9 rounds), the cost a script pays per call.
@@ -94,12 +96,12 @@ def run_cpu(cmd: list[str], stdin: Path, root: Path | None = ROOT) -> tuple[floa
 
 
 def compare(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str], runs: int,
-            baseline: Path | None = None, venv: Path | None = None) -> None:
+            baseline: Path | None = None, venv: list[Path] | None = None) -> None:
     """Run both commands ``runs`` times, interleaved, and print one line of figures.
 
     With ``baseline``, ``ours`` also runs from that checkout in each round, and
-    with ``venv`` as that environment's ``flamekit`` console script; their
-    figures follow on lines of their own.
+    with each of ``venv`` as that environment's ``flamekit`` console script;
+    their figures follow on lines of their own.
     """
     mine: list[tuple[float, float]] = []
     peer: list[tuple[float, float]] = []
@@ -107,8 +109,8 @@ def compare(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str
     variants: list[tuple[str, list[str], Path | None]] = []
     if baseline is not None:
         variants.append((f"(baseline {baseline})", ours, baseline))
-    if venv is not None:  # ours is [python, -m, flamekit, ...]: the same arguments to the venv's console script
-        variants.append((f"(venv {venv})", [str(venv / "bin" / "flamekit"), *ours[3:]], None))
+    for env in venv or []:  # ours is [python, -m, flamekit, ...]: the same arguments to the venv's console script
+        variants.append((f"(venv {env})", [str(env / "bin" / "flamekit"), *ours[3:]], None))
     for _ in range(runs):
         cpu, wall, _n = run_cpu(ours, addrs)
         mine.append((cpu, wall))
@@ -121,14 +123,46 @@ def compare(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str
     n = addrs.read_bytes().count(b"\n")
     m_cpu, p_cpu = sorted(c for c, _ in mine), sorted(c for c, _ in peer)
     m_wall, p_wall = statistics.median(w for _, w in mine), statistics.median(w for _, w in peer)
-    print(f"{name:<11} {task:<20} {n:>8} {mb:>6.2f} | {m_cpu[0]:>6.2f} {statistics.median(m_cpu):>6.2f} "
-          f"{m_wall:>6.2f} {mb / m_cpu[0]:>6.2f} | {p_cpu[0]:>6.2f} {statistics.median(p_cpu):>6.2f} "
+    print(f"{name:<11} {task:<20} {n:>8} {mb:>6.2f} | {m_cpu[0]:>6.3f} {statistics.median(m_cpu):>6.3f} "
+          f"{m_wall:>6.2f} {mb / m_cpu[0]:>6.2f} | {p_cpu[0]:>6.3f} {statistics.median(p_cpu):>6.3f} "
           f"{p_wall:>6.2f} | {m_cpu[0] / p_cpu[0]:>5.2f}x")
     for label, figures in others.items():
         b_cpu = sorted(c for c, _ in figures)
-        print(f"{'':<11} {'  ' + label.split()[0] + ')':<20} {'':>8} {'':>6} | {b_cpu[0]:>6.2f} "
-              f"{statistics.median(b_cpu):>6.2f} {statistics.median(w for _, w in figures):>6.2f} {mb / b_cpu[0]:>6.2f} | "
+        print(f"{'':<11} {'  ' + label.split()[0] + ')':<20} {'':>8} {'':>6} | {b_cpu[0]:>6.3f} "
+              f"{statistics.median(b_cpu):>6.3f} {statistics.median(w for _, w in figures):>6.2f} {mb / b_cpu[0]:>6.2f} | "
               f"{'':>6} {'':>6} {'':>6} | {b_cpu[0] / p_cpu[0]:>5.2f}x  {label}")
+
+
+def instructions(name: str, task: str, addrs: Path, ours: list[str], theirs: list[str], baseline: Path | None = None,
+                 venv: list[Path] | None = None) -> None:
+    """Instructions executed by each command, counted by valgrind's cachegrind: one run each, deterministic.
+
+    CPU seconds on a shared machine vary by tens of percent from run to run;
+    instruction counts do not (they miss cache misses and page faults, which
+    the CPU figures include), so small changes can be compared exactly.
+    """
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("instructions: valgrind missing, skipped")
+        return
+    grind = [valgrind, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    targets: list[tuple[str, list[str], Path | None]] = [("flamekit", ours, ROOT)]
+    if baseline is not None:
+        targets.append((f"baseline {baseline}", ours, baseline))
+    for env in venv or []:
+        targets.append((f"venv {env}", [str(env / "bin" / "python"), str(env / "bin" / "flamekit"), *ours[3:]], None))
+    targets.append(("llvm-symbolizer", theirs, ROOT))
+    counts = []
+    for label, cmd, root in targets:
+        run_cpu(cmd, addrs, root)  # bytecode cached before the counted run
+        env_vars = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} if root is None else \
+            {**os.environ, "PYTHONPATH": str(root)}
+        with open(addrs, "rb") as f:
+            err = subprocess.run([*grind, *cmd], stdin=f, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 cwd=root or tempfile.gettempdir(), env=env_vars, check=True).stderr.decode()
+        count = int(err.split("I   refs:")[1].split()[0].replace(",", ""))
+        counts.append(count)
+        print(f"{name:<11} {task:<20} instructions {count / 1e9:7.3f} G  {count / counts[0]:5.3f} of flamekit's  {label}")
 
 
 def startup(runs: int) -> None:
@@ -174,8 +208,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="interleaved runs per tool (min and median reported)")
     ap.add_argument("--baseline", type=Path, metavar="DIR",
                     help="also run the flamekit of this checkout (e.g. /work/main) in the same rounds")
-    ap.add_argument("--venv", type=Path, metavar="DIR",
-                    help="also run DIR/bin/flamekit (a venv with a regular install of flamekit) in the same rounds")
+    ap.add_argument("--venv", type=Path, metavar="DIR", action="append",
+                    help="also run DIR/bin/flamekit (a venv with a regular install of flamekit) in the same rounds; "
+                         "repeatable (e.g. one venv of main, one of this branch: installed before/after)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count the instructions of each command on the function-names input (valgrind's "
+                         "cachegrind, one run each: exact, where CPU seconds on a shared machine are noisy)")
     ap.add_argument("--llvm-backend", action="store_true",
                     help="also time flamekit's --backend llvm (batched llvm-symbolizer) for lines+inlines")
     ap.add_argument("--capture", type=int, default=0, metavar="ROUNDS",
@@ -187,7 +225,8 @@ def main() -> None:
     if llvm is None:
         raise SystemExit("needs llvm-symbolizer (Debian package llvm)")
     fk = [sys.executable, "-m", "flamekit", "addr2line"]
-    print(f"CPU s = user+sys; min/med of {args.runs} interleaved runs; wall = median; MB/s = input MB / min CPU s")
+    print(f"CPU s = user+sys (to the ms: a few % matter here); min/med of {args.runs} interleaved runs; "
+          "wall = median; MB/s = input MB / min CPU s")
     print(f"{'target':<11} {'task':<20} {'addrs':>8} {'MB':>6} | {'flamekit CPU min/med, wall, MB/s':<30} | "
           f"{'llvm-symbolizer CPU min/med, wall':<33} | ratio")
     for name, path in TARGETS.items():
@@ -197,6 +236,8 @@ def main() -> None:
         addrs = addresses(name, path, args.n)
         names = [llvm, f"--obj={path}", "--no-inlines", "--functions=linkage", "--demangle"]
         compare(name, "function names", addrs, [*fk, "--elf", path], names, args.runs, args.baseline, args.venv)
+        if args.instructions:
+            instructions(name, "function names", addrs, [*fk, "--elf", path], names, args.baseline, args.venv)
         # start-up and table load: what a script calling the symbolizer once per address pays every time
         compare(name, "names, 1 address", addresses(name, path, 1), [*fk, "--elf", path], names,
                 max(args.runs, 9), args.baseline, args.venv)

@@ -206,3 +206,18 @@ def test_library_glob_equals_glob_glob(tmp_path):
                                              "/lib/plain/libbfd.so")]
     for pattern in [*patterns, *_BFD_GLOBS]:
         assert _glob(pattern) == sorted(glob.glob(pattern)), pattern
+
+
+def test_libiberty_and_free_are_called_holding_the_gil():
+    """Names are demangled by two short C calls each (cplus_demangle_v3, free): they are PyDLL functions, which
+    keep the GIL rather than releasing and re-taking it around every call."""
+    import ctypes
+    import sys
+
+    dm = sys.modules["flamekit.symbolize.demangle"]
+    if backend() != "libiberty":
+        pytest.skip("libbfd missing")
+    for fn in (dm._iberty, dm._free):
+        assert fn._flags_ & ctypes._FUNCFLAG_PYTHONAPI
+    assert display_name_uncached("_ZNKSt6vectorIiSaIiEE4sizeEv") == \
+        "std::vector<int, std::allocator<int> >::size() const"

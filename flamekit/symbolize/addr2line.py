@@ -9,10 +9,11 @@ answered in batches so 100,000 of them stream without a large buffer.
 from __future__ import annotations
 
 import gc
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, islice, repeat
+from operator import rshift
 
 from .._records import TYPE_CHECKING
 from ..errors import InputError
@@ -67,26 +68,57 @@ def format_resolution(addr: int, r: Resolution, lines: bool, inlines: bool) -> s
 def names_only(addresses: Iterable[int], table: SymbolTable, show: Callable[[str], str]) -> Iterator[str]:
     """The hot path for function names, batch by batch.
 
-    Each batch is bisected in C (``map(bisect_right, ...)``); the columns are
-    shifted by one so the bisect result indexes them directly (slot 0: before
-    every symbol); a name is decoded and demangled the first time an address
-    hits it, and kept with its separators (`` NAME+``): one string fewer to
-    join per address.
+    Each batch is bisected in C (``map(bisect_right, ...)``), within the
+    symbols of each address's page once the input is longer than a batch
+    (:func:`page_bounds`); the columns are shifted by one so the bisect
+    result indexes them directly (slot 0: before every symbol); a name is
+    decoded and demangled the first time an address hits it, and kept with
+    its separators (`` NAME+``): one string fewer to join per address.
     """
     starts = table.starts.tolist()
     lo = [0, *starts]
     hi = [0, *table.ends.tolist()]
     shown: list[str | None] = [None] * len(lo)  # " NAME+" of symbol k, once an address hits it
     addresses = iter(addresses)
+    pages: tuple[int, list[int], list[int]] | None = None
 
     def fill(k: int) -> str:
         text = shown[k] = f" {show(table.name(k - 1))}+"
         return text
 
     while batch := list(islice(addresses, NAMES_BATCH)):
+        if pages is None and len(batch) == NAMES_BATCH:  # more may follow: worth indexing the pages once
+            pages = page_bounds(starts) or (0, [], [])  # (no pages: every batch bisects the whole table)
+        if pages and max(batch) >> pages[0] < len(pages[1]):  # else an address past the last page
+            shift, first, stop = pages
+            page = list(map(rshift, batch, repeat(shift)))
+            ks = map(bisect_right, repeat(starts), batch, map(first.__getitem__, page), map(stop.__getitem__, page))
+        else:
+            ks = map(bisect_right, repeat(starts), batch)
         # hex(a) is f"0x{a:x}" for a >= 0 (read_addresses yields no negatives), without a format spec to parse
         yield "".join([f"{hex(a)}{shown[k] or fill(k)}{hex(a - lo[k])}\n" if a < hi[k] else f"{hex(a)} ??\n"
-                       for a, k in zip(batch, map(bisect_right, repeat(starts), batch))])
+                       for a, k in zip(batch, ks)])
+
+
+def page_bounds(starts: list[int]) -> tuple[int, list[int], list[int]] | None:
+    """``(shift, first, stop)``: page ``p`` (``a >> shift``) holds ``starts[first[p]:stop[p]]``.
+
+    So ``bisect_right(starts, a, first[p], stop[p]) == bisect_right(starts, a)``
+    for every ``a`` with ``p < len(first)``, in 2-3 comparisons instead of
+    ~15 (libLLVM's 34k symbols): bisecting 100k addresses costs a third less.
+    Pages hold ~4-8 symbols on average; None when the table is too small
+    to gain, or when its addresses are so high that a page list from
+    address 0 would be much longer than the table.
+    """
+    n = len(starts)
+    if n < 64:
+        return None
+    shift = ((starts[-1] - starts[0]) // n).bit_length() + 2
+    count = (starts[-1] >> shift) + 2  # the last page is past every start: first == stop == n
+    if count > 4 * n:
+        return None
+    edges = list(map(bisect_left, repeat(starts), range(0, (count + 1) << shift, 1 << shift)))
+    return shift, edges[:-1], edges[1:]
 
 
 def with_dwarf(addresses: Iterable[int], ms: ModuleSymbolizer, lines: bool, inlines: bool) -> Iterator[str]:

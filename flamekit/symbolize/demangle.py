@@ -52,8 +52,10 @@ def _load() -> str:
     global _impl, _free, _iberty
     if _impl is not None:
         return _impl[0]
+    # PyDLL, not CDLL: calls keep the GIL instead of releasing and taking it back around each
+    # ~1 us call (two per name shown; nothing here runs long or calls back into Python)
     try:
-        libc = ctypes.CDLL(None)
+        libc = ctypes.PyDLL(None)
         free = libc.free
         free.restype = None  # no argtypes: it is given ctypes pointer objects only (see _iberty_demangle)
         _free = free
@@ -63,7 +65,7 @@ def _load() -> str:
     for pattern in _BFD_GLOBS:
         for path in _glob(pattern):
             try:
-                fn = ctypes.CDLL(path).cplus_demangle_v3
+                fn = ctypes.PyDLL(path).cplus_demangle_v3
             except (OSError, AttributeError):
                 continue
             fn.restype = _Malloced
