@@ -191,26 +191,24 @@ class PerfFolder:
             if len(parts) == 3:
                 leaf = parts[1]
                 lf = leaf_get(leaf)
-                if lf is None and (lf := leaf_of(leaf)) is COMPLEX:
-                    self._slow_group(group, line_of(i))
-                    not_counted += 1
-                    continue
+                if lf is None:
+                    lf = leaf_of(leaf)
                 callers = parts[2]
                 cf = callers_get(callers)
-                if cf is None and (cf := callers_of(callers)) is COMPLEX:
-                    self._slow_group(group, line_of(i))
-                    not_counted += 1
-                    continue
-                key = cf << 32 | lf
+                if cf is None:
+                    cf = callers_of(callers)
+                key = COMPLEX if lf is COMPLEX or cf is COMPLEX else cf << 32 | lf
             elif len(parts) == 2:
                 leaf = parts[1]
                 key = leaf_get(leaf)
-                if key is None and (key := leaf_of(leaf)) is COMPLEX:
-                    self._slow_group(group, line_of(i))
-                    not_counted += 1
-                    continue
+                if key is None:
+                    key = leaf_of(leaf)
             else:
                 key = 0
+            if key is COMPLEX:  # only a miss can answer this (the raw tables never hold it)
+                self._slow_group(group, line_of(i))
+                not_counted += 1
+                continue
             if w is None:  # a sample of an event that is filtered out (``counts`` holds the event)
                 self._count_filtered(counts, None)
                 not_counted += 1
