@@ -385,8 +385,11 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
         # callees are never heavier than their caller, so nothing lighter than the
         # budget-th heaviest candidate can be embedded: drop it, and never look at it again
         cut = -(sorted(heap)[max_embedded - 1] >> SEQ_BITS)
-        floor = max(floor, cut)
         heap = [c for c in heap if c < (1 - cut) << SEQ_BITS]  # weight >= cut
+        # and a callee found from here on needs more than cut: the heap always holds at least as
+        # many candidates of weight >= cut as budget is left, all found earlier (so winning ties),
+        # and pops never make it hold fewer; weights are integers
+        floor = max(floor, cut + 1)
     heapq.heapify(heap)
     embedded = 0
     hidden: list[Embedded] = []
@@ -405,6 +408,8 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
             max_depth = depth
         if embedded == max_embedded:
             break  # (its callees could not be embedded any more)
+        if kid[2] < floor:
+            continue  # (nor can a callee of a frame lighter than the floor)
         sub = children(kid[5], floor)
         if not sub:  # (most embedded frames: nothing under them weighs floor)
             continue
