@@ -30,10 +30,12 @@ if TYPE_CHECKING:  # imported when a file is differential (start-up: it also loa
 
 ENC = "utf-8"
 ERR = "surrogateescape"
-#: bytes of input read at once (then cut after its last complete line)
-BLOCK = 1 << 22
-#: folded separators made packed ones (:data:`flamekit.profile.PACK_SEP`)
-_PACK = bytes.maketrans(b";", b"\x01")
+#: bytes of input read at once (then cut after its last complete line): a block and the copies
+#: made of it on the way to strings (translated, decoded) stay in a core's 2 MB cache, and
+#: the allocator reuses their memory instead of mapping fresh pages for every block
+BLOCK = 1 << 20
+#: a folded separator and the packed one (:data:`flamekit.profile.PACK_SEP`)
+_SEMI, _PACK_SEP = b";", b"\x01"
 #: packed separators made folded ones again, and CRs spaces (as :func:`sanitize` writes them)
 _UNPACK = str.maketrans("\x01\r", "; ")
 #: the end of an ordinary line: the count after the last space (a literal first, which regex search is fast at)
@@ -171,7 +173,7 @@ def _blocks(stream: BinaryIO) -> Iterator[bytes]:
 
 
 def _pack_key(stack: bytes) -> str:
-    return stack.translate(_PACK).decode(ENC, ERR)
+    return stack.replace(_SEMI, _PACK_SEP).decode(ENC, ERR)
 
 
 def _read_one_column(stream: BinaryIO, source: str, skips: Skips) -> Profile:
@@ -216,7 +218,7 @@ def _add_block(block: bytes, keys: list[str], weights: list[int]) -> int | None:
     # (one-byte tests first: they run at memchr speed, two-byte ones far slower)
     if b"#" in block and (block[:1] == b"#" or b"\n#" in block):
         return None
-    text = block.translate(_PACK).decode(ENC, ERR)
+    text = block.replace(_SEMI, _PACK_SEP).decode(ENC, ERR)  # (a third faster than bytes.translate)
     parts = (_COUNT_END if b"\r" in block else _COUNT_END_LF).split(text)
     got = parts[0:-1:2]
     # every line ended in ' COUNT' unless a newline is left in a stack or after the last count
