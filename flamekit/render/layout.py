@@ -347,7 +347,8 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
     # hidden candidates, heaviest first and then first found: ints (-weight << SEQ_BITS) + number
     # (compared far faster than tuples), the number indexing what the candidate is in ``found``
     heap: list[int] = []
-    found: list[tuple[int, Any, Child, int]] = []  # (depth, parent Frame or Embedded, child, dx)
+    # (depth, Embedded.parent of the candidate, the list it joins when embedded, child, dx)
+    found: list[tuple[int, int, list[Embedded], Child, int]] = []
     max_depth = 0
     # (child, depth, new x)
     todo: list[tuple[Child, int, int]] = [(root, 0, 0)]
@@ -383,7 +384,7 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
                 drawn.append((kid, depth + 1, kx))
             elif w >= floor and w > 0 and max_embedded:
                 heap.append((-w << SEQ_BITS) + len(found))
-                found.append((depth + 1, frame, kid, kx - x))
+                found.append((depth + 1, frame.index, frame.hidden, kid, kx - x))
         todo.extend(reversed(drawn))
     # the heaviest hidden frames, parents before children, up to the budget
     if len(heap) > max_embedded > 0:
@@ -400,13 +401,9 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
     hidden: list[Embedded] = []
     heappop, heappush, children = heapq.heappop, heapq.heappush, src.children
     while heap and embedded < max_embedded:
-        depth, parent, kid, dx = found[heappop(heap) & SEQ_MASK]
-        if isinstance(parent, Frame):
-            e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], [], parent.index, embedded)
-            parent.hidden.append(e)
-        else:
-            e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], [], -1 - parent.index, embedded)
-            parent.kids.append(e)
+        depth, parent, siblings, kid, dx = found[heappop(heap) & SEQ_MASK]
+        e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], [], parent, embedded)
+        siblings.append(e)
         hidden.append(e)
         embedded += 1
         if depth > max_depth:
@@ -423,12 +420,12 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
             for gk, gdx in _by_weight(sub, 0):
                 if gk[2] >= floor and gk[2] > 0:
                     heappush(heap, (-gk[2] << SEQ_BITS) + len(found))
-                    found.append((depth, e, gk, gdx))
+                    found.append((depth, -1 - e.index, e.kids, gk, gdx))
             continue
-        x0 = kid[1]
+        x0, ref, kids = kid[1], -1 - e.index, e.kids
         for gk in sub:
             w = gk[2]
             if w >= floor and w > 0:
                 heappush(heap, (-w << SEQ_BITS) + len(found))
-                found.append((depth, e, gk, gk[1] - x0))
+                found.append((depth, ref, kids, gk, gk[1] - x0))
     return Layout(frames, hidden, total, total_before, max_depth, embedded)
