@@ -33,7 +33,8 @@ headless Chromium and reports the time until the page is interactive, measured i
 the page (issue 3: flamegraph.pl's SVG of 54k frames takes about 4.5 s; target
 under 2 s), with the renderer's CPU seconds over the same span.  ``--baseline``
 loads the same graph drawn by another checkout in the same, interleaved runs.
-``--trace`` adds one traced load per SVG (main-thread CPU by phase);
+``--trace`` adds one traced load per SVG (main-thread CPU by phase, and how many times Chromium
+drew the part parsed so far before the document was parsed: ``ready`` includes those);
 ``--renderer-instructions`` one load per SVG with the renderers under cachegrind (instructions
 executed: unchanged by the host's other load, so a few per cent of markup cost shows; two
 loads of the same SVG agree within ~0.5%, though how many times the page is drawn while it
@@ -321,7 +322,11 @@ def trace_breakdown(svg: Path, out: Path) -> dict[str, float]:
     """Record a Chrome trace of one load of ``svg`` and sum the page's main-thread CPU per phase.
 
     The main thread is the renderer one that parsed the most; CPU is the events' thread time
-    (``tdur``), so the host's other load inflates it less than wall time.
+    (``tdur``), so the host's other load inflates it less than wall time.  An event nested in
+    another of its phase (Chromium nests one ``Paint`` in another) is counted once.  Also
+    counted: the rendering updates (``paint`` phases) run while the document was still being
+    parsed, which the ``ready`` time includes: Chromium draws the part parsed so far between
+    chunks of the file, each update walking all frames parsed so far.
     """
     driver = ROOT / "tests" / "browser" / "driver.js"
     job = {"file": str(svg), "timeout": 120000, "trace": str(out), "steps": [{"eval": READY_JS}]}
@@ -339,14 +344,25 @@ def trace_breakdown(svg: Path, out: Path) -> dict[str, float]:
     main = max(parsed, key=parsed.__getitem__)
     phase_of = {name: phase for phase, names in PHASES.items() for name in names}
     got = {phase: 0.0 for phase in PHASES} | {"all tasks": 0.0}
-    for e in events:
-        if (e.get("pid"), e.get("tid")) != main or e.get("ph") != "X":
-            continue
+    ends: dict[str, float] = {}  # per phase, where its last counted event ends
+    paints: list[float] = []
+    last_parse = 0.0
+    mine = [e for e in events if (e.get("pid"), e.get("tid")) == main and e.get("ph") == "X"]
+    for e in sorted(mine, key=lambda e: (e["ts"], -e.get("dur", 0))):
         name = e.get("name")
         if name in phase_of:
-            got[phase_of[name]] += e.get("tdur", 0) / 1e6
+            phase = phase_of[name]
+            if e["ts"] < ends.get(phase, -1):
+                continue  # nested in an event of its phase already counted
+            ends[phase] = e["ts"] + e.get("dur", 0)
+            got[phase] += e.get("tdur", 0) / 1e6
+            if phase == "paint":
+                paints.append(e["ts"])
+            elif phase == "parse":
+                last_parse = e["ts"]
         elif name == "ThreadControllerImpl::RunTask" or name == "RunTask":
             got["all tasks"] += e.get("tdur", 0) / 1e6
+    got["updates while parsing"] = sum(1 for ts in paints if ts < last_parse)
     return got
 
 
@@ -556,8 +572,9 @@ def main() -> None:
             # where the time goes: one traced load each (tracing itself slows the page down)
             for label, svg in svgs:
                 got = trace_breakdown(svg, out_dir / "trace.json")
-                print(f"{'trace: ' + label:58s} main-thread CPU " + "  ".join(f"{k} {v:.3f}" for k, v in got.items()),
-                      flush=True)
+                print(f"{'trace: ' + label:58s} main-thread CPU " + "  ".join(f"{k} {v:.3f}" for k, v in got.items()
+                                                                               if k != "updates while parsing")
+                      + f"; {got['updates while parsing']:.0f} rendering updates while parsing", flush=True)
                 rows.append({"what": f"trace: {label}", **got})
         if a.renderer_instructions:
             for label, svg in svgs:

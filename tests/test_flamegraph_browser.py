@@ -25,7 +25,7 @@ FRAMES_JS = """() => [...document.querySelectorAll('#frames > g')].map(g => {
   const r = g.querySelector('rect');
   return {title: g.querySelector('title').textContent, cls: g.getAttribute('class') || '',
           x: r.getAttribute('x'), w: r.getAttribute('width'), fill: r.getAttribute('fill'),
-          label: g.querySelector('text').textContent};
+          label: (g.querySelector('text') || {textContent: ''}).textContent};  // none: too narrow for one
 })"""
 
 
@@ -298,12 +298,12 @@ def test_nameattr_links_follow_on_click_and_zoom_on_ctrl_click(browser: Any, tmp
 
 
 def test_frames_too_narrow_for_a_label_get_one_when_zoomed(browser: Any, tmp_path: Path) -> None:
-    # 'narrow' is drawn (about 3.5 px) with an empty, unpositioned <text> that the page does not lay out
+    # 'narrow' is drawn (about 3.5 px) without a <text>; a zoom adds one, an unzoom empties it
     svg = write(tmp_path, Profile({("m", "big"): 100_000, ("m", "narrow", "callee"): 300}))
     label = ("(name) => { const g = [...document.querySelectorAll('#frames > g')].find(g => "
              "g.querySelector('title').textContent.startsWith(name + ' (')); const t = g.querySelector('text'); "
-             "return [t.textContent, t.getAttribute('x'), t.getAttribute('y'), getComputedStyle(t).display, "
-             "t.getBBox().width > 0]; }")
+             "return t ? [t.textContent, t.getAttribute('x'), t.getAttribute('y'), getComputedStyle(t).display, "
+             "t.getBBox().width > 0, t.previousElementSibling.tagName] : null; }")
     find = "const find = (n, name) => n.name === name ? n : n.kids.map(k => find(k, name)).find(Boolean);"
     run = browser.run(svg, [
         {"eval": f"[({label})('narrow'), ({label})('big')]"},
@@ -311,12 +311,29 @@ def test_frames_too_narrow_for_a_label_get_one_when_zoomed(browser: Any, tmp_pat
         {"eval": f"unzoom(), ({label})('narrow')"},
     ]).check()
     (narrow, big), (zoomed, callee), after = run.results
-    assert narrow == ["", None, None, "none", False]
+    assert narrow is None
     assert big[0] == "big" and big[3] != "none" and big[4]
     # zoomed to full width: labelled, positioned on its row (the row 'big' shares), and drawn
-    assert zoomed == ["narrow", "13.00", big[2], big[3], True]
+    assert zoomed == ["narrow", "13.00", big[2], big[3], True, "rect"]
     assert callee[0] == "callee" and callee[4] and float(callee[2]) == float(big[2]) - 16
     assert after[0] == "" and after[3] == "none"
+
+
+def test_a_linked_frame_too_narrow_for_a_label_gets_it_inside_its_link(browser: Any, tmp_path: Path) -> None:
+    # with --nameattr href the frame is <g><title/><a><rect/></a></g>: the label goes after the rect
+    attrs = tmp_path / "attrs.txt"
+    attrs.write_text("narrow\thref=#docs\n")
+    svg = tmp_path / "linked.svg"
+    svg.write_bytes(fg.render(Profile({("m", "big"): 100_000, ("m", "narrow"): 300}),
+                              fg.FlameGraphOptions(nameattr=fg.read_nameattr(str(attrs)))))
+    shape = ("() => { const g = [...document.querySelectorAll('#frames > g')].find(g => "
+             "g.querySelector('title').textContent.startsWith('narrow (')); "
+             "return [...g.querySelectorAll('*')].map(e => e.tagName + ':' + e.parentNode.tagName + "
+             "(e.tagName === 'text' ? '=' + e.textContent : '')).join(' '); }")
+    find = "const find = (n, name) => n.name === name ? n : n.kids.map(k => find(k, name)).find(Boolean);"
+    run = browser.run(svg, [{"eval": shape},
+                            {"eval": f"() => {{ {find} zoom(find(model(), 'narrow')); return ({shape})(); }}"}]).check()
+    assert run.results == ["title:g a:g rect:a", "title:g a:g rect:a text:a=narrow"]
 
 
 def test_the_page_marks_when_it_became_interactive(browser: Any, tmp_path: Path) -> None:

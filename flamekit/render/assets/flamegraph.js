@@ -100,8 +100,9 @@ function model() {
 			title = g.querySelector("title");
 			rect = g.querySelector("rect");
 		}
+		// a frame too narrow for a label has no <text> (place() adds one when a zoom gives it a label)
 		var text = rect.nextElementSibling;
-		if (!text || text.tagName !== "text") text = g.querySelector("text");
+		if (text && text.tagName !== "text") text = g.querySelector("text");
 		var t = title ? title.textContent : "";
 		var cut = t.lastIndexOf(" (");
 		// the original geometry, label and fill are read only when first changed (remember())
@@ -186,11 +187,16 @@ function within(n, top) {
 function place(n, x, w) {
 	n.rect.setAttribute("x", x.toFixed(1));
 	n.rect.setAttribute("width", w.toFixed(1));
+	var label = fit_label(n.name === "all" && n === root ? "all" : strip_annotation(n.name), w);
+	if (!n.text && label) {
+		// a frame drawn too narrow for a label has no <text>: give it one on its row
+		n.text = document.createElementNS(SVGNS, "text");
+		n.text.setAttribute("y", text_y(n.d));
+		n.rect.parentNode.insertBefore(n.text, n.rect.nextSibling);
+	}
 	if (n.text) {
-		// a frame drawn too narrow for a label has an unpositioned <text>: give it its row
-		if (!n.text.hasAttribute("y")) n.text.setAttribute("y", text_y(n.d));
 		n.text.setAttribute("x", (x + 3).toFixed(2));
-		n.text.textContent = fit_label(n.name === "all" && n === root ? "all" : strip_annotation(n.name), w);
+		n.text.textContent = label;
 	}
 }
 
