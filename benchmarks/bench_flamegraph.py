@@ -18,11 +18,15 @@ flamegraph.pl is not installed: its reference figure is quoted.
 
     python3 benchmarks/bench_flamegraph.py [--runs 5] [--skip-browser]
     python3 benchmarks/bench_flamegraph.py --skip-browser --baseline /work/main --instructions
+    python3 benchmarks/bench_flamegraph.py --phases-only --baseline /work/main [--runs 9]
     python3 benchmarks/bench_flamegraph.py --browser-only --baseline /work/main [--peer-svg inferno.svg] [--trace] [--renderer-instructions]
 
 ``--baseline`` also times another checkout's flamekit in the same interleaved runs (50 MB and
 1.3 MB files), and ``--instructions`` counts one run's instructions with valgrind (a figure the
-host's load does not move, to compare two versions by on a busy machine).
+host's load does not move, to compare two versions by on a busy machine).  ``--phases`` (or
+``--phases-only``) splits one in-process drawing of the 50 MB file into read, sort (the sorted
+source), the drawn frames' layout, the embedded selection and the SVG text, CPU seconds, min and
+median of the runs, this checkout and ``--baseline`` interleaved.
 
 The browser part loads a 54.8k-frame SVG (the 50 MB input at --minwidth 0.004) in
 headless Chromium and reports the time until the page is interactive, measured in
@@ -416,6 +420,61 @@ def inferno_svg(folded: Path, out: Path, min_width_pct: float) -> Path | None:
     return out
 
 
+#: one in-process drawing, timed by phase (CPU seconds of this process); printed as JSON
+PHASES_SCRIPT = r"""
+import gc, json, sys, time
+from flamekit import folded
+from flamekit.gcpause import no_gc
+from flamekit.render import flamegraph as fg, layout as lay_mod
+path = sys.argv[1]
+clock = time.process_time
+t0 = clock()
+with no_gc():  # as the CLI loads its input
+    with open(path, "rb") as f:
+        profile = folded.read(f, path)
+t1 = clock()
+packed = profile.packed_stacks()
+total = sum(packed.values())
+o = fg.FlameGraphOptions()
+value, pct = fg.parse_minwidth(o.minwidth)
+threshold = value / ((o.width - 2 * fg.XPAD) / total)
+with no_gc():
+    src = lay_mod.SortedSource.from_packed(packed)
+    t2 = clock()
+    lay_mod.SortedSource.from_packed = classmethod(lambda cls, p: src)  # the same sorted source again
+    lay_mod.layout(packed, threshold=threshold, packed=True)  # drawn frames only
+    t3 = clock()
+    lay_mod.layout(packed, threshold=threshold, max_embedded=o.max_embedded_frames, packed=True)
+    t4 = clock()
+svg = fg.render(profile, o)  # the whole drawing again (sorted source reused): minus the layout, the SVG text
+t5 = clock()
+print(json.dumps({"read": t1 - t0, "sort": t2 - t1, "layout (drawn frames)": t3 - t2,
+                  "embedded selection": (t4 - t3) - (t3 - t2), "svg text": (t5 - t4) - (t4 - t3)}))
+"""
+
+
+def phases(runs: int, baseline: Path | None) -> list[dict[str, object]]:
+    """CPU seconds per phase of drawing the 50 MB file in-process, this checkout and ``baseline`` interleaved."""
+    trees = [("flamekit", ROOT)] + ([(f"baseline {baseline}", baseline)] if baseline else [])
+    got: dict[str, list[dict[str, float]]] = {label: [] for label, _ in trees}
+    for _ in range(runs):
+        for label, tree in trees:
+            out = subprocess.run([sys.executable, "-c", PHASES_SCRIPT, str(BIG)], check=True, capture_output=True,
+                                 text=True, env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tree).stdout
+            got[label].append(json.loads(out))
+    rows = []
+    for label, samples in got.items():
+        row: dict[str, object] = {"what": f"phases: {label}"}
+        text = []
+        for phase in samples[0]:
+            values = [s[phase] for s in samples]
+            row[phase] = statistics.median(values)
+            text.append(f"{phase} {min(values):.3f}/{statistics.median(values):.3f}")
+        print(f"{'phases (CPU s, min/median) ' + label:58s} " + "  ".join(text), flush=True)
+        rows.append(row)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -431,6 +490,9 @@ def main() -> None:
     ap.add_argument("--trace", action="store_true", help="also trace one load of each SVG: CPU per phase")
     ap.add_argument("--renderer-instructions", action="store_true",
                     help="also count the instructions of one load of each SVG (valgrind; slow)")
+    ap.add_argument("--phases", action="store_true",
+                    help="also time the phases of one in-process drawing of the 50 MB file (and of --baseline)")
+    ap.add_argument("--phases-only", action="store_true", help="only the phases (implies --skip-browser)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     a = ap.parse_args()
     cli_env.prepare()
@@ -441,7 +503,9 @@ def main() -> None:
     print(f"inputs: {BIG.name} {big / 1e6:.1f} MB, {sum(1 for _ in open(BIG, 'rb')):,} stacks; "
           f"{REAL.name} {real / 1e6:.2f} MB, {sum(1 for _ in open(REAL, 'rb')):,} stacks; "
           f"{REAL_SMALL.name} {small / 1e6:.2f} MB, {sum(1 for _ in open(REAL_SMALL, 'rb')):,} stacks")
-    if not a.browser_only:
+    if a.phases or a.phases_only:
+        rows.extend(phases(a.runs, a.baseline))
+    if not a.browser_only and not a.phases_only:
         rows.append(bench("start-up: flamekit --version", [*FLAMEKIT, "--version"], a.runs))
         inferno = inferno_setup(out_dir)
         rows.extend(versus_inferno("flamegraph 50 MB (default: 20k embedded frames)", BIG, out_dir / "big.svg", inferno,
@@ -485,7 +549,7 @@ def main() -> None:
               f"{big_row['cpu_median']:.3f} s, wall median {big_row['wall_median']:.3f} s; 1.3 MB end to end "
               f"< 0.15 s: clean venv CPU median {venv_row['cpu_median']:.3f} s, wall median "
               f"{venv_row['wall_median']:.3f} s", flush=True)
-    if not a.skip_browser:
+    if not a.skip_browser and not a.phases_only:
         # a 50k-frame graph: the big input with a small width budget
         svg50k = out_dir / "50k.svg"
         subprocess.run([*FLAMEKIT, "flamegraph", str(BIG), "--minwidth", "0.004", "-o", str(svg50k)], check=True)

@@ -48,3 +48,28 @@ def test_collector_is_restored_when_loading_fails(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["callgraph", "-q", str(bad)])
     assert r.exit_code == 2
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_a_flame_graph_is_drawn_with_the_collector_paused_and_restores_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the layout's frames and candidates and the SVG's pieces build no cycles: a collection
+    # while writing (or the first one after the layout) would only walk them all
+    from flamekit.profile import Profile
+    from flamekit.render import flamegraph as fg
+
+    seen: list[tuple[str, bool]] = []
+
+    def spying(name: str, fn: Any) -> Any:
+        def spy(*args: Any, **kw: Any) -> Any:
+            seen.append((name, gc.isenabled()))
+            return fn(*args, **kw)
+        return spy
+
+    monkeypatch.setattr(fg, "layout", spying("layout", fg.layout))
+    monkeypatch.setattr(fg._Writer, "frames", spying("frames", fg._Writer.frames))
+    monkeypatch.setattr(fg._Writer, "hidden_data", spying("hidden_data", fg._Writer.hidden_data))
+    profile = Profile({("main", f"f{i}", f"g{j}"): 1 + (i * j) % 7 for i in range(60) for j in range(60)})
+    assert gc.isenabled()
+    svg = fg.render(profile, fg.FlameGraphOptions(minwidth="2"))
+    assert svg.startswith(b"<?xml")
+    assert sorted(seen) == [("frames", False), ("hidden_data", False), ("layout", False)]
+    assert gc.isenabled()

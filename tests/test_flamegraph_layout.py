@@ -9,12 +9,13 @@ conserved.
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flamekit.render.layout import Embedded, Frame, layout
+from flamekit.render.layout import EMBED_ZOOM, Embedded, Frame, layout
 
 NAMES = st.sampled_from(["a", "b", "a b", "ab", "a\x00", "\x00", "\x01", "\x02x", "", "\udcff", "\u00e9", "zz;z"])
 STACKS = st.dictionaries(st.lists(NAMES, max_size=6).map(tuple), st.integers(1, 50), max_size=25)
@@ -116,6 +117,77 @@ def test_a_small_budget_embeds_the_heaviest_hidden_frames(stacks: dict[tuple[str
             parent_kept = any(k[1] == r[1] - 1 and k[2] <= r[2] and r[2] + r[3] <= k[2] + k[3] for k in kept)
             if parent_kept:
                 assert r[3] <= lightest
+
+
+def reference_embedding(stacks: dict[tuple[str, ...], int], threshold: int, budget: int
+                        ) -> list[tuple[str, int, int, int]]:
+    """Embedded frames (name, depth, x, w) in the order chosen, by the plainest selection.
+
+    Candidates are the hidden callees (lighter than threshold, not lighter than the floor)
+    of drawn frames, found in preorder and name order; the heaviest is taken first, ties
+    going to the one found first; a taken frame's callees become candidates, found then.
+    No cut, no floor raised on the way: what the layout may skip must not change this.
+    """
+    tree: dict[str, Any] = {"kids": {}, "w": 0, "own": 0}
+    for s, w in stacks.items():
+        node = tree
+        node["w"] += w
+        for f in s:
+            node = node["kids"].setdefault(f, {"kids": {}, "w": 0, "own": 0})
+            node["w"] += w
+        node["own"] += w
+    floor = 0 if len(stacks) <= budget else threshold / EMBED_ZOOM
+    heap: list[tuple[int, int, str, int, int, dict[str, Any]]] = []
+
+    def found(node: dict[str, Any], depth: int, x: int) -> list[tuple[str, dict[str, Any], int]]:
+        out, cx = [], x + node["own"]
+        for name in sorted(node["kids"]):
+            out.append((name, node["kids"][name], cx))
+            cx += node["kids"][name]["w"]
+        return out
+
+    def walk(node: dict[str, Any], depth: int, x: int) -> None:
+        kids = found(node, depth, x)
+        for name, kid, kx in kids:
+            if kid["w"] < threshold and kid["w"] >= floor and kid["w"] > 0:
+                heapq.heappush(heap, (-kid["w"], len(seen), name, depth + 1, kx, kid))
+                seen.append(name)
+        for name, kid, kx in kids:
+            if kid["w"] >= threshold and kid["w"] > 0:
+                walk(kid, depth + 1, kx)
+
+    seen: list[str] = []
+    walk(tree, 0, 0)
+    out: list[tuple[str, int, int, int]] = []
+    while heap and len(out) < budget:
+        _, _, name, depth, x, node = heapq.heappop(heap)
+        out.append((name, depth, x, node["w"]))
+        for kname, kid, kx in found(node, depth, x):
+            if kid["w"] >= floor and kid["w"] > 0:
+                heapq.heappush(heap, (-kid["w"], len(seen), kname, depth + 1, kx, kid))
+                seen.append(kname)
+    return out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.lists(st.sampled_from("abcd"), max_size=5).map(tuple), st.integers(1, 6), max_size=30),
+       st.integers(2, 40), st.integers(0, 12))
+def test_embedded_frames_are_chosen_heaviest_first_ties_to_the_first_found(
+        stacks: dict[tuple[str, ...], int], threshold: int, budget: int) -> None:
+    # few light weights: many ties, where a floor raised past the budget's lightest could go wrong
+    if not stacks:
+        return
+    lay = layout(stacks, threshold=threshold, max_embedded=budget)
+    got: list[tuple[str, int, int, int]] = []
+    for e in lay.hidden:
+        if e.parent >= 0:
+            parent = lay.frames[e.parent]
+            depth, x = parent.depth + 1, parent.x + e.dx
+        else:
+            _, pdepth, px, _ = got[-1 - e.parent]
+            depth, x = pdepth + 1, px + e.dx
+        got.append((e.name, depth, x, e.w))
+    assert got == reference_embedding(stacks, threshold, budget)
 
 
 @settings(max_examples=100, deadline=None)

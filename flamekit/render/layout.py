@@ -15,6 +15,7 @@ them when a zoom makes them wide enough.
 from __future__ import annotations
 
 import heapq
+import math
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -338,11 +339,16 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
     # embedded ones are (the heaviest of) those a zoom up to EMBED_ZOOM x would reveal
     zoom = EMBED_ZOOM * max(1.0, max_embedded / DEFAULT_EMBED)
     floor = threshold if not max_embedded else (0 if len(stacks) <= max_embedded else threshold / zoom)
+    # weights are integers: w >= floor is w >= ceil(floor), and the bisections of the prefix sums
+    # then compare ints with ints (against a float, each comparison took a slower path: ~10-20%
+    # of the callee search on the 50 MB file)
+    floor = math.ceil(floor)
     frames: list[Frame] = []
     # hidden candidates, heaviest first and then first found: ints (-weight << SEQ_BITS) + number
     # (compared far faster than tuples), the number indexing what the candidate is in ``found``
     heap: list[int] = []
-    found: list[tuple[int, Any, Child, int]] = []  # (depth, parent Frame or Embedded, child, dx)
+    # (depth, Embedded.parent of the candidate, the list it joins when embedded, child, dx)
+    found: list[tuple[int, int, list[Embedded], Child, int]] = []
     max_depth = 0
     # (child, depth, new x)
     todo: list[tuple[Child, int, int]] = [(root, 0, 0)]
@@ -378,33 +384,34 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
                 drawn.append((kid, depth + 1, kx))
             elif w >= floor and w > 0 and max_embedded:
                 heap.append((-w << SEQ_BITS) + len(found))
-                found.append((depth + 1, frame, kid, kx - x))
+                found.append((depth + 1, frame.index, frame.hidden, kid, kx - x))
         todo.extend(reversed(drawn))
     # the heaviest hidden frames, parents before children, up to the budget
     if len(heap) > max_embedded > 0:
         # callees are never heavier than their caller, so nothing lighter than the
         # budget-th heaviest candidate can be embedded: drop it, and never look at it again
         cut = -(sorted(heap)[max_embedded - 1] >> SEQ_BITS)
-        floor = max(floor, cut)
         heap = [c for c in heap if c < (1 - cut) << SEQ_BITS]  # weight >= cut
+        # and a callee found from here on needs more than cut: the heap always holds at least as
+        # many candidates of weight >= cut as budget is left, all found earlier (so winning ties),
+        # and pops never make it hold fewer; weights are integers
+        floor = max(floor, cut + 1)
     heapq.heapify(heap)
     embedded = 0
     hidden: list[Embedded] = []
     heappop, heappush, children = heapq.heappop, heapq.heappush, src.children
     while heap and embedded < max_embedded:
-        depth, parent, kid, dx = found[heappop(heap) & SEQ_MASK]
-        if isinstance(parent, Frame):
-            e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], [], parent.index, embedded)
-            parent.hidden.append(e)
-        else:
-            e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], [], -1 - parent.index, embedded)
-            parent.kids.append(e)
+        depth, parent, siblings, kid, dx = found[heappop(heap) & SEQ_MASK]
+        e = Embedded(kid[0], dx, kid[2], kid[3], kid[4], [], parent, embedded)
+        siblings.append(e)
         hidden.append(e)
         embedded += 1
         if depth > max_depth:
             max_depth = depth
         if embedded == max_embedded:
             break  # (its callees could not be embedded any more)
+        if kid[2] < floor:
+            continue  # (nor can a callee of a frame lighter than the floor)
         sub = children(kid[5], floor)
         if not sub:  # (most embedded frames: nothing under them weighs floor)
             continue
@@ -413,12 +420,12 @@ def layout(stacks: dict[Stack, int] | dict[str, int], *, threshold: float, befor
             for gk, gdx in _by_weight(sub, 0):
                 if gk[2] >= floor and gk[2] > 0:
                     heappush(heap, (-gk[2] << SEQ_BITS) + len(found))
-                    found.append((depth, e, gk, gdx))
+                    found.append((depth, -1 - e.index, e.kids, gk, gdx))
             continue
-        x0 = kid[1]
+        x0, ref, kids = kid[1], -1 - e.index, e.kids
         for gk in sub:
             w = gk[2]
             if w >= floor and w > 0:
                 heappush(heap, (-w << SEQ_BITS) + len(found))
-                found.append((depth, e, gk, gk[1] - x0))
+                found.append((depth, ref, kids, gk, gk[1] - x0))
     return Layout(frames, hidden, total, total_before, max_depth, embedded)
