@@ -105,7 +105,7 @@ def test_bad_lines_are_numbered_across_chunks(monkeypatch):
     def small_chunks(stream, chunk=64):
         return orig(stream, 64)
 
-    monkeypatch.setattr("flamekit.collapse.ftrace.iter_graph_lines", small_chunks)
+    monkeypatch.setattr("flamekit.collapse._fgraph_rebuild.iter_graph_lines", small_chunks)
     COLLAPSER.collapse(io.BytesIO(data), CollapseOptions(source="t", skips=Record()))
     assert seen == [8, 14]
 
@@ -137,6 +137,7 @@ def test_bulk_abstime_cut_gives_the_profile_of_the_regex_cut(parts):
     import io
 
     from flamekit.collapse import CollapseOptions
+    from flamekit.collapse import _fgraph_rebuild as rebuild_mod
     from flamekit.collapse import ftrace as ftrace_mod
     from flamekit.collapse._fgraph_lines import strip_abstime
     from flamekit.collapse._ftrace_common import CHUNK, iter_line_chunks
@@ -153,20 +154,20 @@ def test_bulk_abstime_cut_gives_the_profile_of_the_regex_cut(parts):
         return p.stacks, p.meta, sk.counts
 
     new = run()
-    bulk = ftrace_mod.iter_graph_lines
+    bulk = rebuild_mod.iter_graph_lines
 
     def regex_cut(stream, chunk=CHUNK):
         for lineno, lines in iter_line_chunks(stream, chunk):
             yield lineno, strip_abstime(b"\n".join(lines)).split(b"\n")
 
-    ftrace_mod.iter_graph_lines = regex_cut
+    rebuild_mod.iter_graph_lines = regex_cut
     try:
         old = run()
         for size in (1, 5, 17, 40):  # reads ending anywhere: chunks with and without the column on every line
-            ftrace_mod.iter_graph_lines = lambda stream, chunk=size: bulk(stream, chunk)
+            rebuild_mod.iter_graph_lines = lambda stream, chunk=size: bulk(stream, chunk)
             assert run() == old, size
     finally:
-        ftrace_mod.iter_graph_lines = bulk
+        rebuild_mod.iter_graph_lines = bulk
     assert new == old
 
 
@@ -195,7 +196,7 @@ def test_profile_does_not_depend_on_where_reads_end(monkeypatch, name):
     if name.startswith("function"):
         target, orig = "flamekit.collapse.ftrace_function.iter_line_chunks", _ftrace_common.iter_line_chunks
     else:
-        target, orig = "flamekit.collapse.ftrace.iter_graph_lines", _fgraph_lines.iter_graph_lines
+        target, orig = "flamekit.collapse._fgraph_rebuild.iter_graph_lines", _fgraph_lines.iter_graph_lines
 
     def run(size: int) -> tuple:
         monkeypatch.setattr(target, lambda stream, chunk=size: orig(stream, size))
@@ -235,6 +236,7 @@ def test_remembered_actions_give_the_profile_of_the_plain_loop(lines, times, par
     import io
 
     from flamekit.collapse import CollapseOptions
+    from flamekit.collapse import _fgraph_rebuild as rebuild_mod
     from flamekit.collapse import ftrace as ftrace_mod
     from flamekit.errors import InputError, Skips
 
@@ -249,12 +251,12 @@ def test_remembered_actions_give_the_profile_of_the_plain_loop(lines, times, par
         return list(p.stacks.items()), p.meta, p.unit, sk.counts
 
     new = run()
-    limit = ftrace_mod.LIMIT
-    ftrace_mod.LIMIT = 0
+    limit = rebuild_mod.LIMIT
+    rebuild_mod.LIMIT = 0
     try:
         assert run() == new
     finally:
-        ftrace_mod.LIMIT = limit
+        rebuild_mod.LIMIT = limit
 
 
 @given(st.lists(st.sampled_from([b"", b"x" * 50, b" 0)   1.0 us    |  f();", b"  6.077379 |   0)  |  }", b"\r"]),

@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, BinaryIO, ClassVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 from ..errors import InputError, UsageError
 from ..gcpause import no_gc
 from ..profile import Profile
 from ._lazy_re import lazy
-from ._perf_fold import PerfFolder, PerfSettings
-from ._perf_frames import NamingOptions
 from ._perf_header import RX_EVENT, parse_header
 from .base import CollapseOptions
+
+if TYPE_CHECKING:
+    from ._perf_fold import PerfFolder, PerfSettings
+
+# the fold's modules (_perf_fold, _perf_frames, _perf_memo: ~2.5 ms) are imported when a
+# capture is folded, not when detection imports this module for any input
 
 BLOCK = 2 << 20
 #: plain files at least this large are folded by two processes
@@ -34,6 +38,9 @@ _TIME_EVENTS = (b"cpu-clock", b"task-clock")
 
 def settings_from(options: CollapseOptions) -> PerfSettings:
     """The PerfSettings an options object asks for."""
+    from ._perf_fold import PerfSettings
+    from ._perf_frames import NamingOptions
+
     weight = options.get("weight", "auto")
     if weight not in ("auto", "samples", "period"):
         raise UsageError(f"--weight must be auto, samples or period, not {weight!r}")
@@ -91,6 +98,8 @@ def blocks(stream: BinaryIO) -> Any:
 
 def fold_stream(stream: BinaryIO, settings: PerfSettings, options: CollapseOptions) -> PerfFolder:
     """Fold a whole stream into a PerfFolder (one process)."""
+    from ._perf_fold import PerfFolder
+
     with no_gc():
         folder = PerfFolder(settings, options.source, options.skips, options.resolver)
         if settings.naming.srcline:
