@@ -108,9 +108,12 @@ def names_of_blocks(blocks: Iterable[tuple[list[int], list[str] | None]], table:
             ks = map(bisect_right, repeat(starts), batch, map(first.__getitem__, page), map(stop.__getitem__, page))
         else:
             ks = map(bisect_right, repeat(starts), batch)
-        # hex(a) is f"0x{a:x}" for a >= 0 (the readers yield no negatives), without a format spec to parse
-        yield "".join([f"{w}{shown[k] or fill(k)}{hex(a - lo[k])}\n" if a < hi[k] else f"{w} ??\n"
-                       for w, a, k in zip(words or map(hex, batch), batch, ks)])
+        # each line is two pieces, the address and the rest (a shared " ??\n" when no symbol covers it):
+        # no string is made per unresolved line; hex(a) is f"0x{a:x}" for a >= 0 (no negatives are read)
+        pieces: list[str] = [" ??\n"] * (2 * len(batch))
+        pieces[0::2] = words or list(map(hex, batch))
+        pieces[1::2] = [f"{shown[k] or fill(k)}{hex(a - lo[k])}\n" if a < hi[k] else " ??\n" for a, k in zip(batch, ks)]
+        yield "".join(pieces)
 
 
 def page_bounds(starts: list[int]) -> tuple[int, list[int], list[int]] | None:
