@@ -77,3 +77,6 @@ def test_bad_words_still_name_their_line():
         list(a2l.AddressBlocks(io.BytesIO(b"0x1\n0x2\n0xzz\n")))
     with pytest.raises(InputError, match=":2: "):
         list(a2l.AddressBlocks(io.BytesIO(b"0x1\n-0x2\n")))
+    # str.split would cut at \x1c (a separator for str, not for bytes): still one bad word, as read from bytes
+    with pytest.raises(InputError, match=":2: "):
+        list(a2l.AddressBlocks(io.BytesIO(b"0x1\n0x10\x1c0x20\n")))

@@ -242,8 +242,9 @@ class AddressBlocks:
         return chain.from_iterable(ints for ints, _ in self.blocks)
 
 
-#: the bytes of a block whose words may read as hex() prints them: 0x, lowercase hex digits, spaces, newlines
-_CANONICAL_BYTES = b"0123456789abcdefx \n"
+#: with "x" (of 0x), the bytes of a block whose words may read as hex() prints them: lowercase hex digits,
+#: spaces, newlines
+_HEX_SPACE = b"0123456789abcdef \n"
 
 
 def _address_blocks(stream: Iterable[bytes], source: str) -> Iterator[tuple[list[int], list[str] | None]]:
@@ -253,12 +254,13 @@ def _address_blocks(stream: Iterable[bytes], source: str) -> Iterator[tuple[list
         try:
             if b"-" in text:  # a sign: only the word-by-word reading refuses negative values
                 raise ValueError
-            if not text.translate(None, _CANONICAL_BYTES):  # ASCII: str and bytes split the same words
+            xs = text.translate(None, _HEX_SPACE)  # the "x"s of 0x prefixes, and any other byte
+            if not xs.strip(b"x"):  # only those: ASCII, and str and bytes split the same words
                 words = text.decode().split()
                 values = list(map(int, words, repeat(16)))
                 # every word parsed, so an "x" can only follow a leading 0: one per word means every word has
                 # the 0x prefix, and no "x0" means no leading zero after it (0x0 itself goes by hex() too)
-                if text.count(b"x") != len(words) or b"x0" in text:
+                if len(xs) != len(words) or b"x0" in text:
                     words = None
             else:
                 values = list(map(int, text.split(), repeat(16)))
