@@ -66,28 +66,41 @@ def format_resolution(addr: int, r: Resolution, lines: bool, inlines: bool) -> s
 
 
 def names_only(addresses: Iterable[int], table: SymbolTable, show: Callable[[str], str]) -> Iterator[str]:
-    """The hot path for function names, batch by batch.
+    """:func:`names_of_blocks` for plain address ints, :data:`NAMES_BATCH` at a time."""
+    addresses = iter(addresses)
+    return names_of_blocks(iter(lambda: (list(islice(addresses, NAMES_BATCH)), None), ([], None)), table, show)
 
-    Each batch is bisected in C (``map(bisect_right, ...)``), within the
-    symbols of each address's page once the input is longer than a batch
+
+def names_of_blocks(blocks: Iterable[tuple[list[int], list[str] | None]], table: SymbolTable,
+                    show: Callable[[str], str]) -> Iterator[str]:
+    """The hot path for function names, block by block (``(addresses, their words or None)``).
+
+    Each block is bisected in C (``map(bisect_right, ...)``), within the
+    symbols of each address's page once the input is longer than a block
     (:func:`page_bounds`); the columns are shifted by one so the bisect
     result indexes them directly (slot 0: before every symbol); a name is
     decoded and demangled the first time an address hits it, and kept with
-    its separators (`` NAME+``): one string fewer to join per address.
+    its separators (`` NAME+``): one string fewer to join per address.  An
+    address is printed as its input word when the block's words are already
+    written as ``hex()`` writes them (:func:`_address_blocks`: most input,
+    which comes from tools printing ``0x%x``), else by ``hex()``.
     """
     starts = table.starts.tolist()
     lo = [0, *starts]
     hi = [0, *table.ends.tolist()]
     shown: list[str | None] = [None] * len(lo)  # " NAME+" of symbol k, once an address hits it
-    addresses = iter(addresses)
     pages: tuple[int, list[int], list[int]] | None = None
+    seen = 0
 
     def fill(k: int) -> str:
         text = shown[k] = f" {show(table.name(k - 1))}+"
         return text
 
-    while batch := list(islice(addresses, NAMES_BATCH)):
-        if pages is None and len(batch) == NAMES_BATCH:  # more may follow: worth indexing the pages once
+    for batch, words in blocks:
+        if not batch:
+            continue
+        seen += len(batch)
+        if pages is None and seen >= NAMES_BATCH:  # a long input: worth indexing the pages once
             pages = page_bounds(starts) or (0, [], [])  # (no pages: every batch bisects the whole table)
         if pages and max(batch) >> pages[0] < len(pages[1]):  # else an address past the last page
             shift, first, stop = pages
@@ -95,9 +108,12 @@ def names_only(addresses: Iterable[int], table: SymbolTable, show: Callable[[str
             ks = map(bisect_right, repeat(starts), batch, map(first.__getitem__, page), map(stop.__getitem__, page))
         else:
             ks = map(bisect_right, repeat(starts), batch)
-        # hex(a) is f"0x{a:x}" for a >= 0 (read_addresses yields no negatives), without a format spec to parse
-        yield "".join([f"{hex(a)}{shown[k] or fill(k)}{hex(a - lo[k])}\n" if a < hi[k] else f"{hex(a)} ??\n"
-                       for a, k in zip(batch, ks)])
+        # each line is two pieces, the address and the rest (a shared " ??\n" when no symbol covers it):
+        # no string is made per unresolved line; hex(a) is f"0x{a:x}" for a >= 0 (no negatives are read)
+        pieces: list[str] = [" ??\n"] * (2 * len(batch))
+        pieces[0::2] = words or list(map(hex, batch))
+        pieces[1::2] = [f"{shown[k] or fill(k)}{hex(a - lo[k])}\n" if a < hi[k] else " ??\n" for a, k in zip(batch, ks)]
+        yield "".join(pieces)
 
 
 def page_bounds(starts: list[int]) -> tuple[int, list[int], list[int]] | None:
@@ -205,19 +221,53 @@ def read_addresses(stream: Iterable[bytes], source: str = "<stdin>") -> Iterator
     a block with a bad word is re-read word by word to name its line.  The
     blocks are flattened by ``chain`` (in C): no generator step per address.
     """
-    return chain.from_iterable(_address_chunks(stream, source))
+    return chain.from_iterable(ints for ints, _ in _address_blocks(stream, source))
 
 
-def _address_chunks(stream: Iterable[bytes], source: str) -> Iterator[list[int]]:
+class AddressBlocks:
+    """Addresses read from ``stream`` (as :func:`read_addresses`), kept in the blocks they were read in.
+
+    ``blocks`` yields ``(addresses, words)``: ``words`` are the block's input
+    words as ``str`` when each reads exactly as ``hex()`` prints its address
+    (``0x``, lowercase, no leading zero), so the names-only output can show
+    them as they are; else None.  Iterating the object gives the addresses.
+    """
+
+    __slots__ = ("blocks",)
+
+    def __init__(self, stream: Iterable[bytes], source: str = "<stdin>") -> None:
+        self.blocks = _address_blocks(stream, source)
+
+    def __iter__(self) -> Iterator[int]:
+        return chain.from_iterable(ints for ints, _ in self.blocks)
+
+
+#: with "x" (of 0x), the bytes of a block whose words may read as hex() prints them: lowercase hex digits,
+#: spaces, newlines
+_HEX_SPACE = b"0123456789abcdef \n"
+
+
+def _address_blocks(stream: Iterable[bytes], source: str) -> Iterator[tuple[list[int], list[str] | None]]:
     first = 1
     for text, count, lines in _line_blocks(stream):
+        words = None
         try:
             if b"-" in text:  # a sign: only the word-by-word reading refuses negative values
                 raise ValueError
-            values = list(map(int, text.split(), repeat(16)))
+            xs = text.translate(None, _HEX_SPACE)  # the "x"s of 0x prefixes, and any other byte
+            if not xs.strip(b"x"):  # only those: ASCII, and str and bytes split the same words
+                words = text.decode().split()
+                values = list(map(int, words, repeat(16)))
+                # every word parsed, so an "x" can only follow a leading 0: one per word means every word has
+                # the 0x prefix, and no "x0" means no leading zero after it (0x0 itself goes by hex() too)
+                if len(xs) != len(words) or b"x0" in text:
+                    words = None
+            else:
+                values = list(map(int, text.split(), repeat(16)))
         except ValueError:
+            words = None
             values = list(_addresses_of(text.split(b"\n") if lines is None else lines, first, source))
-        yield values
+        yield values, words
         first += count
 
 
@@ -277,7 +327,8 @@ def command(addresses: Sequence[str], elf: str | None, kallsyms: str | None, deb
     """``flamekit addr2line``: the answers for ``addresses`` (or for stdin's when none are given) on stdout."""
     import sys
 
-    addrs = iter([parse_address(a, "<args>") for a in addresses]) if addresses else read_addresses(sys.stdin.buffer)
+    addrs: Iterable[int] = [parse_address(a, "<args>") for a in addresses] if addresses else \
+        AddressBlocks(sys.stdin.buffer)
     out = sys.stdout
     for chunk in stream(addrs, elf, kallsyms, debug_dirs, backend, lines, inlines):
         out.write(chunk)
@@ -341,6 +392,8 @@ def stream(addresses: Iterable[int], elf: str | None, kallsyms: str | None, debu
         with RelaxedGC():  # the table's columns are big young lists that every collection would re-scan
             mod = load_module(elf, [*debug_dirs, *DEFAULT_DEBUG_DIRS])
         # names_only shows each symbol once: display_name's cache would only cost time
+        if isinstance(addresses, AddressBlocks):
+            return _gc_relaxed(names_of_blocks(addresses.blocks, mod.symbols, display_name_uncached))
         return _gc_relaxed(names_only(addresses, mod.symbols, display_name_uncached))
     if elf is not None and backend == "python":
         from .resolver import ModuleSymbolizer
