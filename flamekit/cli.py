@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .errors import Skips, UsageError
+from .inputs import load_inputs, params_of
 from .io import atomic_output
 
 if TYPE_CHECKING:
@@ -153,75 +154,6 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-PARAM_KEYS = ("pid", "tid", "kernel", "jit", "all_", "addrs", "event_filter", "inline_", "context", "srcline", "weight",
-              "sample_type", "per_cpu", "per_task", "map_", "offsets",
-              "bracket_aware_args", "exited_as", "keep_last_sample", "jobs",
-              "sym_elf", "sym_kallsyms", "sym_perf_maps", "sym_maps", "sym_debug_dirs")
-
-
-def _params(kw: dict[str, Any]) -> dict[str, Any]:
-    """Format-specific settings handed to collapsers (keys without trailing _)."""
-    out = {}
-    for k in PARAM_KEYS:
-        if k in kw:
-            out[k.rstrip("_")] = kw.pop(k)
-    return out
-
-
-def _resolver(params: dict[str, Any]) -> Any:
-    """A symbolizer when --elf/--kallsyms/--perf-map/--proc-maps/--debug-dir was given (their keys leave params)."""
-    given = {k: params.pop(k) for k in list(params) if k.startswith("sym_")}
-    if not any(given.values()):
-        return None
-    from .symbolize import Symbolizer
-
-    return Symbolizer.from_options(given.get("sym_kallsyms"), given.get("sym_elf") or (), None, given.get("sym_maps"),
-                                   given.get("sym_perf_maps") or (), debug_dirs=given.get("sym_debug_dirs") or ())
-
-
-def load_inputs(
-    inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, verbose: bool, params: dict[str, Any]
-) -> Profile | DiffProfile:
-    """Collapse each input and merge them; report skipped lines on stderr."""
-    from .collapse import CollapseOptions, load
-    from .gcpause import no_gc
-    from .profile import Profile, merge
-
-    skips = Skips(strict=strict)
-    results = []
-    resolver = _resolver(params)
-    # The inputs become one big structure of small objects that lives until
-    # the command ends and holds no cycles worth finding: with the collector
-    # running, it was rescanned by every collection while loading and again
-    # while rendering (~25 ms CPU of ~0.42 CPU-s for a 7 MB gprof file).  So load
-    # with the collector paused, then freeze what is alive (gc.freeze: later
-    # collections skip it); FlamekitGroup.invoke unfreezes when the command ends.
-    with no_gc():
-        for path in inputs or ("-",):
-            opts = CollapseOptions(skips=skips, params=dict(params), verbose=verbose, resolver=resolver)
-            result = load(path, fmt, opts, progress=not quiet)
-            if resolver is not None and isinstance(result, Profile):
-                from .symbolize.frames import symbolize_profile
-
-                result = symbolize_profile(result, resolver)
-            if verbose:
-                click.echo(f"flamekit: {path}: format {opts.params.get('_format', fmt)}", err=True)
-            results.append(result)
-        gc.freeze()
-    if not quiet:
-        for msg in skips.messages():
-            click.echo(f"flamekit: warning: {msg}", err=True)
-    if len(results) == 1:
-        return results[0]
-    if not all(isinstance(r, Profile) for r in results):
-        if any(isinstance(r, Profile) for r in results):
-            raise UsageError("cannot merge differential and ordinary folded inputs")
-        from .diff import DiffProfile
-
-        return DiffProfile(merge(r.before for r in results), merge(r.after for r in results))  # type: ignore[union-attr]
-    return merge(results)  # type: ignore[arg-type]
-
-
 def profile_only(result: Profile | DiffProfile, what: str) -> Profile:
     """``result`` if it is an ordinary profile; a UsageError naming ``what`` if differential."""
     from .profile import Profile
@@ -248,7 +180,7 @@ def collapse(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, verbo
     from . import folded
     from .diff import DiffProfile
 
-    result = load_inputs(inputs, fmt, strict, quiet, verbose, _params(kw))
+    result = load_inputs(inputs, fmt, strict, quiet, verbose, params_of(kw))
     with atomic_output(output) as out:
         if isinstance(result, DiffProfile):
             out.write(folded.dumps_diff(result))
@@ -322,7 +254,7 @@ def diff_cmd(ctx: click.Context, before: str, after: str, fmt: str, strict: bool
         out_format = "svg" if output and output.lower().endswith(".svg") else "report"
     if negate and out_format not in ("svg", "folded"):
         raise UsageError("--negate applies to svg and folded output only")
-    params = _params(kw)
+    params = params_of(kw)
     sides = [profile_only(load_inputs((path,), fmt, strict, quiet, verbose, dict(params)), f"diff {what}")
              for path, what in ((before, "BEFORE"), (after, "AFTER"))]
     d = fdiff.diff(sides[0], sides[1], normalize=normalize, strip_hex=strip_hex)
@@ -371,7 +303,7 @@ def convert_cmd(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, ve
     from . import convert
 
     target = to or convert.format_for(output)
-    profile = profile_only(load_inputs(inputs, fmt, strict, quiet, verbose, _params(kw)), "convert")
+    profile = profile_only(load_inputs(inputs, fmt, strict, quiet, verbose, params_of(kw)), "convert")
     title = name or (os.path.basename(inputs[0]) if len(inputs) == 1 and inputs[0] != "-" else "flamekit")
     data = convert.render(profile, target, name=title)
     with atomic_output(output) as out:
@@ -416,7 +348,7 @@ def callgraph_cmd(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, 
     from .callgraph import graph_of
     from .render import callgraph as cg
 
-    params = _params(kw)
+    params = params_of(kw)
     params["callgraph_only"] = len(inputs) == 1  # gprof: the exact graph, no approximate stacks
     profile = profile_only(load_inputs(inputs, fmt, strict, quiet, verbose, params), "callgraph")
     if to is None:
@@ -557,30 +489,9 @@ FLAMEGRAPH_PALETTES = ["hot", "mem", "io", "wakeup", "chain", "java", "js", "per
 def flamegraph_cmd(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, verbose: bool, output: str | None,
                    **kw: Any) -> None:
     """Draw an interactive SVG flame graph (folded, differential folded or any raw input; several are merged)."""
-    from .render import flamegraph as fg
+    from .plain import flamegraph
 
-    params = _params(kw)
-    nameattr = kw.pop("nameattr")
-    opts = fg.FlameGraphOptions(
-        title=kw["title"], subtitle=kw["subtitle"], width=kw["width"], height=kw["height"], minwidth=kw["minwidth"],
-        fonttype=kw["fonttype"], fontsize=kw["fontsize"], fontwidth=kw["fontwidth"], countname=kw["countname"],
-        nametype=kw["nametype"], colors=kw["colors"], bgcolors=kw["bgcolors"], hash=kw["hash_"],
-        random=kw["random_"], cp=kw["cp"], reverse=kw["reverse"], inverted=kw["inverted"],
-        flamechart=kw["flamechart"], negate=kw["negate"], notes=kw["notes"], factor=kw["factor"],
-        nameattr=fg.read_nameattr(nameattr) if nameattr else {}, encoding=kw["encoding"], total=kw["total"],
-        colordiffusion=kw["colordiffusion"], base=kw["base"], search_color=kw["search_color"],
-        stroke_color=kw["stroke_color"], uicolor=kw["uicolor"], truncate_text_right=kw["truncate_text_right"],
-        sort=kw["sort_"], max_embedded_frames=kw["max_embedded_frames"])
-    fg.check_options(opts)
-    result = load_inputs(inputs, fmt, strict, quiet, verbose, params)
-    try:
-        svg = fg.render(result, opts)
-    except fg.EmptyProfileError as e:
-        with atomic_output(output) as out:
-            out.write(fg.error_svg(f"no valid input provided to flamegraph ({e.reason})", opts))
-        raise
-    with atomic_output(output) as out:
-        out.write(svg)
+    flamegraph(inputs, fmt, strict, quiet, verbose, output, **kw)
 
 
 def run() -> None:

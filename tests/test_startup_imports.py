@@ -60,13 +60,13 @@ def _flamekit(mods: set[str]) -> set[str]:
 
 def test_import_cli_loads_only_click_and_the_error_types() -> None:
     mods = _modules_after("import flamekit.cli")
-    assert _flamekit(mods) == {"flamekit", "flamekit.cli", "flamekit.errors", "flamekit.io"}
+    assert _flamekit(mods) == {"flamekit", "flamekit.cli", "flamekit.errors", "flamekit.inputs", "flamekit.io"}
     assert not _heavy(mods), _heavy(mods)
 
 
 def test_version_loads_nothing_more() -> None:
     mods = _modules_after_cli(["--version"])
-    assert _flamekit(mods) == {"flamekit", "flamekit.cli", "flamekit.errors", "flamekit.io"}
+    assert _flamekit(mods) == {"flamekit", "flamekit.cli", "flamekit.errors", "flamekit.inputs", "flamekit.io"}
     assert not _heavy(mods), _heavy(mods)
 
 

@@ -1,0 +1,90 @@
+"""``flamekit flamegraph`` in its plain forms, run without click.
+
+``flamekit flamegraph INPUT... [-o OUT]`` is what CI scripts and quick looks
+type, often on small profiles, where importing click (with ``typing``,
+``inspect`` and what ``click.types`` loads: ~0.025 CPU-s) is a sixth of the
+whole command.  :func:`flamegraph_args` recognizes those forms and gives
+exactly the arguments the click command would receive (a test compares them
+with click's parse, and the SVGs of both paths); :func:`flamegraph` is the
+command's body, which the click command calls too.  Anything else -- another
+option, ``--help``, an odd spelling -- goes to click (:mod:`flamekit.launch`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: what the click command receives for every option that is not given (input options included)
+FLAMEGRAPH_DEFAULTS: dict[str, Any] = {
+    "fmt": "auto", "strict": False, "quiet": False, "verbose": False,
+    "pid": False, "tid": False, "kernel": False, "jit": False, "all_": False, "addrs": False, "event_filter": None,
+    "inline_": False, "context": False, "srcline": False, "bracket_aware_args": False, "exited_as": None,
+    "keep_last_sample": False, "jobs": None, "weight": "auto", "per_cpu": False, "per_task": False, "map_": None,
+    "offsets": False, "sample_type": None, "sym_elf": (), "sym_kallsyms": None, "sym_perf_maps": (), "sym_maps": None,
+    "sym_debug_dirs": (), "output": None,
+    "title": None, "subtitle": None, "width": 1200, "height": 16, "minwidth": "0.1", "max_embedded_frames": 20_000,
+    "fonttype": "Verdana", "fontsize": 12.0, "fontwidth": 0.59, "countname": None, "nametype": "Function:",
+    "colors": "hot", "bgcolors": None, "hash_": False, "random_": False, "cp": False, "reverse": False,
+    "inverted": False, "flamechart": False, "negate": False, "notes": "", "factor": 1.0, "nameattr": None,
+    "encoding": None, "total": None, "colordiffusion": False, "base": (), "search_color": "rgb(230,0,230)",
+    "stroke_color": None, "uicolor": None, "truncate_text_right": True, "sort_": "name",
+}
+
+
+def flamegraph_args(argv: list[str]) -> dict[str, Any] | None:
+    """The click command's arguments when ``argv`` (what follows ``flamegraph``) is plain, else None.
+
+    Plain: inputs (``-`` is stdin), at most one ``-o OUT`` / ``--output OUT`` /
+    ``--output=OUT`` whose value is not empty and does not start with ``-``,
+    and ``--`` before inputs.
+    """
+    inputs: list[str] = []
+    output = None
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            inputs += args
+            break
+        if arg == "-" or not arg.startswith("-"):
+            inputs.append(arg)
+            continue
+        name, eq, value = arg.partition("=")
+        if name not in ("-o", "--output") or (eq and name == "-o") or output is not None:
+            return None
+        if not eq:
+            value = next(args, "")
+        if not value or value.startswith("-"):
+            return None
+        output = value
+    return {**FLAMEGRAPH_DEFAULTS, "inputs": tuple(inputs), "output": output}
+
+
+def flamegraph(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, verbose: bool, output: str | None,
+               **kw: Any) -> None:
+    """Draw an interactive SVG flame graph of the inputs (merged) to ``output`` (stdout when None)."""
+    from .inputs import load_inputs, params_of
+    from .io import atomic_output
+    from .render import flamegraph as fg
+
+    params = params_of(kw)
+    nameattr = kw.pop("nameattr")
+    opts = fg.FlameGraphOptions(
+        title=kw["title"], subtitle=kw["subtitle"], width=kw["width"], height=kw["height"], minwidth=kw["minwidth"],
+        fonttype=kw["fonttype"], fontsize=kw["fontsize"], fontwidth=kw["fontwidth"], countname=kw["countname"],
+        nametype=kw["nametype"], colors=kw["colors"], bgcolors=kw["bgcolors"], hash=kw["hash_"],
+        random=kw["random_"], cp=kw["cp"], reverse=kw["reverse"], inverted=kw["inverted"],
+        flamechart=kw["flamechart"], negate=kw["negate"], notes=kw["notes"], factor=kw["factor"],
+        nameattr=fg.read_nameattr(nameattr) if nameattr else {}, encoding=kw["encoding"], total=kw["total"],
+        colordiffusion=kw["colordiffusion"], base=kw["base"], search_color=kw["search_color"],
+        stroke_color=kw["stroke_color"], uicolor=kw["uicolor"], truncate_text_right=kw["truncate_text_right"],
+        sort=kw["sort_"], max_embedded_frames=kw["max_embedded_frames"])
+    fg.check_options(opts)
+    result = load_inputs(inputs, fmt, strict, quiet, verbose, params)
+    try:
+        svg = fg.render(result, opts)
+    except fg.EmptyProfileError as e:
+        with atomic_output(output) as out:
+            out.write(fg.error_svg(f"no valid input provided to flamegraph ({e.reason})", opts))
+        raise
+    with atomic_output(output) as out:
+        out.write(svg)
