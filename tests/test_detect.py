@@ -65,7 +65,6 @@ FAMILIES = {
 MISSED = {
     # one indented line per sample, no blank lines: the perf fold drops them all (as the Perl script does)
     "formats/perf/p15_tracepoint_trace_field_only.txt": "perf: tracepoint samples without callchains",
-    "formats/perf/p24_hide_callgraph.txt": "perf: -G (no callchains)",
 }
 #: samples another module's detect() also claims for sure (priority hides it today)
 DOUBLE_CLAIMS: dict[str, str] = {}

@@ -33,6 +33,9 @@ BLOCK = 2 << 20
 PARALLEL_MIN_BYTES = 24 << 20
 
 _RX_DETECT_FRAME = lazy(rb"^\s*[0-9a-f]+ .+ \(.*\)\s*$|^\s+[0-9a-f]+ \S", re.M)
+#: where a sample line's own frame may start: after a ':' and blanks, at an address word
+_RX_TAIL_START = lazy(rb":[ \t]+(?=[0-9a-f]+ )")
+_RX_TAIL_FRAME = lazy(rb"[0-9a-f]+ .+ \(.*\)\s*$")
 _TIME_EVENTS = (b"cpu-clock", b"task-clock")
 
 
@@ -96,8 +99,65 @@ def blocks(stream: BinaryIO) -> Any:
     yield True, carry, line
 
 
-def fold_stream(stream: BinaryIO, settings: PerfSettings, options: CollapseOptions) -> PerfFolder:
-    """Fold a whole stream into a PerfFolder (one process)."""
+def split_own_frame(line: bytes) -> tuple[bytes, bytes] | None:
+    """``(header, frame)`` of a sample line that ends in its sample's own frame, else None.
+
+    ``perf script -G`` (and a capture recorded without ``-g``) prints no
+    callchain: each sample is one line, ``HEADER EVENT: ADDR SYM (DSO)``.  The
+    header is the part up to the first ``:`` followed by blanks and an address
+    word after which the rest reads as a frame line and the header still ends
+    in ``EVENT:`` (so a colon inside the comm or time never splits it).
+    """
+    if line.rstrip()[-1:] != b")":  # (folded text and ordinary headers end otherwise: decided at once)
+        return None
+    for m in _RX_TAIL_START.finditer(line):
+        head = line[:m.start() + 1].lstrip()  # (perf right-aligns the comm on these lines)
+        tail = line[m.end():]
+        last = head.rsplit(None, 1)[-1][:-1]  # the word the ':' ends: the event, unless it is the time
+        if (not last.replace(b".", b"").isdigit() and _RX_TAIL_FRAME.match(tail)
+                and parse_header(head) is not None):
+            return head, tail
+    return None
+
+
+def has_no_callchains(head: bytes) -> bool:
+    """Whether the input's first bytes are samples without callchains: sample lines that end in
+    their own frame, and no sample header followed by a frame line."""
+    lines = head.split(b"\n")[:-1]  # (the last may be cut short)
+    own = 0
+    for i, line in enumerate(lines):
+        if not line or line[:1] == b"#":
+            continue
+        if split_own_frame(line) is not None:
+            own += 1
+        elif i + 1 < len(lines) and _RX_DETECT_FRAME.match(lines[i + 1]) and parse_header(line) is not None:
+            return False
+    return own > 0
+
+
+def _fold_own_frames(stream: BinaryIO, folder: PerfFolder) -> None:
+    """Fold samples without callchains: each sample line is read as its header, then its own frame
+    as a one-frame callchain, then the blank line that ends a record, numbered as the line it came from."""
+
+    def records() -> Any:
+        for lineno, raw in enumerate(stream, 1):
+            line = raw[:-1] if raw.endswith(b"\n") else raw
+            parts = split_own_frame(line)
+            if parts is None:
+                yield lineno, line
+            else:
+                yield lineno, parts[0]
+                yield lineno, b"\t" + parts[1]
+                yield lineno, b""
+
+    folder.feed_lines(records())
+    folder.finish_tail(b"", 0)
+
+
+def fold_stream(stream: BinaryIO, settings: PerfSettings, options: CollapseOptions,
+                own_frames: bool = False) -> PerfFolder:
+    """Fold a whole stream into a PerfFolder (one process); ``own_frames``: samples without
+    callchains (:func:`has_no_callchains`)."""
     from ._perf_fold import PerfFolder
 
     with no_gc():
@@ -105,6 +165,9 @@ def fold_stream(stream: BinaryIO, settings: PerfSettings, options: CollapseOptio
         if settings.naming.srcline:
             # -F +srcline lines may belong to the next record: go line by line, as Perl does
             _fold_lines(stream, folder)
+            return folder
+        if own_frames:
+            _fold_own_frames(stream, folder)
             return folder
         for is_tail, data, line in blocks(stream):
             if is_tail:
@@ -134,8 +197,10 @@ class PerfCollapser:
         """Sure when a sample header line is followed by a frame line ``ADDR SYM (DSO)``, or ends
         in ``EVENT:`` and is followed by a blank line (a sample with an empty callchain).
 
-        Output without callchains (``-G``, a capture without ``-g``: one indented line per
-        sample, no blank lines) is not claimed: the fold would drop every sample of it."""
+        Also sure for samples without callchains (``perf script -G``, a capture recorded
+        without ``-g``): sample lines that end in their own frame (:func:`has_no_callchains`)."""
+        if has_no_callchains(head):
+            return True
         lines = head.split(b"\n")
         for i, line in enumerate(lines[:-1]):
             if not line or line[:1] in b"# \t":
@@ -151,12 +216,14 @@ class PerfCollapser:
         settings = settings_from(options)
         from ._perf_parallel import fold_parallel, parallel_plan
 
-        plan = parallel_plan(options, settings)
+        head = options.get("_head")
+        own_frames = head is not None and has_no_callchains(head)
+        plan = None if own_frames else parallel_plan(options, settings)
         if plan is not None:
             folder_stacks = fold_parallel(stream, options, settings, *plan)
             stacks, meta = folder_stacks
         else:
-            folder = fold_stream(stream, settings, options)
+            folder = fold_stream(stream, settings, options, own_frames)
             folder.report_filtered()
             stacks, meta = folder.stacks(), summary(folder)
         if settings.naming.inline:
