@@ -78,6 +78,22 @@ def test_only_the_first_event_is_kept_and_the_rest_reported() -> None:
     assert skips.counts == {"t.perf": 1} and "'instructions'" in skips.messages()[0]
 
 
+def test_the_report_names_the_first_other_event_and_its_line(tmp_path) -> None:
+    """Not the last one seen: the record fast path used to overwrite it (it had no line to remember)."""
+    data = TWO_EVENTS + b"prog 1 1.3: 4 branch-misses: \n\t1 h (x)\n\n"
+    skips = Skips()
+    COLLAPSER.collapse(io.BytesIO(data), CollapseOptions(source="t.perf", skips=skips))
+    assert skips.messages() == ["skipped 2 lines of t.perf (first at t.perf:4: sample of event 'instructions': "
+                                "only the first event seen, 'cycles', is kept (choose with --event-filter))"]
+    f = tmp_path / "r.perf.txt"
+    f.write_bytes(data * 40_000)  # large enough for two processes
+    for jobs in (1, 2):
+        skips = Skips()
+        load(str(f), "perf", CollapseOptions(skips=skips, params={"jobs": jobs}))
+        assert skips.messages() == [f"skipped 80000 lines of {f} (first at {f}:4: sample of event 'instructions': "
+                                    "only the first event seen, 'cycles', is kept (choose with --event-filter))"]
+
+
 def test_event_filter_chooses_and_accepts_the_name_without_modifiers() -> None:
     assert fold(TWO_EVENTS, event_filter="instructions") == b"prog;g 3\n"
     assert fold(TWO_EVENTS.replace(b"cycles:", b"cycles:ppp:"), event_filter="cycles") == b"prog;f 30\n"

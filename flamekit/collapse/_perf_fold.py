@@ -127,7 +127,7 @@ class PerfFolder:
 
     def _count_filtered(self, event: bytes, lineno: int | None) -> None:
         self.filtered += 1
-        if self.filtered_first is None:
+        if self.other_event is None:  # the first one: its event and line are reported
             self.filtered_first = lineno
             self.other_event = event
 
@@ -210,7 +210,7 @@ class PerfFolder:
                 not_counted += 1
                 continue
             if w is None:  # a sample of an event that is filtered out (``counts`` holds the event)
-                self._count_filtered(counts, None)
+                self._count_filtered(counts, line_of(i) if self.other_event is None else None)
                 not_counted += 1
                 continue
             counts[key] = count_get(key, 0) + w

@@ -156,7 +156,8 @@ def fold_chunk(folder: PerfFolder, f: BinaryIO, i: int, size: int, step: int) ->
     """
     start, data, final = read_chunk(f, i, size, step)
     folder.skips = Skips(strict=False)
-    filtered, folder.filtered_first = folder.filtered, None
+    filtered = folder.filtered
+    folder.filtered_first = folder.other_event = None  # the chunk's own first one
     if data:
         feed_chunk(folder, data, 1, final)
     skipped = _skip_list(folder.skips, folder.source)
@@ -193,7 +194,7 @@ def _report(reports: list[ChunkReport], folder: PerfFolder, skips: Skips, lines_
     for _, start, skipped, (count, first, other) in sorted(reports):
         for n_skips, at, reason in skipped:
             skips.add(folder.source, n_skips, None if at is None else at + lines_before(start) - 1, reason)
-        if count and folder.filtered_first is None:
+        if count and folder.other_event is None:
             folder.filtered_first = None if first is None else first + lines_before(start) - 1
             folder.other_event = other
 
