@@ -102,13 +102,15 @@ def test_launcher_runs_plain_addr2line_without_click():
     assert rc == 0 and out.startswith(b"flamekit")  # every other command line goes to click
 
 
-def test_plain_addr2line_starts_without_typing_glob_or_importlib():
-    """Nor ``typing`` (records are built by collections.namedtuple), ``glob`` (libbfd is found by listdir)
-    or ``importlib``: run without site-packages (``-S``), whose ``.pth`` hooks may import them first."""
-    unwanted = ("typing", "glob", "fnmatch", "importlib", "contextlib")
+def test_plain_addr2line_starts_without_typing_glob_re_or_importlib():
+    """Nor ``typing`` (records are built by collections.namedtuple), ``glob`` (libbfd is found by listdir),
+    ``re`` with ``enum`` (the demangler imports it for the rare names that need it) or ``importlib``: run
+    without site-packages (``-S``), whose ``.pth`` hooks may import them first."""
+    unwanted = ("typing", "glob", "fnmatch", "importlib", "contextlib", "re", "enum")
     code = (f"import sys\nbefore = set(sys.modules)\n{LAUNCH.replace('main()', 'main(); from flamekit.symbolize import demangle')}\n"
-            "sys.modules['flamekit.symbolize.demangle'].backend()\nimport json\n"
-            f"print(json.dumps(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in {unwanted!r})))")
+            "sys.modules['flamekit.symbolize.demangle'].backend()\n"
+            f"new = sorted(m for m in set(sys.modules) - before if m.split('.')[0] in {unwanted!r})\n"
+            "import json\nprint(json.dumps(new))")  # (json imports re: the list is taken before)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     r = subprocess.run([sys.executable, "-S", "-c", code, "addr2line", "--elf", EXE, "0x0"], capture_output=True,
                        env=env, cwd=str(ROOT), check=False)

@@ -163,3 +163,24 @@ def test_dot_call_graph_does_not_load_subprocess(tmp_path: Path) -> None:
     assert out.read_bytes().startswith(b"digraph")
     assert "flamekit.render.callgraph" in mods
     assert "subprocess" not in mods - _baseline()
+
+
+def test_the_installed_command_is_bin_flamekit_and_it_imports_no_re() -> None:
+    """The ``flamekit`` command is ``bin/flamekit`` (pip points its ``#!python`` at the interpreter), not a
+    ``[project.scripts]`` entry point, whose wrapper imports ``re`` and ``enum`` (~7 ms) at every start."""
+    import tomllib
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert meta["tool"]["setuptools"]["script-files"] == ["bin/flamekit"]
+    assert "scripts" not in meta["project"] and "gui-scripts" not in meta["project"]
+    script = ROOT / "bin" / "flamekit"
+    assert script.read_text().startswith("#!python\n") and os.access(script, os.X_OK)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # run as installed (``-S``: no site hooks that may import re first); the plain addr2line path imports no re
+    r = subprocess.run([sys.executable, "-S", "-X", "importtime", str(script), "addr2line", "--elf",
+                        os.path.realpath(sys.executable), "0x0"], env=env, capture_output=True, text=True, check=False)
+    assert r.returncode == 0 and r.stdout == "0x0 ??\n", r.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
+    assert "flamekit.launch" in imported and not {"re", "enum", "typing", "click"} & imported
+    r = subprocess.run([sys.executable, str(script), "--version"], env=env, capture_output=True, text=True, check=False)
+    assert r.returncode == 0 and r.stdout.startswith("flamekit, version"), r.stderr
