@@ -18,9 +18,12 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from typing import BinaryIO
 
+from ._records import TYPE_CHECKING
 from .errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
 XZ_MAGIC = b"\xfd7zXZ\x00"

@@ -16,12 +16,14 @@ from __future__ import annotations
 import importlib
 import os
 from functools import cache
-from typing import TYPE_CHECKING, Any
 
+from .._records import TYPE_CHECKING
 from ..errors import InputError
 from .base import CollapseOptions, Collapser
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..diff import DiffProfile
     from ..profile import Profile
 

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
+
+from .._records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # C0 controls (XML forbids most; tab/newline/CR would render as blanks) and DEL
 _VISIBLE = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
