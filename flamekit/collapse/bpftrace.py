@@ -30,6 +30,7 @@ from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from ._bpftrace_json import JsonMaps
 from ._chunks import chunks, decode, with_head
+from ._head import has_line_starting
 from ._lazy_re import lazy
 from .base import CollapseOptions
 
@@ -88,7 +89,8 @@ class BpftraceCollapser:
             return bool(m and m.group(1) in JSON_TYPES)
         if ATTACH_RX.match(s):
             return True
-        return bool(ENTRY_RX.search(head))
+        # an entry's line starts with "@" (a substring search first: the regex tries every line)
+        return has_line_starting(head, b"@") and bool(ENTRY_RX.search(head))
 
     def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
         stream, head = with_head(stream, options.params)

@@ -55,6 +55,7 @@ from __future__ import annotations
 from .._records import TYPE_CHECKING
 from ..errors import UsageError
 from ._ftrace_common import head_records
+from ._head import has_any
 from ._lazy_re import lazy
 from .base import CollapseOptions
 
@@ -78,6 +79,8 @@ class FtraceGraphCollapser:
     def detect(self, head: bytes) -> bool | None:
         if b"# tracer: function_graph" in head or b": funcgraph_entry:" in head or b": funcgraph_exit:" in head:
             return True
+        if not has_any(head, b"|", b"()", b"}"):
+            return False  # neither a function_graph line (its "|") nor a bare one ("f() {", "}")
         lines = head_records(head)
         graph = bare = 0
         content = len(lines)

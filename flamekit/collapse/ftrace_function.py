@@ -28,6 +28,7 @@ from ._ftrace_common import (
     iter_line_chunks,
     roots_for,
 )
+from ._head import has_any
 from ._lazy_re import lazy
 from .base import CollapseOptions
 
@@ -50,6 +51,8 @@ class FtraceFunctionCollapser:
             return False  # func_stack_trace: full stacks, ftrace-stack reads them
         if b"# tracer: function\n" in head:
             return True
+        if not has_any(head, b" <-"):
+            return False  # no "func <-parent" record
         lines = head_records(head)
         hits = sum(1 for line in lines if _LOOKS_FUNCTION.match(line))
         return hits >= 3 and hits * 2 >= len(lines)
