@@ -28,6 +28,8 @@ _TEXT_TABLE = {**_VISIBLE, **_ENTITIES}
 @lru_cache(maxsize=1 << 16)
 def display(name: str) -> str:
     """The name as shown: undecodable bytes and control characters as visible escapes."""
+    if name.isascii() and name.isprintable():  # most names: nothing to show otherwise (~10x faster)
+        return name
     try:
         raw = name.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:  # a lone surrogate that did not come from a byte
