@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flamekit.render.xmltext import display, safe_text, xml_name
+from flamekit.render.xmltext import display, escape, safe_text, xml_name
 
 _VISIBLE = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {0xFFFE: "\\ufffe", 0xFFFF: "\\uffff"}
 
@@ -28,6 +28,13 @@ names = st.one_of(st.binary(max_size=40).map(lambda b: b.decode("utf-8", "surrog
 def test_display_equals_the_full_conversion(name: str) -> None:
     display.cache_clear()  # the shortcut and the full path, not a cached answer
     assert display(name) == reference_display(name)
+
+
+@given(st.text(max_size=40) | st.text(st.sampled_from('ab&<>"\'; '), max_size=20))
+def test_escape_replaces_the_four_characters_and_nothing_else(text: str) -> None:
+    expected = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    assert escape(text) == expected
+    assert xml_name(text) == escape(reference_display(text))
 
 
 def test_display_examples() -> None:

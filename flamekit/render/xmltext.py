@@ -40,12 +40,14 @@ def display(name: str) -> str:
 
 def escape(text: str) -> str:
     """``text`` (already displayable) safe in XML content and double-quoted attributes."""
-    return text.translate(_ENTITIES)
+    if "&" in text or "<" in text or ">" in text or '"' in text:
+        return text.translate(_ENTITIES)
+    return text  # (most names: four scans in C are ~8x faster than translating character by character)
 
 
 def xml_name(name: str) -> str:
     """A frame name as escaped XML text (display form, entities)."""
-    return display(name).translate(_ENTITIES)
+    return escape(display(name))
 
 
 def safe_text(text: str) -> str:
