@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import os
@@ -245,6 +246,9 @@ def test_records_compare_and_print_as_their_dataclasses_did(cls: type, ref: type
         assert (cls(**other) == a) == (ref(**other) == r), f.name  # compare=False fields do not count
         assert (repr(cls(**other)) == repr(a)) == (repr(ref(**other)) == repr(r)), f.name  # nor do repr=False ones
     assert hasattr(a, "__dict__") == hasattr(r, "__dict__")  # slots where the dataclass had them
+    assert copy.copy(a) == a
+    if cls is not Palette:  # (its Random compares by identity)
+        assert pickle.loads(pickle.dumps(a)) == a and copy.deepcopy(a) == a
 
 
 def test_packed_profile_unpacks_when_its_stacks_are_read() -> None:
