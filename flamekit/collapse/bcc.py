@@ -18,15 +18,18 @@ from __future__ import annotations
 
 import codecs
 import re
-from typing import BinaryIO, ClassVar
 
 from .. import folded
+from .._records import TYPE_CHECKING
 from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from ._chunks import chunks, decode, with_head
 from ._head import has_line_starting
 from ._lazy_re import lazy
 from .base import CollapseOptions
+
+if TYPE_CHECKING:
+    from typing import BinaryIO, ClassVar
 
 #: header line -> (unit, event) of the tool that printed it
 HEADERS: tuple[tuple[bytes, str, str], ...] = (

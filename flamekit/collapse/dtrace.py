@@ -14,14 +14,16 @@ drops them only when they are DTrace's ``CPU ID FUNCTION:NAME`` header, so
 
 from __future__ import annotations
 
-from typing import BinaryIO, ClassVar
-
+from .._records import TYPE_CHECKING
 from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from ._chunks import chunks, decode
 from ._head import has_any, has_line_starting
 from ._lazy_re import lazy
 from .base import CollapseOptions
+
+if TYPE_CHECKING:
+    from typing import BinaryIO, ClassVar
 
 HEADER_RX = lazy(rb"^\s*CPU\s+ID\s+FUNCTION:NAME\s*$")
 COUNT_RX = lazy(rb"\s*(\d+)")

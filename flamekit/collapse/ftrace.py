@@ -52,8 +52,7 @@ lookup (see ``remember``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, BinaryIO, ClassVar
-
+from .._records import TYPE_CHECKING
 from ..errors import UsageError
 from ._ftrace_common import head_records
 from ._head import has_any
@@ -61,6 +60,8 @@ from ._lazy_re import lazy
 from .base import CollapseOptions
 
 if TYPE_CHECKING:
+    from typing import BinaryIO, ClassVar
+
     from ..profile import Profile
 
 # headerless detection: a graph line with a duration column and a call body

@@ -14,8 +14,8 @@ with ``func_stack_trace`` has full stacks and is read by ``ftrace-stack``.
 from __future__ import annotations
 
 from operator import length_hint
-from typing import Any, BinaryIO, ClassVar
 
+from .._records import TYPE_CHECKING
 from ..errors import InputError
 from ..profile import Profile
 from ._ftrace_common import (
@@ -31,6 +31,9 @@ from ._ftrace_common import (
 from ._head import has_any
 from ._lazy_re import lazy
 from .base import CollapseOptions
+
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, ClassVar
 
 # headerless detection: ``comm-pid [cpu] ... ts: func <-parent``
 _LOOKS_FUNCTION = lazy(rb"^\s*\S.*-\d+\s+(?:\(\s*[\d-]+\)\s+)?\[\d+\]\s.*\d: (?:function:\s+)?[^\s:]+ <-")

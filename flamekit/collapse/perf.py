@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
+from .._records import TYPE_CHECKING
 from ..errors import InputError, UsageError
 from ..gcpause import no_gc
 from ..profile import Profile
@@ -24,6 +24,8 @@ from ._perf_header import RX_EVENT, parse_header
 from .base import CollapseOptions
 
 if TYPE_CHECKING:
+    from typing import Any, BinaryIO, ClassVar
+
     from ._perf_fold import PerfFolder, PerfSettings
 
 # the fold's modules (_perf_fold, _perf_frames, _perf_memo: ~2.5 ms) are imported when a
