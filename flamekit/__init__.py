@@ -60,21 +60,30 @@ def __getattr__(name: str) -> Any:
 
     A submodule asked for as an attribute (``flamekit.folded`` after a bare
     ``import flamekit``) is imported too, as when this package imported them eagerly.
-    (``importlib`` is imported here, not at start-up: ``flamekit addr2line`` never needs it.)
+    (``from . import folded`` in a submodule asks this too, so modules are imported with
+    ``__import__``, not ``importlib.import_module``: importing importlib, with warnings, was
+    ~3 M instructions of every start that detects a format.)
     """
-    import importlib
-
     module = _EXPORTS.get(name)
     if module is None:
         try:
-            return importlib.import_module(f".{name}", __name__)
+            return _submodule(name)
         except ModuleNotFoundError as e:
             if e.name != f"{__name__}.{name}":
                 raise
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    value = getattr(_submodule(module), name)
     globals()[name] = value  # later lookups are plain attribute reads
     return value
+
+
+def _submodule(name: str) -> Any:
+    """The submodule ``flamekit.NAME``, imported if it was not."""
+    import sys
+
+    full = f"{__name__}.{name}"
+    __import__(full)
+    return sys.modules[full]
 
 
 def __dir__() -> list[str]:

@@ -1,4 +1,4 @@
-"""``NamedTuple`` for class-syntax records, without importing :mod:`typing` at run time.
+"""``NamedTuple`` and ``Record`` for records, without importing :mod:`typing` or :mod:`dataclasses` at run time.
 
 ``typing`` (with ``contextlib`` and ``warnings``) is ~3 ms of every start, and
 ``flamekit addr2line`` needs nothing else from it: its records (ELF segments
@@ -7,6 +7,13 @@ fields, defaults, docstring, methods -- and built here by
 ``collections.namedtuple``: a tuple subclass with the same fields, defaults,
 ``repr``, equality, ``_replace`` and ``_fields``.  Type checkers see
 ``typing.NamedTuple`` itself.
+
+:class:`Record` is the base of the mutable records on the flame graph's path
+(the :class:`~flamekit.profile.Profile` hub, options, layout frames), written
+as plain classes with their own ``__init__``: ``dataclasses`` (with
+``inspect``, ``ast``, ``dis`` and ``tokenize``) costs ~10 ms of every start
+and an ``exec`` per class, a tenth of a small flame graph.  It gives them the
+``repr`` and ``==`` a dataclass would generate, over the fields they list.
 """
 
 from __future__ import annotations
@@ -33,3 +40,29 @@ else:
 
     class NamedTuple(metaclass=_RecordType):
         """Base of class-syntax records (see the module docstring)."""
+
+
+class Record:
+    """``repr`` and ``==`` as ``@dataclass`` generates them, over the attributes named in ``_fields``.
+
+    A subclass lists its fields in ``_fields`` (in constructor order, leaving
+    out those a dataclass would declare ``repr=False, compare=False``) and
+    writes its ``__init__``; ``__slots__`` works as usual.  Equal records are
+    of the same class with equal field tuples; records are unhashable, as
+    mutable dataclasses are.  (``repr`` does not guard against a record that
+    contains itself: none of flamekit's do.)
+    """
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        values = map(self.__getattribute__, self._fields)
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, values))
+        return f"{type(self).__qualname__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return tuple(map(self.__getattribute__, self._fields)) == tuple(map(other.__getattribute__, self._fields))

@@ -20,12 +20,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
-from typing import TYPE_CHECKING, BinaryIO
 
+from ._records import TYPE_CHECKING
 from .errors import InputError, Skips
 from .profile import Profile, Stack, unpack
 
 if TYPE_CHECKING:  # imported when a file is differential (start-up: it also loads fractions and dataclasses)
+    from typing import BinaryIO
+
     from .diff import DiffProfile
 
 ENC = "utf-8"

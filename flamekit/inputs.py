@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import gc
 import sys
-from typing import TYPE_CHECKING, Any
 
+from ._records import TYPE_CHECKING
 from .errors import Skips, UsageError
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .diff import DiffProfile
     from .profile import Profile
 

@@ -47,6 +47,10 @@ def main() -> None:
 
         args = flamegraph_args(argv[1:])
         if args is not None:
+            # the command's imports are long-lived and the profile is loaded and drawn with the
+            # collector paused: the collections its imports set off would free nothing
+            thresholds = gc.get_threshold()
+            gc.set_threshold(100_000, 50, 1000)
             try:
                 flamegraph(**args)
             except Exception as e:  # noqa: BLE001 - every error becomes one line and an exit status
@@ -54,6 +58,7 @@ def main() -> None:
             except KeyboardInterrupt as e:
                 raise SystemExit(_status(e)) from None
             finally:
+                gc.set_threshold(*thresholds)
                 gc.unfreeze()  # load_inputs froze the loaded profile: in-process callers get it collectable
             return
     from .cli import run

@@ -12,7 +12,10 @@ option, ``--help``, an odd spelling -- goes to click (:mod:`flamekit.launch`).
 
 from __future__ import annotations
 
-from typing import Any
+from ._records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 #: what the click command receives for every option that is not given (input options included)
 FLAMEGRAPH_DEFAULTS: dict[str, Any] = {

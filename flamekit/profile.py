@@ -7,10 +7,11 @@ from, so renderers can label their output honestly.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from ._records import TYPE_CHECKING, Record
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from typing import Any
 
 Stack = tuple[str, ...]
 
@@ -27,8 +28,7 @@ def unpack(packed: Mapping[str, int]) -> dict[Stack, int]:
 UNITS = ("samples", "period", "nanoseconds", "microseconds", "bytes", "count", "calls")
 
 
-@dataclass
-class Profile:
+class Profile(Record):
     """Stacks (tuples of frame names, root first) and their integer weights.
 
     ``unit`` says what one unit of weight is (samples, nanoseconds, ...);
@@ -36,20 +36,43 @@ class Profile:
     the data came from; ``meta`` holds small string facts (``approximate``,
     ``sample_type``, ...) that renderers may show; ``extras`` carries rich
     attachments a collapser wants to hand on (e.g. gprof's call graph).
+
+    A plain class rather than a dataclass (start-up, see :class:`flamekit._records.Record`),
+    with a dataclass's constructor: ``stacks``, ``sources``, ``meta`` and
+    ``extras`` default to new empty containers; ``repr`` and ``==`` leave out
+    ``extras`` and ``input_order``.
     """
 
-    stacks: dict[Stack, int] = field(default_factory=dict)
-    unit: str = "samples"
-    event: str | None = None
-    sources: list[str] = field(default_factory=list)
-    meta: dict[str, str] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    #: True when :attr:`stacks` are in the order the input first showed them (what a flame chart
-    #: draws); False when the order is an artifact of how a collapser worked (perf's memo tables
-    #: and two processes): a flame chart then draws the stacks sorted, as their folded text lists them
-    input_order: bool = field(default=True, compare=False, repr=False)
-    #: the stacks still packed (see :meth:`from_packed`); ``None`` once :attr:`stacks` was used
-    _packed: dict[str, int] | None = field(default=None, init=False, compare=False, repr=False)
+    _fields = ("stacks", "unit", "event", "sources", "meta")
+
+    def __init__(self, stacks: dict[Stack, int] | None = None, unit: str = "samples", event: str | None = None,
+                 sources: list[str] | None = None, meta: dict[str, str] | None = None,
+                 extras: dict[str, Any] | None = None, input_order: bool = True) -> None:
+        self._stacks: dict[Stack, int] = {} if stacks is None else stacks
+        #: the stacks still packed (see :meth:`from_packed`); ``None`` once :attr:`stacks` was used
+        self._packed: dict[str, int] | None = None
+        self.unit = unit
+        self.event = event
+        self.sources: list[str] = [] if sources is None else sources
+        self.meta: dict[str, str] = {} if meta is None else meta
+        self.extras: dict[str, Any] = {} if extras is None else extras
+        #: True when :attr:`stacks` are in the order the input first showed them (what a flame chart
+        #: draws); False when the order is an artifact of how a collapser worked (perf's memo tables
+        #: and two processes): a flame chart then draws the stacks sorted, as their folded text lists them
+        self.input_order = input_order
+
+    @property
+    def stacks(self) -> dict[Stack, int]:
+        """Stacks (tuples, root first) and their weights (packed ones are unpacked on first use, transparently)."""
+        if self._packed is not None:
+            self._stacks = unpack(self._packed)
+            self._packed = None
+        return self._stacks
+
+    @stacks.setter
+    def stacks(self, stacks: dict[Stack, int]) -> None:
+        self._stacks = stacks
+        self._packed = None
 
     @classmethod
     def from_packed(cls, packed: dict[str, int], **kw: Any) -> Profile:
@@ -159,6 +182,8 @@ class Profile:
 
     def grep(self, pattern: str, invert: bool = False) -> Profile:
         """Stacks with (or without) a frame matching the regex ``pattern``."""
+        import re
+
         rx = re.compile(pattern)
         return self.filter(lambda s, _w: any(rx.search(f) for f in s) != invert)
 
@@ -179,6 +204,8 @@ class Profile:
 
     def focus(self, pattern: str) -> Profile:
         """Re-root each stack at its first frame matching ``pattern``; drop the others."""
+        import re
+
         rx = re.compile(pattern)
         out: dict[Stack, int] = {}
         for stack, w in self.stacks.items():
@@ -213,23 +240,6 @@ class Profile:
     def scaled(self, factor: float) -> Profile:
         """Weights multiplied by ``factor`` and rounded (used to normalize)."""
         return self._like({s: int(round(w * factor)) for s, w in self.stacks.items()})
-
-
-def _get_stacks(self: Profile) -> dict[Stack, int]:
-    if self._packed is not None:
-        self._stacks = unpack(self._packed)
-        self._packed = None
-    return self._stacks
-
-
-def _set_stacks(self: Profile, stacks: dict[Stack, int]) -> None:
-    self._stacks = stacks
-    self._packed = None
-
-
-# ``stacks`` stays a dataclass field (constructor argument, equality, repr) read
-# through this property, so packed Profiles unpack on first use, transparently
-Profile.stacks = property(_get_stacks, _set_stacks, doc="Stacks (tuples, root first) and their weights.")  # type: ignore[assignment]
 
 
 def merge(profiles: Iterable[Profile]) -> Profile:

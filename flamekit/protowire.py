@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
+
+from ._records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 VARINT, I64, LEN, I32 = 0, 1, 2, 5
 

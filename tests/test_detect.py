@@ -64,7 +64,6 @@ FAMILIES = {
 #: known misses in modules owned by others (reported, not fixed here); non-strict xfail
 MISSED = {
     # one indented line per sample, no blank lines: the perf fold drops them all (as the Perl script does)
-    "formats/perf/p15_tracepoint_trace_field_only.txt": "perf: tracepoint samples without callchains",
 }
 #: samples another module's detect() also claims for sure (priority hides it today)
 DOUBLE_CLAIMS: dict[str, str] = {}

@@ -62,3 +62,62 @@ def test_cli_bad_input_creates_no_output(tmp_path: Path) -> None:
     assert r.returncode == 2, r.stderr
     assert r.stderr.count("\n") == 1 and f"{bad}:2" in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.folded"]
+
+
+def test_stdout_is_flushed_only_after_a_block_that_succeeded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    class Out(io.BytesIO):
+        flushes = 0
+
+        def flush(self) -> None:
+            Out.flushes += 1
+            super().flush()
+
+    out = Out()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out))
+    for path in (None, "-"):
+        with atomic_output(path) as f:
+            assert f is out
+            f.write(b"x")
+    assert out.getvalue() == b"xx" and Out.flushes == 2
+    with pytest.raises(RuntimeError), atomic_output(None) as f:
+        raise RuntimeError("failed")
+    assert Out.flushes == 2
+
+
+def test_a_failed_rename_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "out.svg"
+    target.mkdir()  # os.replace cannot put a file over a directory
+    with pytest.raises(OSError), atomic_output(target) as f:
+        f.write(b"new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.svg"] and target.is_dir()
+
+
+def test_an_interrupt_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "out.svg"
+    target.write_bytes(b"old")
+    with pytest.raises(KeyboardInterrupt), atomic_output(target) as f:
+        f.write(b"half")
+        raise KeyboardInterrupt
+    assert target.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["out.svg"]
+
+
+def test_no_gc_pauses_the_collector_and_restores_its_state() -> None:
+    import gc
+
+    from flamekit.gcpause import no_gc
+
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            with pytest.raises(ValueError), no_gc():
+                assert not gc.isenabled()
+                with no_gc():  # nested: the outer state comes back only at the outer end
+                    pass
+                assert not gc.isenabled()
+                raise ValueError
+            assert gc.isenabled() == enabled
+    finally:
+        (gc.enable if was else gc.disable)()

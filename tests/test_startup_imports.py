@@ -60,13 +60,15 @@ def _flamekit(mods: set[str]) -> set[str]:
 
 def test_import_cli_loads_only_click_and_the_error_types() -> None:
     mods = _modules_after("import flamekit.cli")
-    assert _flamekit(mods) == {"flamekit", "flamekit.cli", "flamekit.errors", "flamekit.inputs", "flamekit.io"}
+    assert _flamekit(mods) == {"flamekit", "flamekit._records", "flamekit.cli", "flamekit.errors", "flamekit.inputs",
+                              "flamekit.io"}
     assert not _heavy(mods), _heavy(mods)
 
 
 def test_version_loads_nothing_more() -> None:
     mods = _modules_after_cli(["--version"])
-    assert _flamekit(mods) == {"flamekit", "flamekit.cli", "flamekit.errors", "flamekit.inputs", "flamekit.io"}
+    assert _flamekit(mods) == {"flamekit", "flamekit._records", "flamekit.cli", "flamekit.errors", "flamekit.inputs",
+                              "flamekit.io"}
     assert not _heavy(mods), _heavy(mods)
 
 
@@ -106,6 +108,28 @@ def test_flamegraph_of_folded_loads_no_other_renderer_nor_symbolizer(tmp_path: P
     for unused in ("flamekit.symbolize", "flamekit.render.callgraph", "flamekit.render.speedscope",
                    "flamekit.render.diffreport", "flamekit.callgraph", "flamekit.convert"):
         assert unused not in mods, unused
+
+
+def test_plain_flamegraph_of_folded_imports_no_dataclasses_nor_typing(tmp_path: Path) -> None:
+    """``flamekit flamegraph F -o OUT`` of a folded file (the launcher's plain path) imports neither
+    ``dataclasses`` (with ``inspect``, ``ast``, ``dis``: ~10 ms) nor ``typing`` (~4 ms): a tenth of a
+    small flame graph; nor ``contextlib`` or ``importlib`` (with ``warnings``), ~1 % each.  ``-S``: no site hooks that may import them first; the module list is taken
+    before json is imported to print it."""
+    f = tmp_path / "in.folded"
+    f.write_bytes(b"main;a;b 3\nmain;c_[k] 2\nmain;a 1\n")
+    out = tmp_path / "out.svg"
+    code = (f"import sys\nsys.argv = ['flamekit', 'flamegraph', {str(f)!r}, '-o', {str(out)!r}]\n"
+            "from flamekit.launch import main\nmain()\nafter = sorted(sys.modules)\n"
+            "import json\nprint(json.dumps(after))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-S", "-c", code], env=env, capture_output=True, text=True, check=False,
+                       cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr[-2000:]
+    mods = set(json.loads(r.stdout.splitlines()[-1]))
+    assert out.read_bytes().startswith(b"<?xml") and "flamekit.render.flamegraph" in mods
+    assert "flamekit.plain" in mods and "click" not in mods
+    unwanted = {"dataclasses", "inspect", "typing", "ast", "dis", "contextlib", "importlib", "warnings"}
+    assert not unwanted & mods, unwanted & mods
 
 
 def test_registry_finds_every_format_module_without_importing_it() -> None:

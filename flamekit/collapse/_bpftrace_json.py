@@ -24,8 +24,8 @@ value per key.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
+from .._records import TYPE_CHECKING
 from ..profile import Stack
 
 if TYPE_CHECKING:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
 
+from .._records import TYPE_CHECKING
 from ._lazy_re import lazy
+
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 ENC = "utf-8"
 ERR = "surrogateescape"

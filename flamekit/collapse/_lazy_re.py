@@ -10,8 +10,11 @@ the object, so a hot loop pays nothing more than for a compiled pattern.
 
 from __future__ import annotations
 
-import re
-from typing import Any, AnyStr, cast
+from .._records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import re
+    from typing import Any, AnyStr
 
 
 class _LazyPattern:
@@ -24,6 +27,8 @@ class _LazyPattern:
         # only called for attributes not yet in the instance dict: compile (once), keep, return
         if name.startswith("__"):
             raise AttributeError(name)
+        import re  # here, not at import: detection imports every format module, a folded input needs no re
+
         value = getattr(re.compile(*self._args), name)
         self.__dict__[name] = value
         return value
@@ -34,4 +39,4 @@ class _LazyPattern:
 
 def lazy(pattern: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
     """A pattern that compiles itself on first use (typed as the compiled pattern it acts as)."""
-    return cast("re.Pattern[AnyStr]", _LazyPattern(pattern, flags))
+    return _LazyPattern(pattern, flags)  # type: ignore[return-value]

@@ -284,6 +284,9 @@ class PerfFolder:
                     self.in_filtered = True
                     continue
                 self.in_filtered = False
+                if self.pname is not None:  # the Perl script drops it too, but never silently here
+                    self.skips.skip(self.source, lineno, "sample header before the blank line ending the "
+                                    "previous sample (that sample is dropped)")
                 self.period = self._weight(h)
                 self.pname = decode(self._pname(h)).replace(" ", "_")
                 self.samples += 1

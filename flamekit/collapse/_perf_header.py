@@ -8,8 +8,7 @@ bytes; nothing is decoded here.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
+from .._records import NamedTuple
 from ._lazy_re import lazy
 
 # stackcollapse-perf.pl: "event record start" and the period/event on its right

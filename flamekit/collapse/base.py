@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, BinaryIO, ClassVar, Protocol, runtime_checkable
-
+from .._records import TYPE_CHECKING, Record
 from ..errors import Skips
-from ..profile import Profile
+
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, ClassVar, Protocol
+
+    from ..profile import Profile
+else:  # the protocol documents what a collapser has; nothing checks it at run time (typing: start-up)
+    Protocol = object
 
 
-@dataclass
-class CollapseOptions:
+class CollapseOptions(Record):
     """What a collapser is told: where the input comes from, how strict to be,
     an optional resolver for raw addresses, and format-specific settings in
-    ``params`` (each collapser documents the keys it reads)."""
+    ``params`` (each collapser documents the keys it reads).
 
-    source: str = "<input>"
-    skips: Skips = field(default_factory=Skips)
-    resolver: Any = None
-    params: dict[str, Any] = field(default_factory=dict)
-    verbose: bool = False
+    A plain class with a dataclass's constructor, ``repr`` and ``==`` (start-up:
+    :class:`flamekit._records.Record`); ``skips`` and ``params`` default to new ones."""
+
+    _fields = ("source", "skips", "resolver", "params", "verbose")
+
+    def __init__(self, source: str = "<input>", skips: Skips | None = None, resolver: Any = None,
+                 params: dict[str, Any] | None = None, verbose: bool = False) -> None:
+        self.source = source
+        self.skips = Skips() if skips is None else skips
+        self.resolver = resolver
+        self.params: dict[str, Any] = {} if params is None else params
+        self.verbose = verbose
 
     @property
     def strict(self) -> bool:
@@ -30,7 +40,6 @@ class CollapseOptions:
         return default if value is None else value
 
 
-@runtime_checkable
 class Collapser(Protocol):
     """One input format.
 

@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import codecs
 import re
-from typing import BinaryIO, ClassVar
 
 from .. import folded
+from .._records import TYPE_CHECKING
 from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from ._chunks import chunks, decode, with_head
+from ._head import has_line_starting
 from ._lazy_re import lazy
 from .base import CollapseOptions
+
+if TYPE_CHECKING:
+    from typing import BinaryIO, ClassVar
 
 #: header line -> (unit, event) of the tool that printed it
 HEADERS: tuple[tuple[bytes, str, str], ...] = (
@@ -78,14 +82,14 @@ class BccCollapser:
 
     def detect(self, head: bytes) -> bool | None:
         head = head.replace(b"\r\n", b"\n")
-        if head.lstrip().startswith((b"{", b"<")) or BPFTRACE_RX.search(head):
+        if head.lstrip().startswith((b"{", b"<")) or (has_line_starting(head, b"Attaching ", b"@")
+                                                        and BPFTRACE_RX.search(head)):
             return False  # bpftrace's profile.bt prints BCC's very banner
-        if HEADER_RX.search(head) or PROC_RX.search(head):
+        if has_line_starting(head, b"Sampling at ", b"Tracing ") and HEADER_RX.search(head):
             return True
-        # stackcount and old offcputime records, without header or process line
-        if STACKCOUNT_RX.search(head) or OFFCPU_RX.search(head):
-            return True
-        return False
+        # a process line, stackcount and old offcputime records: lines that start with a blank
+        return has_line_starting(head, b" ") and bool(
+            PROC_RX.search(head) or STACKCOUNT_RX.search(head) or OFFCPU_RX.search(head))
 
     def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
         stream, head = with_head(stream, options.params)

@@ -23,16 +23,19 @@ Offsets (``+123``) are stripped so frames merge, unless ``offsets`` is set.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import BinaryIO, ClassVar
 
+from .._records import TYPE_CHECKING, Record
 from ..errors import InputError
 from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from ._bpftrace_json import JsonMaps
 from ._chunks import chunks, decode, with_head
+from ._head import has_line_starting
 from ._lazy_re import lazy
 from .base import CollapseOptions
+
+if TYPE_CHECKING:
+    from typing import BinaryIO, ClassVar
 
 JSON_TYPES = {b"attached_probes", b"map", b"hist", b"stats", b"printf", b"time", b"value",
               b"lost_events", b"join", b"syscall", b"helper_error", b"cat"}
@@ -55,16 +58,20 @@ PERF_FRAME_RX = lazy(rb"^[0-9a-f]{6,16} (.+?)(?: \((?:/|\[)[^()]*\))?$")
 NOISE = (b"Attaching ", b"Detaching", b"^C", b"Lost ", b"WARNING:", b"ERROR:", b"Tracing ", b"Sampling ")
 
 
-@dataclass
-class _Map:
-    """What is known of one map: its latest printout and whether it folds."""
+class _Map(Record):
+    """What is known of one map: its latest printout and whether it folds.
 
-    name: str
-    stacks: dict[Stack, int] = field(default_factory=dict)
-    foldable: bool = True
-    has_stack: bool = False
-    printouts: int = 0
-    last_value: int = 0
+    (A plain class rather than a dataclass: detection imports this module, start-up.)"""
+
+    _fields = ("name", "stacks", "foldable", "has_stack", "printouts", "last_value")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.stacks: dict[Stack, int] = {}
+        self.foldable = True
+        self.has_stack = False
+        self.printouts = 0
+        self.last_value = 0
 
 
 class BpftraceCollapser:
@@ -82,7 +89,8 @@ class BpftraceCollapser:
             return bool(m and m.group(1) in JSON_TYPES)
         if ATTACH_RX.match(s):
             return True
-        return bool(ENTRY_RX.search(head))
+        # an entry's line starts with "@" (a substring search first: the regex tries every line)
+        return has_line_starting(head, b"@") and bool(ENTRY_RX.search(head))
 
     def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
         stream, head = with_head(stream, options.params)

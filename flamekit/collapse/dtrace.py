@@ -14,13 +14,16 @@ drops them only when they are DTrace's ``CPU ID FUNCTION:NAME`` header, so
 
 from __future__ import annotations
 
-from typing import BinaryIO, ClassVar
-
+from .._records import TYPE_CHECKING
 from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from ._chunks import chunks, decode
+from ._head import has_any, has_line_starting
 from ._lazy_re import lazy
 from .base import CollapseOptions
+
+if TYPE_CHECKING:
+    from typing import BinaryIO, ClassVar
 
 HEADER_RX = lazy(rb"^\s*CPU\s+ID\s+FUNCTION:NAME\s*$")
 COUNT_RX = lazy(rb"\s*(\d+)")
@@ -46,8 +49,9 @@ class DtraceCollapser:
         first = head.split(b"\n", 1)[0]
         if HEADER_RX.match(first):
             return True
-        # headerless (dtrace -q): a backtick frame right above an indented count
-        return bool(RECORD_END_RX.search(head))
+        # headerless (dtrace -q): a backtick frame right above an indented count (substring searches
+        # first: the regex tries every line)
+        return has_any(head, b"`") and has_line_starting(head, b"        ") and bool(RECORD_END_RX.search(head))
 
     def collapse(self, stream: BinaryIO, options: CollapseOptions) -> Profile:
         with no_gc():

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, BinaryIO, ClassVar
-
 from .. import folded
+from .._records import TYPE_CHECKING
 from .base import CollapseOptions
 
 if TYPE_CHECKING:  # (the differential module is imported only when a file is differential)
+    from typing import BinaryIO, ClassVar
+
     from ..diff import DiffProfile
     from ..profile import Profile
 

@@ -52,14 +52,16 @@ lookup (see ``remember``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, BinaryIO, ClassVar
-
+from .._records import TYPE_CHECKING
 from ..errors import UsageError
 from ._ftrace_common import head_records
+from ._head import has_any
 from ._lazy_re import lazy
 from .base import CollapseOptions
 
 if TYPE_CHECKING:
+    from typing import BinaryIO, ClassVar
+
     from ..profile import Profile
 
 # headerless detection: a graph line with a duration column and a call body
@@ -77,6 +79,8 @@ class FtraceGraphCollapser:
     def detect(self, head: bytes) -> bool | None:
         if b"# tracer: function_graph" in head or b": funcgraph_entry:" in head or b": funcgraph_exit:" in head:
             return True
+        if not has_any(head, b"|", b"()", b"}"):
+            return False  # neither a function_graph line (its "|") nor a bare one ("f() {", "}")
         lines = head_records(head)
         graph = bare = 0
         content = len(lines)

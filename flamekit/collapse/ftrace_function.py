@@ -14,8 +14,8 @@ with ``func_stack_trace`` has full stacks and is read by ``ftrace-stack``.
 from __future__ import annotations
 
 from operator import length_hint
-from typing import Any, BinaryIO, ClassVar
 
+from .._records import TYPE_CHECKING
 from ..errors import InputError
 from ..profile import Profile
 from ._ftrace_common import (
@@ -28,8 +28,12 @@ from ._ftrace_common import (
     iter_line_chunks,
     roots_for,
 )
+from ._head import has_any
 from ._lazy_re import lazy
 from .base import CollapseOptions
+
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, ClassVar
 
 # headerless detection: ``comm-pid [cpu] ... ts: func <-parent``
 _LOOKS_FUNCTION = lazy(rb"^\s*\S.*-\d+\s+(?:\(\s*[\d-]+\)\s+)?\[\d+\]\s.*\d: (?:function:\s+)?[^\s:]+ <-")
@@ -47,6 +51,8 @@ class FtraceFunctionCollapser:
             return False  # func_stack_trace: full stacks, ftrace-stack reads them
         if b"# tracer: function\n" in head:
             return True
+        if not has_any(head, b" <-"):
+            return False  # no "func <-parent" record
         lines = head_records(head)
         hits = sum(1 for line in lines if _LOOKS_FUNCTION.match(line))
         return hits >= 3 and hits * 2 >= len(lines)

@@ -20,8 +20,8 @@ root frames.  Other events in the trace are counted (``meta['events']``).
 from __future__ import annotations
 
 from collections import Counter
-from typing import BinaryIO, ClassVar
 
+from .._records import TYPE_CHECKING
 from ..errors import InputError
 from ..profile import Profile
 from ._chunks import line_chunks
@@ -39,6 +39,9 @@ from ._ftrace_common import (
 )
 from ._lazy_re import lazy
 from .base import CollapseOptions
+
+if TYPE_CHECKING:
+    from typing import BinaryIO, ClassVar
 
 _OFFSET = lazy(rb"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+")
 _TC_ADDR = lazy(rb"\s\(([0-9a-fA-F]{4,16})\)$")

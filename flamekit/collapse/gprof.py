@@ -16,14 +16,16 @@ every format module, and most inputs are not gprof.
 from __future__ import annotations
 
 from collections.abc import Container
-from typing import TYPE_CHECKING, BinaryIO, ClassVar
 
+from .._records import TYPE_CHECKING
 from ..errors import InputError
 from ..gcpause import no_gc
 from ..profile import Profile, Stack
 from .base import CollapseOptions
 
 if TYPE_CHECKING:
+    from typing import BinaryIO, ClassVar
+
     from ..callgraph import CallGraph
 
 #: below this share of the total a path stops splitting and follows its

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import os
 from itertools import chain
-from typing import BinaryIO, ClassVar
 
+from .._records import TYPE_CHECKING
 from ..errors import InputError
 from ..profile import Profile, Stack
 from ..protowire import (
@@ -29,6 +29,9 @@ from ..protowire import (
 )
 from ._lazy_re import lazy
 from .base import CollapseOptions
+
+if TYPE_CHECKING:
+    from typing import BinaryIO, ClassVar
 
 #: top-level fields of profile.proto and their wire types
 _PROFILE_WIRE: dict[int, tuple[int, ...]] = {

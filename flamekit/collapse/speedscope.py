@@ -12,11 +12,14 @@ nanoseconds, other fractions are rounded (``meta["approximate"]``).
 from __future__ import annotations
 
 import math
-from typing import Any, BinaryIO, ClassVar
 
+from .._records import TYPE_CHECKING
 from ..errors import InputError
 from ..profile import Profile, Stack
 from .base import CollapseOptions
+
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, ClassVar
 
 _NS = {"nanoseconds": 1, "microseconds": 10**3, "milliseconds": 10**6, "seconds": 10**9}
 

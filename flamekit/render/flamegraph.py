@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
 
+from .._records import TYPE_CHECKING, Record
 from ..errors import InputError, UsageError
 from ..gcpause import no_gc
-from ..profile import Profile, Stack
+from ..profile import Profile
 from . import palette as pal
 from .layout import Embedded, Frame, Layout, layout
 from .xmltext import display, embed_json, escape, safe_text
 
 if TYPE_CHECKING:  # a profile that is not a Profile is a DiffProfile: its module is imported only with one
+    from typing import Any
+
     from ..diff import DiffProfile
+    from ..profile import Stack
 
 FG_NS = "http://github.com/jonhoo/inferno"
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets")
@@ -39,43 +41,62 @@ FRAME_END = "</g\n>"
 #: that narrow.  The script adds the ``<text>`` when a zoom gives the frame a label.
 
 
-@dataclass
-class FlameGraphOptions:
-    """Everything ``flamekit flamegraph`` can be told (flamegraph.pl and inferno names)."""
+class FlameGraphOptions(Record):
+    """Everything ``flamekit flamegraph`` can be told (flamegraph.pl and inferno names).
 
-    title: str | None = None
-    subtitle: str | None = None
-    width: int = 1200
-    height: int = 16
-    minwidth: str = "0.1"
-    fonttype: str = "Verdana"
-    fontsize: float = 12
-    fontwidth: float = 0.59
-    countname: str | None = None
-    nametype: str = "Function:"
-    colors: str = "hot"
-    bgcolors: str | None = None
-    hash: bool = False
-    random: bool = False
-    cp: bool = False
-    cp_path: str | os.PathLike[str] = "palette.map"
-    reverse: bool = False
-    inverted: bool = False
-    flamechart: bool = False
-    negate: bool = False
-    notes: str = ""
-    factor: float = 1.0
-    nameattr: dict[str, dict[str, str]] = field(default_factory=dict)
-    encoding: str | None = None
-    total: int | None = None
-    colordiffusion: bool = False
-    base: tuple[str, ...] = ()
-    search_color: str = "rgb(230,0,230)"
-    stroke_color: str | None = None
-    uicolor: str | None = None
-    truncate_text_right: bool = True
-    sort: str = "name"
-    max_embedded_frames: int = 20_000
+    A plain class with a dataclass's constructor, ``repr`` and ``==`` (start-up:
+    :class:`flamekit._records.Record`); ``nameattr`` defaults to a new dict.
+    """
+
+    _fields = ("title", "subtitle", "width", "height", "minwidth", "fonttype", "fontsize", "fontwidth",
+               "countname", "nametype", "colors", "bgcolors", "hash", "random", "cp", "cp_path", "reverse",
+               "inverted", "flamechart", "negate", "notes", "factor", "nameattr", "encoding", "total",
+               "colordiffusion", "base", "search_color", "stroke_color", "uicolor", "truncate_text_right", "sort",
+               "max_embedded_frames")
+
+    def __init__(self, title: str | None = None, subtitle: str | None = None, width: int = 1200, height: int = 16,
+                 minwidth: str = "0.1", fonttype: str = "Verdana", fontsize: float = 12, fontwidth: float = 0.59,
+                 countname: str | None = None, nametype: str = "Function:", colors: str = "hot",
+                 bgcolors: str | None = None, hash: bool = False, random: bool = False, cp: bool = False,
+                 cp_path: str | os.PathLike[str] = "palette.map", reverse: bool = False, inverted: bool = False,
+                 flamechart: bool = False, negate: bool = False, notes: str = "", factor: float = 1.0,
+                 nameattr: dict[str, dict[str, str]] | None = None, encoding: str | None = None,
+                 total: int | None = None, colordiffusion: bool = False, base: tuple[str, ...] = (),
+                 search_color: str = "rgb(230,0,230)", stroke_color: str | None = None, uicolor: str | None = None,
+                 truncate_text_right: bool = True, sort: str = "name", max_embedded_frames: int = 20_000) -> None:
+        self.title = title
+        self.subtitle = subtitle
+        self.width = width
+        self.height = height
+        self.minwidth = minwidth
+        self.fonttype = fonttype
+        self.fontsize = fontsize
+        self.fontwidth = fontwidth
+        self.countname = countname
+        self.nametype = nametype
+        self.colors = colors
+        self.bgcolors = bgcolors
+        self.hash = hash
+        self.random = random
+        self.cp = cp
+        self.cp_path = cp_path
+        self.reverse = reverse
+        self.inverted = inverted
+        self.flamechart = flamechart
+        self.negate = negate
+        self.notes = notes
+        self.factor = factor
+        self.nameattr: dict[str, dict[str, str]] = {} if nameattr is None else nameattr
+        self.encoding = encoding
+        self.total = total
+        self.colordiffusion = colordiffusion
+        self.base = base
+        self.search_color = search_color
+        self.stroke_color = stroke_color
+        self.uicolor = uicolor
+        self.truncate_text_right = truncate_text_right
+        self.sort = sort
+        self.max_embedded_frames = max_embedded_frames
 
 
 @lru_cache(maxsize=None)
@@ -196,16 +217,19 @@ def _tenths(value: float) -> str:
 
 # -- the document --------------------------------------------------------------------
 
-@dataclass
-class _Geometry:
-    width: int
-    height: int
-    frameheight: int
-    fontsize: float
-    ypad1: float
-    ypad2: float
-    wpt: float  # pixels per unit of weight
-    inverted: bool
+class _Geometry(Record):
+    _fields = ("width", "height", "frameheight", "fontsize", "ypad1", "ypad2", "wpt", "inverted")
+
+    def __init__(self, width: int, height: int, frameheight: int, fontsize: float, ypad1: float, ypad2: float,
+                 wpt: float, inverted: bool) -> None:
+        self.width = width
+        self.height = height
+        self.frameheight = frameheight
+        self.fontsize = fontsize
+        self.ypad1 = ypad1
+        self.ypad2 = ypad2
+        self.wpt = wpt  # pixels per unit of weight
+        self.inverted = inverted
 
     def y(self, depth: int) -> tuple[float, float]:
         if self.inverted:

@@ -17,12 +17,15 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_left
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any
 
-from ..profile import Stack
+from .._records import TYPE_CHECKING, Record
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+    from ..profile import Stack
 
 SEP = "\x01"
 #: embedded frames are chosen among those a zoom up to this factor would show
@@ -38,53 +41,69 @@ _ESCAPE = {chr(c): "\x02" + chr(c + 3) for c in range(3)}
 _UNESCAPE = {v: k for k, v in _ESCAPE.items()}
 
 
-@dataclass(slots=True)
-class Frame:
-    """One drawn frame: name, depth (root 0), start and width in weight units."""
+class Frame(Record):
+    """One drawn frame: name, depth (root 0), start and width in weight units.
 
-    name: str
-    depth: int
-    x: int
-    w: int
-    before: int = 0
-    self_delta: int = 0
-    #: pruned callees kept for zooming (each an :class:`Embedded`)
-    hidden: list[Embedded] = field(default_factory=list)
-    #: position in ``Layout.frames``
-    index: int = 0
+    Plain classes with slots (these three) rather than dataclasses: start-up, see
+    :class:`flamekit._records.Record`; constructor, ``repr`` and ``==`` are a dataclass's.
+    """
+
+    __slots__ = ("name", "depth", "x", "w", "before", "self_delta", "hidden", "index")  # noqa: RUF023 - in order
+    _fields = __slots__
+
+    def __init__(self, name: str, depth: int, x: int, w: int, before: int = 0, self_delta: int = 0,
+                 hidden: list[Embedded] | None = None, index: int = 0) -> None:
+        self.name = name
+        self.depth = depth
+        self.x = x
+        self.w = w
+        self.before = before
+        self.self_delta = self_delta
+        #: pruned callees kept for zooming (each an :class:`Embedded`)
+        self.hidden: list[Embedded] = [] if hidden is None else hidden
+        #: position in ``Layout.frames``
+        self.index = index
 
 
-@dataclass(slots=True)
-class Embedded:
+class Embedded(Record):
     """A frame the budget hid, kept as data: offset from its parent, width, callees."""
 
-    name: str
-    dx: int
-    w: int
-    before: int
-    self_delta: int
-    kids: list[Embedded] = field(default_factory=list)
-    #: where it hangs: an index into ``Layout.frames`` (>= 0), or -1 - index into ``Layout.hidden``
-    parent: int = 0
-    #: position in ``Layout.hidden``
-    index: int = 0
+    __slots__ = ("name", "dx", "w", "before", "self_delta", "kids", "parent", "index")  # noqa: RUF023 - in order
+    _fields = __slots__
+
+    def __init__(self, name: str, dx: int, w: int, before: int, self_delta: int, kids: list[Embedded] | None = None,
+                 parent: int = 0, index: int = 0) -> None:
+        self.name = name
+        self.dx = dx
+        self.w = w
+        self.before = before
+        self.self_delta = self_delta
+        self.kids: list[Embedded] = [] if kids is None else kids
+        #: where it hangs: an index into ``Layout.frames`` (>= 0), or -1 - index into ``Layout.hidden``
+        self.parent = parent
+        #: position in ``Layout.hidden``
+        self.index = index
 
 
-@dataclass
-class Layout:
+class Layout(Record):
     """Drawn frames in depth-first order (parents first) and what was embedded."""
 
-    frames: list[Frame]
-    #: embedded frames, callers before callees (the order they were chosen in)
-    hidden: list[Embedded]
-    total: int
-    total_before: int
-    max_depth: int
-    embedded: int
+    _fields = ("frames", "hidden", "total", "total_before", "max_depth", "embedded")
+
+    def __init__(self, frames: list[Frame], hidden: list[Embedded], total: int, total_before: int, max_depth: int,
+                 embedded: int) -> None:
+        self.frames = frames
+        #: embedded frames, callers before callees (the order they were chosen in)
+        self.hidden = hidden
+        self.total = total
+        self.total_before = total_before
+        self.max_depth = max_depth
+        self.embedded = embedded
 
 
-# A child as sources report it: name, absolute x, weight, before-weight, self delta, handle.
-Child = tuple[str, int, int, int, int, Any]
+if TYPE_CHECKING:  # (an annotation only: Any is typing's)
+    # A child as sources report it: name, absolute x, weight, before-weight, self delta, handle.
+    Child = tuple[str, int, int, int, int, Any]
 
 
 class SortedSource:

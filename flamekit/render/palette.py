@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from .._records import TYPE_CHECKING, Record
 from ..errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from random import Random
 
 try:  # the BLAKE2 module itself: hashlib would also load OpenSSL's bindings (~3 ms of start-up), unused here
@@ -75,9 +74,9 @@ def strip_annotation(name: str) -> str:
 
 def _digest_values(name: str) -> tuple[float, float, float]:
     """Three numbers in [0, 1) from a stable hash of the name's bytes."""
-    d = blake2b(name.encode("utf-8", "surrogatepass"), digest_size=6).digest()
-    return (int.from_bytes(d[0:2], "big") / 65536, int.from_bytes(d[2:4], "big") / 65536,
-            int.from_bytes(d[4:6], "big") / 65536)
+    # three big-endian 16-bit numbers (bytes unpack to ints: ~40 % faster than three int.from_bytes of slices)
+    a, b, c, d, e, f = blake2b(name.encode("utf-8", "surrogatepass"), digest_size=6).digest()
+    return ((a << 8 | b) / 65536, (c << 8 | d) / 65536, (e << 8 | f) / 65536)
 
 
 def namehash(name: str) -> float:
@@ -196,30 +195,33 @@ def _rgb(family: str, v1: float, v2: float, v3: float) -> str:
     return "rgb(0,0,0)"
 
 
-@dataclass
-class Palette:
+class Palette(Record):
     """Colours frames by name; caches, and optionally persists, what it chose.
 
     ``mode`` is ``name`` (stable hash of the whole name, the default), ``hash``
     (flamegraph.pl's early-character hash) or ``random``.  ``fixed`` holds
     colours read from a ``--cp`` palette file, which win over computed ones.
+    A plain class with a dataclass's constructor, ``repr`` and ``==`` (start-up:
+    :class:`flamekit._records.Record`); ``fixed`` and ``used`` default to new dicts.
     """
 
-    scheme: str = "hot"
-    mode: str = "name"
-    fixed: dict[str, str] = field(default_factory=dict)
-    used: dict[str, str] = field(default_factory=dict)
-    rng: Random | None = None
+    _fields = ("scheme", "mode", "fixed", "used", "rng")
 
-    def __post_init__(self) -> None:
-        if self.scheme not in PALETTES:
-            raise InputError("--colors", None, f"unknown palette {self.scheme!r} (one of {', '.join(PALETTES)})")
-        if self.mode == "random" and self.rng is None:
+    def __init__(self, scheme: str = "hot", mode: str = "name", fixed: dict[str, str] | None = None,
+                 used: dict[str, str] | None = None, rng: Random | None = None) -> None:
+        self.scheme = scheme
+        self.mode = mode
+        self.fixed: dict[str, str] = {} if fixed is None else fixed
+        self.used: dict[str, str] = {} if used is None else used
+        self.rng = rng
+        if scheme not in PALETTES:
+            raise InputError("--colors", None, f"unknown palette {scheme!r} (one of {', '.join(PALETTES)})")
+        if mode == "random" and rng is None:
             from random import Random  # only --random needs it (start-up)
 
             self.rng = Random()
         self._values: Callable[[str], tuple[float, float, float]] = (
-            _hash_values if self.mode == "hash" else self._random_values if self.mode == "random" else _digest_values)
+            _hash_values if mode == "hash" else self._random_values if mode == "random" else _digest_values)
 
     def _random_values(self, _name: str) -> tuple[float, float, float]:
         assert self.rng is not None

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
+
+from .._records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # C0 controls (XML forbids most; tab/newline/CR would render as blanks) and DEL
 _VISIBLE = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
@@ -24,6 +28,8 @@ _TEXT_TABLE = {**_VISIBLE, **_ENTITIES}
 @lru_cache(maxsize=1 << 16)
 def display(name: str) -> str:
     """The name as shown: undecodable bytes and control characters as visible escapes."""
+    if name.isascii() and name.isprintable():  # most names: nothing to show otherwise (~10x faster)
+        return name
     try:
         raw = name.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:  # a lone surrogate that did not come from a byte
@@ -34,12 +40,14 @@ def display(name: str) -> str:
 
 def escape(text: str) -> str:
     """``text`` (already displayable) safe in XML content and double-quoted attributes."""
-    return text.translate(_ENTITIES)
+    if "&" in text or "<" in text or ">" in text or '"' in text:
+        return text.translate(_ENTITIES)
+    return text  # (most names: four scans in C are ~8x faster than translating character by character)
 
 
 def xml_name(name: str) -> str:
     """A frame name as escaped XML text (display form, entities)."""
-    return display(name).translate(_ENTITIES)
+    return escape(display(name))
 
 
 def safe_text(text: str) -> str:

@@ -32,6 +32,12 @@ trim "$work/cdeep.txt" cdeep.perf.txt 40
 trim "$work/cpp.txt" cpptmpl.perf.txt 60
 trim "$work/node.txt" node.perf.txt 40 /tmp/perf-
 trim "$work/sys.txt" systemwide.perf.txt 40 "[kernel.kallsyms]"
+# a tracepoint, with callchains and without (-G): the same samples, one record each / one line each
+perf record -q -g -e sched:sched_switch -a -o "$work/tp.data" -- sleep 0.3 > /dev/null 2>&1
+perf script -i "$work/tp.data" > "$work/tp.txt" 2> /dev/null
+perf script -G -i "$work/tp.data" > "$work/tpG.txt" 2> /dev/null
+trim "$work/tp.txt" tracepoint.perf.txt 40
+head -n 40 "$work/tpG.txt" > tracepoint.G.perf.txt
 mkdir -p ../../../examples
 trim "$work/cdeep.txt" ../../../examples/perf-cdeep.perf.txt 250
 ls -l ./*.perf.txt ../../../examples/perf-cdeep.perf.txt
