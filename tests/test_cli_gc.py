@@ -66,10 +66,10 @@ def test_a_flame_graph_is_drawn_with_the_collector_paused_and_restores_it(monkey
 
     monkeypatch.setattr(fg, "layout", spying("layout", fg.layout))
     monkeypatch.setattr(fg._Writer, "frames", spying("frames", fg._Writer.frames))
-    monkeypatch.setattr(fg._Writer, "hidden_data", spying("hidden_data", fg._Writer.hidden_data))
+    monkeypatch.setattr(fg._Writer, "hidden_json", spying("hidden_json", fg._Writer.hidden_json))
     profile = Profile({("main", f"f{i}", f"g{j}"): 1 + (i * j) % 7 for i in range(60) for j in range(60)})
     assert gc.isenabled()
     svg = fg.render(profile, fg.FlameGraphOptions(minwidth="2"))
     assert svg.startswith(b"<?xml")
-    assert sorted(seen) == [("frames", False), ("hidden_data", False), ("layout", False)]
+    assert sorted(seen) == [("frames", False), ("hidden_json", False), ("layout", False)]
     assert gc.isenabled()

@@ -99,3 +99,18 @@ def test_embedded_data_indexed_per_name_equals_frame_by_frame(stacks: dict[tuple
     lay = fg.layout(stacks, threshold=total * 0.4, max_embedded=budget)
     writer = fg._Writer(lay, opts, False, Profile(dict(stacks)), total)
     assert writer.hidden_data() == _hidden_rows_one_by_one(writer)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.lists(EMBED_NAMES, min_size=1, max_size=6).map(tuple), st.integers(1, 50),
+                       min_size=1, max_size=40),
+       st.sampled_from(["hot", "java"]), st.booleans(), st.booleans(), st.integers(0, 30))
+def test_embedded_json_written_row_by_row_equals_the_json_encoders(
+        stacks: dict[tuple[str, ...], int], colors: str, diffusion: bool, diff: bool, budget: int) -> None:
+    # the document's fk-hidden text: rows formatted straight from the frames, as json.dumps writes them
+    opts = fg.FlameGraphOptions(minwidth="40%", colors=colors, colordiffusion=diffusion, max_embedded_frames=budget)
+    total = sum(stacks.values())
+    before = {s: w + 1 for s, w in stacks.items()} if diff else None
+    lay = fg.layout(stacks, threshold=total * 0.4, max_embedded=budget, before=before)
+    writer = fg._Writer(lay, opts, diff, Profile(dict(stacks)), total)
+    assert writer.hidden_json() == fg.embed_json(writer.hidden_data())

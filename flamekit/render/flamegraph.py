@@ -426,15 +426,46 @@ class _Writer:
                     row.append(e.before)
                 nodes.append(row)
             return {"names": list(names), "fills": list(fills), "nodes": nodes}
-        # (name and fill indexes per raw name: embedded frames repeat few names)
-        per_name: dict[str, tuple[int, int]] = {}
+        per_name = self._per_name(names, fills)
         for e in self.lay.hidden:
-            got = per_name.get(e.name)
-            if got is None:
-                got = per_name[e.name] = (names.setdefault(display(e.name), len(names)),
-                                          fills.setdefault(self.fill(e.name, e.w, e.self_delta), len(fills)))
+            got = per_name(e)
             nodes.append([e.parent, got[0], e.dx, e.w, got[1]])
         return {"names": list(names), "fills": list(fills), "nodes": nodes}
+
+    def _per_name(self, names: dict[str, int], fills: dict[str, int]) -> Any:
+        """(name index, fill index) of an embedded frame of an ordinary graph, interned into ``names`` and ``fills``.
+
+        Kept per raw name: the fill of an ordinary graph depends on the name only, and embedded
+        frames repeat few names.
+        """
+        cache: dict[str, tuple[int, int]] = {}
+
+        def indexes(e: Embedded) -> tuple[int, int]:
+            got = cache.get(e.name)
+            if got is None:
+                got = cache[e.name] = (names.setdefault(display(e.name), len(names)),
+                                       fills.setdefault(self.fill(e.name, e.w, e.self_delta), len(fills)))
+            return got
+        return indexes
+
+    def hidden_json(self) -> str:
+        """:meth:`hidden_data` as the document embeds it (:func:`embed_json`), the nodes written row by row.
+
+        The nodes are integers only, so each is formatted straight from its frame instead of
+        being built as a list for the JSON encoder (20k embedded frames: ~15 ms less of ~50).
+        """
+        if self.diff or self.o.colordiffusion:
+            return embed_json(self.hidden_data())
+        names: dict[str, int] = {}
+        fills: dict[str, int] = {}
+        per_name = self._per_name(names, fills)
+        rows = []
+        append = rows.append
+        for e in self.lay.hidden:
+            got = per_name(e)
+            append(f"[{e.parent},{got[0]},{e.dx},{e.w},{got[1]}]")
+        head = embed_json({"names": list(names), "fills": list(fills)})  # '{"names":[...],"fills":[...]}'
+        return f'{head[:-1]},"nodes":[{",".join(rows)}]}}'
 
 
 def _title(o: FlameGraphOptions) -> str:
@@ -499,7 +530,7 @@ def error_svg(message: str, o: FlameGraphOptions | None = None) -> bytes:
 
 
 def _preamble(o: FlameGraphOptions, height: int, title: str, subtitle: str | None, config: dict[str, Any],
-              hidden: dict[str, Any], diff: bool) -> list[str]:
+              hidden: str, diff: bool) -> list[str]:
     """Everything before the frames: declaration, background, style, data, script and UI text."""
     fs = o.fontsize
     ypad2 = fs * 2 + 10
@@ -519,7 +550,7 @@ def _preamble(o: FlameGraphOptions, height: int, title: str, subtitle: str | Non
                  "</linearGradient>\n</defs>\n")
     parts.append(f'<style type="text/css"><![CDATA[\n{_css(o)}]]></style>\n')
     parts.append(f'<script type="application/json" id="fk-config">{embed_json(config)}</script>\n')
-    parts.append(f'<script type="application/json" id="fk-hidden">{embed_json(hidden)}</script>\n')
+    parts.append(f'<script type="application/json" id="fk-hidden">{hidden}</script>\n')
     parts.append(f'<script type="text/ecmascript"><![CDATA[\n{asset("flamegraph.js")}]]></script>\n')
     parts.append(f'<rect id="background-rect" x="0" y="0" width="{o.width}" height="{height}" fill="url(#background)"/>\n')
     parts.append(f'<text id="title" class="ui" x="{o.width / 2:.2f}" y="{fs * 2:g}" text-anchor="middle" '
@@ -587,7 +618,7 @@ def _render(data: Profile | DiffProfile, o: FlameGraphOptions) -> bytes:
         "searchcolor": search_color, "diff": diff, "negate": o.negate,
         "truncate_right": o.truncate_text_right, "embedded": lay.embedded,
     }
-    parts = _preamble(o, height, _title(o), subtitle, config, writer.hidden_data(), diff)
+    parts = _preamble(o, height, _title(o), subtitle, config, writer.hidden_json(), diff)
     parts.append('<g id="frames">\n')
     writer.frames(geo, parts)
     parts.append("</g>\n</svg>\n")

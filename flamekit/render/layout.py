@@ -187,9 +187,14 @@ class SortedSource:
             # stacks i..q-2 weigh less than floor: the callee holding stack q-1 is the next candidate
             k = keys[q - 1]
             j = k.find(SEP, off)
-            pre = k if j < 0 else k[:j]
+            if j < 0:
+                # stack q-1 ends with the candidate: it is the candidate's own stack, which sorts first
+                # (its callees' stacks extend it), so no search (most candidates on a big profile)
+                pre, start = k, q - 1
+            else:
+                pre = k[:j]
+                start = i if keys[i] >= pre else bisect_left(keys, pre, i + 1, q)
             upper = pre + _UPPER
-            start = i if keys[i] >= pre else bisect_left(keys, pre, i + 1, q)
             # the first stack at which the candidate's weight (from its start) reaches floor
             x = cum[start]
             target = x + floor
