@@ -155,6 +155,7 @@ def test_alias_groups_ranked_on_first_use_match_ranking_all_at_once(syms, rng):
     eager = SymbolTable(syms, bounds, keep_aliases=True)
     assert (list(eager.starts), list(eager.ends), eager.names, eager.files, eager.aliases) == \
         (starts, ends, names, files, aliases)
+    assert (eager.start_list, eager.end_list) == (starts, ends)  # the lists the arrays are made from
     lazy = SymbolTable(syms, bounds)  # groups ranked when a name is first asked for, in any order
     order = list(range(len(lazy)))
     rng.shuffle(order)

@@ -180,8 +180,8 @@ def display_name_uncached(name: str) -> str:
     called once per distinct symbol hit: 13k times for 100k libLLVM addresses,
     so :func:`_iberty_demangle` is written out here rather than called).
     """
-    if _iberty is not None and name.startswith("_Z") and name.isascii() and "@" not in name \
-            and ".llvm." not in name and "17h" not in name and "\0" not in name:
+    if _iberty is not None and name.startswith("_Z") and name.isascii() and "@" not in name and "." not in name \
+            and not name.startswith("17h", -20) and "\0" not in name:
         ptr = _iberty(name.encode(), _CPLUS_FLAGS)
         out = ptr.value
         if out is None:

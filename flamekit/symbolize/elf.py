@@ -28,7 +28,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate, compress, repeat
-from operator import add, eq, itemgetter, not_
+from operator import add, eq, itemgetter
 
 from .._records import TYPE_CHECKING, NamedTuple
 from ..errors import InputError
@@ -171,7 +171,8 @@ class SymbolTable:
     ``names`` are the raw (mangled) names, decoded losslessly.
     """
 
-    __slots__ = ("_columns", "_groups", "_names", "_offs", "_strings", "aliases", "ends", "files", "starts")
+    __slots__ = ("_arrays", "_columns", "_groups", "_names", "_offs", "_strings", "aliases", "end_list", "files",
+                 "start_list")
 
     def __init__(self, symbols: Iterable[RawSymbol], section_ends: list[tuple[int, int]] | None = None,
                  keep_aliases: bool = False) -> None:
@@ -244,16 +245,17 @@ class SymbolTable:
             if file_at is not None:
                 file_at = list(compress(file_at, mask))
         ends = list(map(add, starts, size_at))
-        if 0 in size_at:
-            bounds = sorted(section_ends or [])
-            last = len(starts) - 1
-            for k in compress(range(len(size_at)), map(not_, size_at)):  # the zero-size symbols
-                if dyn_at[k]:  # .dynsym zero-size symbol: its exact address only
-                    ends[k] = starts[k] + 1
-                else:  # .symtab zero-size symbol: runs to the next symbol (or its section's end)
-                    ends[k] = starts[k + 1] if k < last else _section_end(bounds, starts[k])
-        self.starts = array("Q", starts)
-        self.ends = array("Q", ends)
+        bounds = sorted(section_ends or [])
+        last = len(starts) - 1
+        for k in _where(size_at, 0):  # the zero-size symbols (list.index in C: a few among many)
+            if dyn_at[k]:  # .dynsym zero-size symbol: its exact address only
+                ends[k] = starts[k] + 1
+            else:  # .symtab zero-size symbol: runs to the next symbol (or its section's end)
+                ends[k] = starts[k + 1] if k < last else _section_end(bounds, starts[k])
+        # plain lists: the names-only path bisects them as they are; the arrays are made on first use
+        self.start_list = starts
+        self.end_list = ends
+        self._arrays: tuple[array, array] | None = None
         self._offs = off_at
         self._names: list[str] | None = None
         self.files = {starts[k]: f for k, f in enumerate(file_at) if f} if file_at is not None else {}
@@ -269,8 +271,22 @@ class SymbolTable:
         ranks = [_alias_rank(at(offs[g]), sizes[g], binds[g]) for g in group]
         return group[ranks.index(max(ranks))], [r[-1] for r in ranks]
 
+    @property
+    def starts(self) -> array:
+        """Symbol start addresses, ascending, as ``array('Q')`` (:attr:`start_list` as a list)."""
+        return (self._arrays or self._make_arrays())[0]
+
+    @property
+    def ends(self) -> array:
+        """Symbol end addresses (exclusive), as ``array('Q')`` (:attr:`end_list` as a list)."""
+        return (self._arrays or self._make_arrays())[1]
+
+    def _make_arrays(self) -> tuple[array, array]:
+        self._arrays = array("Q", self.start_list), array("Q", self.end_list)
+        return self._arrays
+
     def __len__(self) -> int:
-        return len(self.starts)
+        return len(self.start_list)
 
     def name(self, i: int) -> str:
         """The raw name of symbol ``i``, decoded on first use."""
@@ -279,7 +295,11 @@ class SymbolTable:
         off = self._offs[i]
         if off < 0:  # an alias group not ranked yet
             off = self._offs[i] = self._columns[0][self._choose(self._groups.pop(i))[0]]  # type: ignore[index]
-        return self._strings.at(off)
+        # StringTable.at written out: called once per symbol shown (12.7k for 100k libLLVM addresses), where
+        # a second Python call was a tenth of the name's cost
+        raw = self._strings.raw
+        end = raw.find(0, off)
+        return raw[off:end if end >= 0 else len(raw)].decode("utf-8", "surrogateescape")
 
     @property
     def names(self) -> list[str]:
@@ -290,11 +310,12 @@ class SymbolTable:
 
     def lookup(self, vaddr: int) -> tuple[str, int, int] | None:
         """``(name, start, size)`` of the symbol covering ``vaddr``, or None."""
-        i = bisect_right(self.starts, vaddr) - 1
-        if i < 0 or vaddr >= self.ends[i]:
+        starts, ends = self.start_list, self.end_list
+        i = bisect_right(starts, vaddr) - 1
+        if i < 0 or vaddr >= ends[i]:
             return None
-        start = self.starts[i]
-        return self.name(i), start, self.ends[i] - start
+        start = starts[i]
+        return self.name(i), start, ends[i] - start
 
 
 def _runs(dups: list[int]) -> list[tuple[int, int]]:
@@ -331,13 +352,17 @@ def _only(kind: int) -> bytes:
 _ONLY_FUNC, _ONLY_NOTYPE, _ONLY_FILE = _only(_K_FUNC), _only(_K_NOTYPE), _only(_K_FILE)
 
 
-def _where(data: bytes, byte: int) -> list[int]:
-    """Positions of ``byte`` in ``data``, found by ``bytes.find`` (in C) rather than a loop over every byte."""
+def _where(data: bytes | list[int], item: int) -> list[int]:
+    """Positions of ``item`` in ``data``, found by ``find``/``index`` (in C) rather than a loop over every item."""
     out: list[int] = []
-    i = data.find(byte)
-    while i >= 0:
-        out.append(i)
-        i = data.find(byte, i + 1)
+    find = data.find if isinstance(data, bytes) else data.index
+    try:
+        i = find(item)
+        while i >= 0:
+            out.append(i)
+            i = find(item, i + 1)
+    except ValueError:  # list.index: no more
+        pass
     return out
 
 
