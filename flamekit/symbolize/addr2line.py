@@ -133,7 +133,9 @@ def page_bounds(starts: list[int]) -> tuple[int, list[int], list[int]] | None:
     count = (starts[-1] >> shift) + 2  # the last page is past every start: first == stop == n
     if count > 4 * n:
         return None
-    edges = list(map(bisect_left, repeat(starts), range(0, (count + 1) << shift, 1 << shift)))
+    low = starts[0] >> shift  # the pages before the first symbol's all start at 0: no bisect for them
+    edges = [0] * low
+    edges += map(bisect_left, repeat(starts), range(low << shift, (count + 1) << shift, 1 << shift))
     return shift, edges[:-1], edges[1:]
 
 
