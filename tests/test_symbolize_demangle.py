@@ -162,6 +162,15 @@ def test_display_name_is_version_cut_then_demangle(name):
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=30), st.text(alphabet="_ZRabc.@1", max_size=12),
+                 st.text(alphabet="_ZRNvCsIEabc.@", max_size=30).map(lambda s: s + "@GLIBC_2.2.5")))
+def test_display_name_of_any_name_is_version_cut_then_demangle(name):
+    # every route of display_name_uncached (libiberty fast path, C names, the general path)
+    backend()
+    assert display_name_uncached(name) == _slow_display_name(name)
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(max_size=40), st.text(alphabet="_ZRNvCsIEBK0123456789abcxyz$.@", max_size=40)
                  .map(lambda s: "_Z" + s), st.text(alphabet="_RNvCsMXYIEBKGFDLpuS0123456789abchlmy", max_size=40)
                  .map(lambda s: "_R" + s)))

@@ -190,6 +190,8 @@ def display_name_uncached(name: str) -> str:
         _free(ptr)  # type: ignore[operator]
         return out.decode("utf-8", "surrogateescape") or name
     at = name.find("@")
+    if name[:1] != "_":  # C names (a tenth of libLLVM's shown): nothing to demangle, the version cut only
+        return name[:at] if at > 0 else name
     return demangle(name[:at] if at > 0 else name)
 
 
