@@ -210,7 +210,8 @@ class SymbolTable:
         size_at = take(sizes)
         off_at = take(offs)  # per start: the name shown (-1: an alias group's, chosen when first shown)
         # one symbol table (or all of one kind): the column reads the same in any order
-        dyn_at = dynamic if dynamic.count(0) in (0, len(dynamic)) else bytearray(take(dynamic))
+        uniform = dynamic.count(0) in (0, len(dynamic))
+        dyn_at = dynamic if uniform else bytearray(take(dynamic))
         file_at = take(files) if any(files) else None
         self._strings = strings
         self.aliases = {}
@@ -221,6 +222,7 @@ class SymbolTable:
             # the winner's name only matters when it is shown: most groups are ranked on first use
             # (name()), unless the aliases are kept or a winner's STT_FILE is needed now
             now = keep_aliases or file_at is not None
+            groups = self._groups
             gone = 0  # entries of earlier groups dropped: a group's index in the final table is first - gone
             for first, last in _runs(dups):
                 group = order[first:last]
@@ -233,15 +235,16 @@ class SymbolTable:
                         self.aliases[starts[first]] = sorted(set(names) - {names[group.index(pick)]})
                 else:
                     off_at[first] = -1
-                    self._groups[first - gone] = group
+                    groups[first - gone] = group
                 size_at[first] = max(size_at[first:last])
-                dyn_at[first] = all(dyn_at[first:last])
+                if not uniform:  # (all of one kind: the group's is that kind)
+                    dyn_at[first] = all(dyn_at[first:last])
                 gone += last - first - 1
             # the first of each group is kept: the columns are cut into the spans between the others and
             # joined again (a slice per group instead of a test per entry)
             spans = list(map(slice, [0, *map((1).__add__, dups)], [*dups, len(starts)]))
             starts, off_at, size_at = _spans(starts, spans), _spans(off_at, spans), _spans(size_at, spans)
-            dyn_at = bytearray().join(map(dyn_at.__getitem__, spans))
+            dyn_at = dyn_at[:len(starts)] if uniform else bytearray().join(map(dyn_at.__getitem__, spans))
             if file_at is not None:
                 file_at = _spans(file_at, spans)
         ends = list(map(add, starts, size_at))
