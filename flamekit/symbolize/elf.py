@@ -27,6 +27,7 @@ import zlib
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from itertools import accumulate, compress, repeat
 from operator import add, eq, itemgetter
 
@@ -240,13 +241,23 @@ class SymbolTable:
                 if not uniform:  # (all of one kind: the group's is that kind)
                     dyn_at[first] = all(dyn_at[first:last])
                 gone += last - first - 1
-            # the first of each group is kept: the columns are cut into the spans between the others and
-            # joined again (a slice per group instead of a test per entry)
-            spans = list(map(slice, [0, *map((1).__add__, dups)], [*dups, len(starts)]))
-            starts, off_at, size_at = _spans(starts, spans), _spans(off_at, spans), _spans(size_at, spans)
-            dyn_at = dyn_at[:len(starts)] if uniform else bytearray().join(map(dyn_at.__getitem__, spans))
+            # the first of each group is kept.  Few duplicates (libLLVM's .dynsym: 1.5k of 35k): the columns
+            # are cut into the spans between them and joined again, a slice per group instead of a test per
+            # entry; many (a .dynsym merged with its .symtab: most entries twice) are dropped by a mask
+            if 8 * len(dups) < len(starts):
+                spans = list(map(slice, [0, *map((1).__add__, dups)], [*dups, len(starts)]))
+                keep: Callable[[list[Any]], list[Any]] = partial(_spans, spans=spans)
+                dyn_at = dyn_at[:len(starts) - len(dups)] if uniform else \
+                    bytearray().join(map(dyn_at.__getitem__, spans))
+            else:
+                mask = bytearray(b"\1") * len(starts)
+                for k in dups:
+                    mask[k] = 0
+                keep = partial(_masked, mask=mask)
+                dyn_at = bytearray(compress(dyn_at, mask))
+            starts, off_at, size_at = keep(starts), keep(off_at), keep(size_at)
             if file_at is not None:
-                file_at = _spans(file_at, spans)
+                file_at = keep(file_at)
         ends = list(map(add, starts, size_at))
         bounds = sorted(section_ends or [])
         last = len(starts) - 1
@@ -338,6 +349,11 @@ def _spans(seq: list[Any], spans: list[slice]) -> list[Any]:
     for span in spans:  # list += list: the items copied by memcpy, no iteration per item
         out += seq[span]
     return out
+
+
+def _masked(seq: list[Any], mask: bytearray) -> list[Any]:
+    """The items of ``seq`` whose ``mask`` byte is 1."""
+    return list(compress(seq, mask))
 
 
 def _section_end(bounds: list[tuple[int, int]], addr: int) -> int:
