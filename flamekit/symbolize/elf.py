@@ -258,10 +258,10 @@ class SymbolTable:
             starts, off_at, size_at = keep(starts), keep(off_at), keep(size_at)
             if file_at is not None:
                 file_at = keep(file_at)
-        # new int objects, made in address order: the entries' own were made in symbol-table order (hash order
-        # for .dynsym) and lie scattered in memory, so each bisect step of the names path missed the caches
-        # (100k libLLVM addresses: ~5 % more CPU with 7 % fewer instructions)
-        starts = list(map(add, starts, repeat(0)))
+        # new int objects, made in address order (as main's array -> tolist() made them): the entries' own were
+        # made in symbol-table order (hash order for .dynsym) and lie scattered in memory, so each bisect step
+        # of the names path missed the caches (100k libLLVM addresses: ~5 % more CPU with 7 % fewer instructions)
+        starts = array("Q", starts).tolist()
         ends = list(map(add, starts, size_at))
         bounds = sorted(section_ends or [])
         last = len(starts) - 1
