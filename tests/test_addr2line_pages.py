@@ -9,7 +9,7 @@ too small or too high for a page list).
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,6 +28,8 @@ def test_page_bounds_bisect_as_the_whole_table(starts, data):
         return
     shift, first, stop = got
     assert len(first) == len(stop)
+    # page p's slice starts at the first symbol at or past the page's first address
+    assert first == [bisect_left(starts, p << shift) for p in range(len(first))] and stop == first[1:] + [len(starts)]
     top = len(first) << shift
     addrs = data.draw(st.lists(st.one_of(st.integers(0, top - 1), st.sampled_from(starts),
                                          st.sampled_from([max(s - 1, 0) for s in starts])), max_size=200))

@@ -150,11 +150,31 @@ def _reference_table(syms: list[RawSymbol], bounds: list[tuple[int, int]]) -> tu
 @settings(max_examples=300, deadline=None)
 @given(st.lists(raw_symbol, max_size=25), st.randoms(use_true_random=False))
 def test_alias_groups_ranked_on_first_use_match_ranking_all_at_once(syms, rng):
+    _check_table(syms, rng)
+
+
+#: symbols at many addresses, so that aliases are few (the table drops them by slices rather than by a mask)
+sparse_symbol = st.builds(RawSymbol, st.sampled_from(["f", "_Z1gv", "__GI_h", "x"]),
+                          st.integers(0x1000, 0x1400).map(lambda a: a & ~3), st.sampled_from([0, 4, 0x10]),
+                          st.sampled_from([0, 1, 2]), st.booleans(), st.sampled_from([None, None, "a.c"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(sparse_symbol, min_size=9, max_size=200), st.lists(st.booleans(), min_size=200, max_size=200),
+       st.randoms(use_true_random=False))
+def test_tables_with_few_aliases_match_ranking_all_at_once(syms, dynamic, rng):
+    _check_table(syms, rng)
+    # all of one kind (a .dynsym alone, or a .symtab alone): the kind column is not re-joined
+    _check_table([s._replace(dynamic=dynamic[0], file=None) for s in syms], rng)
+
+
+def _check_table(syms: list[RawSymbol], rng) -> None:
     bounds = [(0x1000, 0x3000)]
     starts, ends, names, files, aliases = _reference_table(syms, bounds)
     eager = SymbolTable(syms, bounds, keep_aliases=True)
     assert (list(eager.starts), list(eager.ends), eager.names, eager.files, eager.aliases) == \
         (starts, ends, names, files, aliases)
+    assert (eager.start_list, eager.end_list) == (starts, ends)  # the lists the arrays are made from
     lazy = SymbolTable(syms, bounds)  # groups ranked when a name is first asked for, in any order
     order = list(range(len(lazy)))
     rng.shuffle(order)

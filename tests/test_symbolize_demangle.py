@@ -146,7 +146,10 @@ def test_display_name_fast_path_matches_demangle():
     backend()  # loaded: plain _Z names now take display_name's direct libiberty path
     names = [n for n in symbol_names(LIBSTDCXX) if n.startswith("_Z")] if LIBSTDCXX.exists() else []
     names += ["_Z3fooi", "_Zfoo", "_Z", "_Z3fooi.cold", "_Z3fooi@GLIBCXX_3.4", "_Z3fooi.llvm.1",
-              "_ZN4core3fmt9Formatter3pad17h0123456789abcdefE", "_Z3f\u00e9i", "_Z3f\udcffi"]
+              "_ZN4core3fmt9Formatter3pad17h0123456789abcdefE", "_Z3f\u00e9i", "_Z3f\udcffi",
+              # '17h' elsewhere than a Rust hash's place (C++), a Rust hash with a suffix, other suffixes
+              "_ZN3foo17h0123456789abcdefE3barEv", "_Z17h0123456789abcdefv", "_ZN4core3fmt3pad17h0123456789abcdefE.cold",
+              "_Z3fooi.part.0", "_Z3fooi.isra.0.cold", "_ZN3foo17h0123456789abcdefE.llvm.7", "_Z3fooi\0x"]
     display_name.cache_clear()
     assert [(n, display_name(n)) for n in names if display_name(n) != _slow_display_name(n)] == []
 
@@ -156,6 +159,15 @@ def test_display_name_fast_path_matches_demangle():
 def test_display_name_is_version_cut_then_demangle(name):
     backend()
     assert display_name(name) == display_name_uncached(name) == _slow_display_name(name)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=30), st.text(alphabet="_ZRabc.@1", max_size=12),
+                 st.text(alphabet="_ZRNvCsIEabc.@", max_size=30).map(lambda s: s + "@GLIBC_2.2.5")))
+def test_display_name_of_any_name_is_version_cut_then_demangle(name):
+    # every route of display_name_uncached (libiberty fast path, C names, the general path)
+    backend()
+    assert display_name_uncached(name) == _slow_display_name(name)
 
 
 @settings(max_examples=300, deadline=None)

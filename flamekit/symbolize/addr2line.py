@@ -85,9 +85,9 @@ def names_of_blocks(blocks: Iterable[tuple[list[int], list[str] | None]], table:
     written as ``hex()`` writes them (:func:`_address_blocks`: most input,
     which comes from tools printing ``0x%x``), else by ``hex()``.
     """
-    starts = table.starts.tolist()
+    starts = table.start_list
     lo = [0, *starts]
-    hi = [0, *table.ends.tolist()]
+    hi = [0, *table.end_list]
     shown: list[str | None] = [None] * len(lo)  # " NAME+" of symbol k, once an address hits it
     pages: tuple[int, list[int], list[int]] | None = None
     seen = 0
@@ -133,7 +133,9 @@ def page_bounds(starts: list[int]) -> tuple[int, list[int], list[int]] | None:
     count = (starts[-1] >> shift) + 2  # the last page is past every start: first == stop == n
     if count > 4 * n:
         return None
-    edges = list(map(bisect_left, repeat(starts), range(0, (count + 1) << shift, 1 << shift)))
+    low = starts[0] >> shift  # the pages before the first symbol's all start at 0: no bisect for them
+    edges = [0] * low
+    edges += map(bisect_left, repeat(starts), range(low << shift, (count + 1) << shift, 1 << shift))
     return shift, edges[:-1], edges[1:]
 
 
@@ -147,9 +149,9 @@ def with_dwarf(addresses: Iterable[int], ms: ModuleSymbolizer, lines: bool, inli
     the output then is ``??`` whatever the line table says.
     """
     table = ms.mod.symbols
-    starts = table.starts.tolist()
+    starts = table.start_list
     lo = [0, *starts]
-    hi = [0, *table.ends.tolist()]
+    hi = [0, *table.end_list]
     shown: list[str | None] = [None] * len(lo)
     show = display_name if ms.demangle_names else str
     sfiles = table.files

@@ -175,13 +175,14 @@ def display_name_uncached(name: str) -> str:
     """What a symbol-table name is shown as: version suffix dropped, demangled (see :func:`display_name`).
 
     Most names are plain ASCII Itanium ones (``_Z...``, no ``@VERSION``, no
-    ``.llvm.N``, no Rust hash): those go straight to libiberty, the answer
+    dot suffix such as ``.llvm.N``, no Rust hash at the end): those go straight to libiberty, the answer
     :func:`demangle` would give, without its suffix and Rust checks (this is
     called once per distinct symbol hit: 13k times for 100k libLLVM addresses,
     so :func:`_iberty_demangle` is written out here rather than called).
     """
-    if _iberty is not None and name.startswith("_Z") and name.isascii() and "@" not in name \
-            and ".llvm." not in name and "17h" not in name and "\0" not in name:
+    # (slices compared rather than str.startswith, whose argument parsing cost more than the test itself)
+    if _iberty is not None and name[:2] == "_Z" and name.isascii() and "@" not in name and "." not in name \
+            and name[-20:-17] != "17h" and "\0" not in name:
         ptr = _iberty(name.encode(), _CPLUS_FLAGS)
         out = ptr.value
         if out is None:
@@ -189,6 +190,8 @@ def display_name_uncached(name: str) -> str:
         _free(ptr)  # type: ignore[operator]
         return out.decode("utf-8", "surrogateescape") or name
     at = name.find("@")
+    if name[:1] != "_":  # C names (a tenth of libLLVM's shown): nothing to demangle, the version cut only
+        return name[:at] if at > 0 else name
     return demangle(name[:at] if at > 0 else name)
 
 

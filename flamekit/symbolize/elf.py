@@ -27,8 +27,9 @@ import zlib
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from itertools import accumulate, compress, repeat
-from operator import add, eq, itemgetter, not_
+from operator import add, eq, itemgetter
 
 from .._records import TYPE_CHECKING, NamedTuple
 from ..errors import InputError
@@ -171,7 +172,8 @@ class SymbolTable:
     ``names`` are the raw (mangled) names, decoded losslessly.
     """
 
-    __slots__ = ("_columns", "_groups", "_names", "_offs", "_strings", "aliases", "ends", "files", "starts")
+    __slots__ = ("_arrays", "_columns", "_groups", "_names", "_offs", "_strings", "aliases", "end_list", "files",
+                 "start_list")
 
     def __init__(self, symbols: Iterable[RawSymbol], section_ends: list[tuple[int, int]] | None = None,
                  keep_aliases: bool = False) -> None:
@@ -209,7 +211,8 @@ class SymbolTable:
         size_at = take(sizes)
         off_at = take(offs)  # per start: the name shown (-1: an alias group's, chosen when first shown)
         # one symbol table (or all of one kind): the column reads the same in any order
-        dyn_at = dynamic if dynamic.count(0) in (0, len(dynamic)) else bytearray(take(dynamic))
+        uniform = dynamic.count(0) in (0, len(dynamic))
+        dyn_at = dynamic if uniform else bytearray(take(dynamic))
         file_at = take(files) if any(files) else None
         self._strings = strings
         self.aliases = {}
@@ -217,12 +220,10 @@ class SymbolTable:
         self._columns: tuple[list[int], list[int], list[int]] | None = (offs, sizes, binds)
         dups = list(compress(range(1, len(starts)), map(eq, starts[1:], starts)))  # positions equal to their predecessor
         if dups:  # several names at one address: one wins (alias_key), the widest size and any .symtab count
-            mask = bytearray(b"\1") * len(starts)
-            for k in dups:
-                mask[k] = 0
             # the winner's name only matters when it is shown: most groups are ranked on first use
             # (name()), unless the aliases are kept or a winner's STT_FILE is needed now
             now = keep_aliases or file_at is not None
+            groups = self._groups
             gone = 0  # entries of earlier groups dropped: a group's index in the final table is first - gone
             for first, last in _runs(dups):
                 group = order[first:last]
@@ -235,25 +236,44 @@ class SymbolTable:
                         self.aliases[starts[first]] = sorted(set(names) - {names[group.index(pick)]})
                 else:
                     off_at[first] = -1
-                    self._groups[first - gone] = group
+                    groups[first - gone] = group
                 size_at[first] = max(size_at[first:last])
-                dyn_at[first] = all(dyn_at[first:last])
+                if not uniform:  # (all of one kind: the group's is that kind)
+                    dyn_at[first] = all(dyn_at[first:last])
                 gone += last - first - 1
-            starts, off_at, size_at, dyn_at = (list(compress(starts, mask)), list(compress(off_at, mask)),
-                                               list(compress(size_at, mask)), bytearray(compress(dyn_at, mask)))
+            # the first of each group is kept.  Few duplicates (libLLVM's .dynsym: 1.5k of 35k): the columns
+            # are cut into the spans between them and joined again, a slice per group instead of a test per
+            # entry; many (a .dynsym merged with its .symtab: most entries twice) are dropped by a mask
+            if 8 * len(dups) < len(starts):
+                spans = list(map(slice, [0, *map((1).__add__, dups)], [*dups, len(starts)]))
+                keep: Callable[[list[Any]], list[Any]] = partial(_spans, spans=spans)
+                dyn_at = dyn_at[:len(starts) - len(dups)] if uniform else \
+                    bytearray().join(map(dyn_at.__getitem__, spans))
+            else:
+                mask = bytearray(b"\1") * len(starts)
+                for k in dups:
+                    mask[k] = 0
+                keep = partial(_masked, mask=mask)
+                dyn_at = bytearray(compress(dyn_at, mask))
+            starts, off_at, size_at = keep(starts), keep(off_at), keep(size_at)
             if file_at is not None:
-                file_at = list(compress(file_at, mask))
+                file_at = keep(file_at)
+        # new int objects, made in address order (as main's array -> tolist() made them): the entries' own were
+        # made in symbol-table order (hash order for .dynsym) and lie scattered in memory, so each bisect step
+        # of the names path missed the caches (100k libLLVM addresses: ~5 % more CPU with 7 % fewer instructions)
+        starts = array("Q", starts).tolist()
         ends = list(map(add, starts, size_at))
-        if 0 in size_at:
-            bounds = sorted(section_ends or [])
-            last = len(starts) - 1
-            for k in compress(range(len(size_at)), map(not_, size_at)):  # the zero-size symbols
-                if dyn_at[k]:  # .dynsym zero-size symbol: its exact address only
-                    ends[k] = starts[k] + 1
-                else:  # .symtab zero-size symbol: runs to the next symbol (or its section's end)
-                    ends[k] = starts[k + 1] if k < last else _section_end(bounds, starts[k])
-        self.starts = array("Q", starts)
-        self.ends = array("Q", ends)
+        bounds = sorted(section_ends or [])
+        last = len(starts) - 1
+        for k in _where(size_at, 0):  # the zero-size symbols (list.index in C: a few among many)
+            if dyn_at[k]:  # .dynsym zero-size symbol: its exact address only
+                ends[k] = starts[k] + 1
+            else:  # .symtab zero-size symbol: runs to the next symbol (or its section's end)
+                ends[k] = starts[k + 1] if k < last else _section_end(bounds, starts[k])
+        # plain lists: the names-only path bisects them as they are; the arrays are made on first use
+        self.start_list = starts
+        self.end_list = ends
+        self._arrays: tuple[array, array] | None = None
         self._offs = off_at
         self._names: list[str] | None = None
         self.files = {starts[k]: f for k, f in enumerate(file_at) if f} if file_at is not None else {}
@@ -269,8 +289,22 @@ class SymbolTable:
         ranks = [_alias_rank(at(offs[g]), sizes[g], binds[g]) for g in group]
         return group[ranks.index(max(ranks))], [r[-1] for r in ranks]
 
+    @property
+    def starts(self) -> array:
+        """Symbol start addresses, ascending, as ``array('Q')`` (:attr:`start_list` as a list)."""
+        return (self._arrays or self._make_arrays())[0]
+
+    @property
+    def ends(self) -> array:
+        """Symbol end addresses (exclusive), as ``array('Q')`` (:attr:`end_list` as a list)."""
+        return (self._arrays or self._make_arrays())[1]
+
+    def _make_arrays(self) -> tuple[array, array]:
+        self._arrays = array("Q", self.start_list), array("Q", self.end_list)
+        return self._arrays
+
     def __len__(self) -> int:
-        return len(self.starts)
+        return len(self.start_list)
 
     def name(self, i: int) -> str:
         """The raw name of symbol ``i``, decoded on first use."""
@@ -279,7 +313,11 @@ class SymbolTable:
         off = self._offs[i]
         if off < 0:  # an alias group not ranked yet
             off = self._offs[i] = self._columns[0][self._choose(self._groups.pop(i))[0]]  # type: ignore[index]
-        return self._strings.at(off)
+        # StringTable.at written out: called once per symbol shown (12.7k for 100k libLLVM addresses), where
+        # a second Python call was a tenth of the name's cost
+        raw = self._strings.raw
+        end = raw.find(0, off)
+        return raw[off:end if end >= 0 else len(raw)].decode("utf-8", "surrogateescape")
 
     @property
     def names(self) -> list[str]:
@@ -290,11 +328,12 @@ class SymbolTable:
 
     def lookup(self, vaddr: int) -> tuple[str, int, int] | None:
         """``(name, start, size)`` of the symbol covering ``vaddr``, or None."""
-        i = bisect_right(self.starts, vaddr) - 1
-        if i < 0 or vaddr >= self.ends[i]:
+        starts, ends = self.start_list, self.end_list
+        i = bisect_right(starts, vaddr) - 1
+        if i < 0 or vaddr >= ends[i]:
             return None
-        start = self.starts[i]
-        return self.name(i), start, self.ends[i] - start
+        start = starts[i]
+        return self.name(i), start, ends[i] - start
 
 
 def _runs(dups: list[int]) -> list[tuple[int, int]]:
@@ -306,6 +345,19 @@ def _runs(dups: list[int]) -> list[tuple[int, int]]:
         else:
             runs.append((k - 1, k + 1))
     return runs
+
+
+def _spans(seq: list[Any], spans: list[slice]) -> list[Any]:
+    """The items of ``seq`` in ``spans``, in order, as one list."""
+    out: list[Any] = []
+    for span in spans:  # list += list: the items copied by memcpy, no iteration per item
+        out += seq[span]
+    return out
+
+
+def _masked(seq: list[Any], mask: bytearray) -> list[Any]:
+    """The items of ``seq`` whose ``mask`` byte is 1."""
+    return list(compress(seq, mask))
 
 
 def _section_end(bounds: list[tuple[int, int]], addr: int) -> int:
@@ -328,16 +380,20 @@ def _only(kind: int) -> bytes:
     return bytes(1 if k == kind else 0 for k in range(256))
 
 
-_ONLY_FUNC, _ONLY_NOTYPE, _ONLY_FILE = _only(_K_FUNC), _only(_K_NOTYPE), _only(_K_FILE)
+_ONLY_FUNC = _only(_K_FUNC)
 
 
-def _where(data: bytes, byte: int) -> list[int]:
-    """Positions of ``byte`` in ``data``, found by ``bytes.find`` (in C) rather than a loop over every byte."""
+def _where(data: bytes | list[int], item: int) -> list[int]:
+    """Positions of ``item`` in ``data``, found by ``find``/``index`` (in C) rather than a loop over every item."""
     out: list[int] = []
-    i = data.find(byte)
-    while i >= 0:
-        out.append(i)
-        i = data.find(byte, i + 1)
+    find = data.find if isinstance(data, bytes) else data.index
+    try:
+        i = find(item)
+        while i >= 0:
+            out.append(i)
+            i = find(item, i + 1)
+    except ValueError:  # list.index: no more
+        pass
     return out
 
 
@@ -621,7 +677,7 @@ class ElfFile:
         mask = bytearray(keep_bits.to_bytes(n, "little"))
         if has_notype:  # labels count only in executable sections, and not .L/$ local labels
             exec_secs = self._exec_section_indexes()
-            for i in compress(range(n), kinds.translate(_ONLY_NOTYPE)):
+            for i in _where(kinds, _K_NOTYPE):  # (bytes.find: no int made per entry of the section)
                 if shndx_col[i] in exec_secs and value_col[i] and not strtab.startswith((b".L", b"$"), name_col[i]):
                     mask[i] = 1
         name_offs = list(compress(name_col, mask))
@@ -639,7 +695,7 @@ class ElfFile:
         binds = list(compress(infos.translate(_BIND), mask))
         files: list[str | None] = [None] * len(name_offs)
         if has_file:  # a local symbol belongs to the STT_FILE entry before it
-            at_file = list(compress(range(n), kinds.translate(_ONLY_FILE)))
+            at_file = _where(kinds, _K_FILE)
             file_names = [strings.at(name_col[i]) or None for i in at_file]
             for k, i in enumerate(compress(range(n), mask)):
                 if not binds[k]:
