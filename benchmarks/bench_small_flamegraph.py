@@ -97,6 +97,26 @@ def instructions(cmd: list[str], env: dict[str, str]) -> float | None:
     return None
 
 
+#: what pip wrote for the [project.scripts] entry point of checkouts older than bin/flamekit (a81a8ee)
+PIP_WRAPPER = """import re
+import sys
+from flamekit.launch import main
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+    sys.exit(main())
+"""
+
+
+def script(tmp: Path, checkout: Path) -> Path:
+    """The ``flamekit`` command a user's install of ``checkout`` runs: its bin/flamekit, else pip's wrapper."""
+    own = checkout / "bin" / "flamekit"
+    if own.exists():
+        return own
+    wrapper = tmp / f"flamekit-wrapper-{abs(hash(checkout))}"
+    wrapper.write_text(PIP_WRAPPER)
+    return wrapper
+
+
 def line(label: str, samples: list[tuple[float, float, str]], size: int) -> float:
     cpus = [c for c, _, _ in samples]
     walls = [w for _, w, _ in samples]
@@ -126,7 +146,7 @@ def main() -> None:
     clean_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     for i, (label, checkout) in enumerate(checkouts):
         python = venv_python(tmp, f"venv{i}", checkout)
-        cmds.append((label, [str(python), str(checkout / "bin" / "flamekit"), "flamegraph", str(a.input), "-o",
+        cmds.append((label, [str(python), str(script(tmp, checkout)), "flamegraph", str(a.input), "-o",
                              str(tmp / f"out{i}.svg")], clean_env))
     inferno = inferno_cmd(tmp, tmp / "inferno.svg") if a.input == SMALL else None
     if inferno is not None:
