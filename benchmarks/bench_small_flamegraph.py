@@ -34,11 +34,11 @@ import time
 from pathlib import Path
 
 import cli_env  # cached bytecode, as a user's install has
+from bench_flamegraph import inferno_setup
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SMALL = HERE / "data" / "flamegraph-real-1.3mb.folded"
-INFERNO = HERE / "data" / "inferno" / "flamegraph"
 
 
 def venv_python(tmp: Path, name: str, checkout: Path) -> Path:
@@ -71,17 +71,12 @@ def import_ms(stderr: str) -> float:
 
 
 def inferno_cmd(tmp: Path, out: Path) -> tuple[list[str], dict[str, str]] | None:
-    """inferno (inside cargo-flamegraph) drawing SMALL, fed through --post-process with a stand-in perf."""
-    if not INFERNO.exists():
+    """inferno (inside cargo-flamegraph) drawing SMALL, as bench_flamegraph.py runs it."""
+    setup = inferno_setup(tmp)
+    if setup is None:
         return None
-    (tmp / "tiny.perf.txt").write_text("a 1 0.0: 1 cpu-clock:\n\tffffffff81000000 f ([kernel.kallsyms])\n\n")
-    (tmp / "perf.data").write_bytes(b"")
-    fake = tmp / "perf"
-    fake.write_text(f"#!/bin/sh\ncat {tmp / 'tiny.perf.txt'}\n")
-    fake.chmod(0o755)
-    env = {**os.environ, "PATH": f"{tmp}:{os.environ.get('PATH', '')}"}
-    return [str(INFERNO), "--perfdata", str(tmp / "perf.data"), "--min-width", "0.1", "--post-process",
-            f"sh -c 'cat >/dev/null; cat {SMALL}'", "-o", str(out)], env
+    prefix, env = setup
+    return [*prefix, "--post-process", f"sh -c 'cat >/dev/null; cat {SMALL}'", "-o", str(out)], env
 
 
 def instructions(cmd: list[str], env: dict[str, str]) -> float | None:
