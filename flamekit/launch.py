@@ -6,8 +6,8 @@ spends on 100,000 addresses, a sixth of a flame graph of a 1.3 MB profile.
 Both are called from scripts, often, on small inputs, where start-up is most
 of the cost.  So ``addr2line`` with only the options
 :func:`flamekit.symbolize.addr2line.plain_args` knows, and ``flamegraph
-INPUT... [-o OUT]`` (:func:`flamekit.plain.flamegraph_args`), spelled as
-click would take them, run here directly; everything else -- other
+INPUT... [-o OUT]`` with the options :func:`flamekit.plain.flamegraph_args`
+knows, spelled as click would take them, run here directly; everything else -- other
 commands, ``--help``, any other option, an odd spelling -- goes to the click
 CLI (:mod:`flamekit.cli`), which parses, runs or reports it.  Errors of the
 command itself end the same way on both paths (:func:`failure`).

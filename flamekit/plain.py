@@ -1,13 +1,17 @@
 """``flamekit flamegraph`` in its plain forms, run without click.
 
-``flamekit flamegraph INPUT... [-o OUT]`` is what CI scripts and quick looks
-type, often on small profiles, where importing click (with ``typing``,
-``inspect`` and what ``click.types`` loads: ~0.025 CPU-s) is a sixth of the
-whole command.  :func:`flamegraph_args` recognizes those forms and gives
-exactly the arguments the click command would receive (a test compares them
-with click's parse, and the SVGs of both paths); :func:`flamegraph` is the
-command's body, which the click command calls too.  Anything else -- another
-option, ``--help``, an odd spelling -- goes to click (:mod:`flamekit.launch`).
+``flamekit flamegraph [OPTION]... INPUT... [-o OUT]`` is what CI scripts and
+quick looks type, often on small profiles, where importing click (with
+``typing``, ``inspect`` and what ``click.types`` loads: ~0.025 CPU-s) is a
+quarter of the whole command.  :func:`flamegraph_args` recognizes those forms
+-- inputs, ``-o``, and the drawing options such scripts set (title, size,
+colours, sort, the flag options: :data:`PLAIN_VALUED`, :data:`PLAIN_FLAGS`)
+-- and gives exactly the arguments the click command would receive (tests
+compare the tables with the click command's declarations, the parse with
+click's, and the output of both paths); :func:`flamegraph` is the command's
+body, which the click command calls too.  Anything else -- another option,
+``--help``, a value click would refuse or convert, an odd spelling -- goes
+to click (:mod:`flamekit.launch`), which parses, runs or reports it.
 """
 
 from __future__ import annotations
@@ -34,15 +38,40 @@ FLAMEGRAPH_DEFAULTS: dict[str, Any] = {
 }
 
 
+#: the flame graph's options with a value that a plain command line may carry, as the click command declares
+#: them: option -> (keyword, kind); kind is "str", ("int", minimum) or ("choice", values)
+PLAIN_VALUED: dict[str, tuple[str, Any]] = {
+    "--title": ("title", "str"), "--subtitle": ("subtitle", "str"), "--countname": ("countname", "str"),
+    "--nametype": ("nametype", "str"), "--notes": ("notes", "str"), "--fonttype": ("fonttype", "str"),
+    "--minwidth": ("minwidth", "str"), "--bgcolors": ("bgcolors", "str"), "--search-color": ("search_color", "str"),
+    "--stroke-color": ("stroke_color", "str"), "--uicolor": ("uicolor", "str"),
+    "--width": ("width", ("int", 21)), "--height": ("height", ("int", 2)),
+    "--max-embedded-frames": ("max_embedded_frames", ("int", 0)),
+    "--colors": ("colors", ("choice", ("hot", "mem", "io", "wakeup", "chain", "java", "js", "perl", "python", "rust",
+                                       "red", "green", "blue", "aqua", "yellow", "purple", "orange"))),
+    "--sort": ("sort_", ("choice", ("name", "weight"))),
+}
+#: its flag options: option -> (keyword, the value it sets)
+PLAIN_FLAGS: dict[str, tuple[str, bool]] = {
+    "--hash": ("hash_", True), "--random": ("random_", True), "--cp": ("cp", True), "--reverse": ("reverse", True),
+    "--inverted": ("inverted", True), "--flamechart": ("flamechart", True), "--negate": ("negate", True),
+    "--colordiffusion": ("colordiffusion", True), "--truncate-text-right": ("truncate_text_right", True),
+    "--truncate-text-left": ("truncate_text_right", False),
+}
+
+
 def flamegraph_args(argv: list[str]) -> dict[str, Any] | None:
     """The click command's arguments when ``argv`` (what follows ``flamegraph``) is plain, else None.
 
-    Plain: inputs (``-`` is stdin), at most one ``-o OUT`` / ``--output OUT`` /
-    ``--output=OUT`` whose value is not empty and does not start with ``-``,
-    and ``--`` before inputs.
+    Plain: inputs (``-`` is stdin), ``--`` before inputs, ``-o OUT`` /
+    ``--output OUT`` / ``--output=OUT``, the options of :data:`PLAIN_VALUED`
+    as ``--opt VALUE`` or ``--opt=VALUE`` and those of :data:`PLAIN_FLAGS`, a
+    later one winning as in click.  A value must not be empty or start with
+    ``-``; an int is ASCII digits at least its minimum; a choice is one of its
+    values exactly.  Anything else is None.
     """
+    got: dict[str, Any] = {**FLAMEGRAPH_DEFAULTS}
     inputs: list[str] = []
-    output = None
     args = iter(argv)
     for arg in args:
         if arg == "--":
@@ -52,14 +81,32 @@ def flamegraph_args(argv: list[str]) -> dict[str, Any] | None:
             inputs.append(arg)
             continue
         name, eq, value = arg.partition("=")
-        if name not in ("-o", "--output") or (eq and name == "-o") or output is not None:
+        if name in PLAIN_FLAGS and not eq:
+            key, flag = PLAIN_FLAGS[name]
+            got[key] = flag
+            continue
+        if name in ("-o", "--output") and not (eq and name == "-o"):
+            key, kind = "output", "str"
+        elif name in PLAIN_VALUED:
+            key, kind = PLAIN_VALUED[name]
+        else:
             return None
         if not eq:
             value = next(args, "")
         if not value or value.startswith("-"):
             return None
-        output = value
-    return {**FLAMEGRAPH_DEFAULTS, "inputs": tuple(inputs), "output": output}
+        if kind == "str":
+            got[key] = value
+        elif kind[0] == "int":
+            if not (value.isascii() and value.isdigit()) or int(value) < kind[1]:
+                return None
+            got[key] = int(value)
+        elif value in kind[1]:
+            got[key] = value
+        else:
+            return None
+    got["inputs"] = tuple(inputs)
+    return got
 
 
 def flamegraph(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, verbose: bool, output: str | None,

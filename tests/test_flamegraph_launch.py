@@ -23,7 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PERF = ROOT / "examples" / "perf-cdeep.perf.txt"
 
 TOKENS = ["a.folded", "b.txt", "-", "--", "-o", "--output", "--output=x.svg", "-o=x.svg", "-ox.svg", "out.svg",
-          "--title", "T", "-h", "--help", "--reverse", "-q", "--output=", "--out", "--width=10", "flamegraph", "a=b"]
+          "--title", "T", "-h", "--help", "--reverse", "-q", "--output=", "--out", "--width=10", "flamegraph", "a=b",
+          # the drawing options a plain line may carry, and values click refuses or converts
+          "--width", "1800", "21", "20", "0", "+30", " 40", "1_000", "٣٠", "--height=24", "--height", "1",
+          "--max-embedded-frames", "--max-embedded-frames=0", "--colors", "java", "Java", "--colors=python",
+          "--sort=weight", "--sort", "name", "--title=", "--title=A B", "--subtitle", "--countname=ms", "--minwidth",
+          "0.5%", "--bgcolors", "#eeeeee", "--search-color=red", "--notes", "--hash", "--random", "--cp",
+          "--inverted", "--flamechart", "--negate", "--colordiffusion", "--truncate-text-left",
+          "--truncate-text-right", "--reverse=1", "--hash=", "--fontsize", "13", "--base", "main", "--nameattr"]
 
 
 def _click_params(argv: list[str]) -> dict | None:
@@ -57,10 +64,38 @@ def test_plain_args_are_what_click_parses(argv):
 
 
 def test_plain_args_decline_what_they_do_not_know():
-    for argv in (["--help"], ["-h"], ["-o"], ["-o", "-"], ["--output="], ["-o=x"], ["-ox"], ["--reverse", "a"],
-                 ["-o", "a", "-o", "b"], ["a", "--title", "T"], ["-q", "a"], ["--out", "x"]):
+    for argv in (["--help"], ["-h"], ["-o"], ["-o", "-"], ["--output="], ["-o=x"], ["-ox"], ["--reverse=1", "a"],
+                 ["a", "--title", "-T"], ["-q", "a"], ["--out", "x"], ["--width", "20"], ["--width", "+30"],
+                 ["--colors", "Java"], ["--fontsize", "13"], ["--base", "main"], ["--title="]):
         assert flamegraph_args(argv) is None, argv
     assert flamegraph_args(["a", "--", "-h", "-o"]) == {**FLAMEGRAPH_DEFAULTS, "inputs": ("a", "-h", "-o")}
+    got = flamegraph_args(["a", "--title", "T", "--width=1800", "--colors", "java", "--inverted", "-o", "x.svg"])
+    assert got == {**FLAMEGRAPH_DEFAULTS, "inputs": ("a",), "title": "T", "width": 1800, "colors": "java",
+                   "inverted": True, "output": "x.svg"}
+
+
+def test_plain_option_tables_are_the_click_commands_declarations():
+    """Each option the plain parse knows is declared so by click: keyword, int minimum, choices, flag value."""
+    import click
+
+    from flamekit.plain import PLAIN_FLAGS, PLAIN_VALUED
+
+    by_opt = {opt: p for p in main.commands["flamegraph"].params for opt in (*p.opts, *p.secondary_opts)}
+    for opt, (key, kind) in PLAIN_VALUED.items():
+        p = by_opt[opt]
+        assert p.name == key and not p.is_flag and not p.multiple and p.nargs == 1, opt
+        if kind == "str":
+            assert isinstance(p.type, click.types.StringParamType), opt
+        elif kind[0] == "int":
+            assert isinstance(p.type, click.IntRange) and p.type.min == kind[1] and p.type.max is None, opt
+            assert not p.type.min_open, opt
+        else:
+            assert isinstance(p.type, click.Choice) and tuple(p.type.choices) == kind[1], opt
+            assert p.type.case_sensitive, opt
+    for opt, (key, value) in PLAIN_FLAGS.items():
+        p = by_opt[opt]
+        assert p.name == key and p.is_flag, opt
+        assert (value if opt in p.opts else not value) is (p.flag_value if p.flag_value is not None else True), opt
 
 
 def _run(code: str, argv: list[str], stdin: bytes, cwd: Path) -> tuple[bytes, bytes, int, bytes | None]:
@@ -90,7 +125,11 @@ CLICK = "import sys; sys.argv[0] = 'flamekit'; from flamekit.cli import run; run
     (["flamegraph", "/no/such/file", "-o", "out.svg"], b""),
     (["flamegraph", "a.folded", "diff.folded"], b""),  # cannot merge: usage error
     (["flamegraph", str(PERF), "-o", "out.svg"], b""),  # a raw perf capture, detected
-    (["flamegraph", "a.folded", "--reverse", "-o", "out.svg"], b""),  # not plain: click on both paths
+    (["flamegraph", "a.folded", "--reverse", "-o", "out.svg"], b""),
+    (["flamegraph", "--title", "T <&>", "--width=600", "--colors", "java", "--inverted", "a.folded", "-o", "out.svg"],
+     b""),
+    (["flamegraph", "--minwidth", "bad", "a.folded", "-o", "out.svg"], b""),  # refused by the command's own check
+    (["flamegraph", "a.folded", "--fontsize", "14", "-o", "out.svg"], b""),  # not plain: click on both paths
 ])
 def test_launcher_answers_as_the_click_command(tmp_path, argv, stdin):
     (tmp_path / "a.folded").write_text("main;f;g 5\nmain;h 2\n")
@@ -103,12 +142,14 @@ def test_launcher_answers_as_the_click_command(tmp_path, argv, stdin):
     assert launched[1].count(b"\n") <= 1 and b"Traceback" not in launched[1]
 
 
-def test_plain_flamegraph_runs_without_click():
+@pytest.mark.parametrize("options", [[], ["--title", "CI run", "--width=1800", "--colors", "java", "--sort", "weight",
+                                             "--inverted", "--hash", "--minwidth", "0.5%"]])
+def test_plain_flamegraph_runs_without_click(options):
     code = (f"import sys\nbefore = set(sys.modules)\n{LAUNCH}\nimport json\n"
             "print(json.dumps(sorted(m for m in set(sys.modules) - before if m.split('.')[0] == 'click'"
             " or m == 'flamekit.cli')), file=sys.stderr)")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run([sys.executable, "-c", code, "flamegraph", "-"], input=b"a;b 1\n", capture_output=True,
-                       env=env, cwd=str(ROOT), check=False)
+    r = subprocess.run([sys.executable, "-c", code, "flamegraph", *options, "-"], input=b"a;b 1\n",
+                       capture_output=True, env=env, cwd=str(ROOT), check=False)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith(b"<?xml") and json.loads(r.stderr.splitlines()[-1]) == []
