@@ -132,6 +132,26 @@ def test_plain_flamegraph_of_folded_imports_no_dataclasses_nor_typing(tmp_path: 
     assert not unwanted & mods, unwanted & mods
 
 
+def test_plain_flamegraph_of_a_small_perf_capture_imports_no_dataclasses_typing_nor_multiprocessing(
+        tmp_path: Path) -> None:
+    """``perf script | flamekit flamegraph``, the main job, on a small capture: the perf fold's records are
+    typing-free named tuples, and ``multiprocessing`` (~5 ms) is imported only for a capture worth two
+    processes.  Run as above (``-S``, the list taken before json)."""
+    out = tmp_path / "out.svg"
+    capture = ROOT / "examples" / "perf-cdeep.perf.txt"
+    code = (f"import sys\nsys.argv = ['flamekit', 'flamegraph', {str(capture)!r}, '-o', {str(out)!r}]\n"
+            "from flamekit.launch import main\nmain()\nafter = sorted(sys.modules)\n"
+            "import json\nprint(json.dumps(after))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-S", "-c", code], env=env, capture_output=True, text=True, check=False,
+                       cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr[-2000:]
+    mods = set(json.loads(r.stdout.splitlines()[-1]))
+    assert out.read_bytes().startswith(b"<?xml") and "flamekit.collapse._perf_fold" in mods
+    unwanted = {"dataclasses", "inspect", "typing", "multiprocessing", "click"}
+    assert not unwanted & mods, unwanted & mods
+
+
 def test_registry_finds_every_format_module_without_importing_it() -> None:
     """module_names() (a directory listing) agrees with what pkgutil would import."""
     expected = tuple(sorted(info.name for info in pkgutil.iter_modules(collapse.__path__)

@@ -15,13 +15,16 @@ machine, so both paths give the same stacks (a property test checks it).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+
+from .._records import TYPE_CHECKING, NamedTuple
 
 from ..errors import Skips
 from ._perf_frames import RX_FRAME, FrameNamer, NamingOptions
 from ._perf_header import Header, is_exited_task, parse_exited, parse_header
 from ._perf_memo import COMPLEX, FrameMemo, Interner
+
+if TYPE_CHECKING:
+    from typing import Any
 
 ENC, ERR = "utf-8", "surrogateescape"
 _WS_OR_HASH = frozenset(b" \t\n\r\x0b\x0c#")  # first bytes (ints) that make a line no header
@@ -31,9 +34,8 @@ HEAD_LIMIT = 12_000
 _LOW32 = (1 << 32) - 1
 
 
-@dataclass(frozen=True)
-class PerfSettings:
-    """Everything that changes how a capture is folded."""
+class PerfSettings(NamedTuple):
+    """Everything that changes how a capture is folded (an immutable record: ``_replace`` makes a changed copy)."""
 
     naming: NamingOptions = NamingOptions()
     pid: bool = False

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
+from .._records import TYPE_CHECKING, NamedTuple
 from ._lazy_re import lazy
+
+if TYPE_CHECKING:
+    from typing import Any
 
 RX_FRAME = lazy(r"^\s*(\w+)\s*(.+) \((.*)\)", re.ASCII)
 RX_OFFSET = lazy(r"\+0x[\da-f]+$", re.ASCII)
@@ -34,9 +36,8 @@ _OPERATOR_CHARS = frozenset("<>=!+-*/%^&|~[],")
 _ANON = "(anonymous namespace)"
 
 
-@dataclass(frozen=True)
-class NamingOptions:
-    """The settings that change frame names (see the module docstring)."""
+class NamingOptions(NamedTuple):
+    """The settings that change frame names (see the module docstring; an immutable record)."""
 
     kernel: bool = False
     jit: bool = False

@@ -44,11 +44,15 @@ input; the numbered frame tuples grow with the distinct stacks only.
 from __future__ import annotations
 
 from itertools import chain
-from typing import Any
+
+from .._records import TYPE_CHECKING
 
 from ._lazy_re import lazy
 from ._perf_frames import FrameNamer
 from ._perf_header import RX_HEAD
+
+if TYPE_CHECKING:
+    from typing import Any
 
 ENC, ERR = "utf-8", "surrogateescape"
 #: memo value: the record needs the line-by-line state machine

@@ -21,19 +21,20 @@ to report (rare: most captures have none), and reports skips in file order.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import resource
 import sys
 import time
-from dataclasses import replace
-from typing import Any, BinaryIO
 
+from .._records import TYPE_CHECKING
 from ..errors import InputError, Skips
 from ..gcpause import no_gc
 from ..io import GZIP_MAGIC, XZ_MAGIC, ZSTD_MAGIC
 from ._perf_fold import PerfFolder, PerfSettings
 from .base import CollapseOptions
+
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 #: bytes per chunk of a large file (smaller files are cut in 8 chunks)
 CHUNK = 2 << 20
@@ -53,8 +54,6 @@ def parallel_plan(options: CollapseOptions, settings: PerfSettings) -> tuple[str
     path = options.get("_path")
     if jobs == 1 or not path or path == "-" or settings.naming.srcline or settings.naming.inline:
         return None
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return None
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as f:
@@ -63,6 +62,10 @@ def parallel_plan(options: CollapseOptions, settings: PerfSettings) -> tuple[str
     except OSError:
         return None
     if size < 2 or (jobs != 2 and (size < PARALLEL_MIN_BYTES or (os.cpu_count() or 1) < 2)):
+        return None
+    import multiprocessing  # only for a capture worth two processes (~5 ms of every start otherwise)
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return None
     return path, size
 
@@ -266,7 +269,7 @@ def _new_folder(settings: PerfSettings, event: bytes | None, source: str, skips:
                 resolver: Any) -> PerfFolder:
     """A folder with the event filter fixed in advance (still counted as defaulted)."""
     if event is not None and settings.event_filter is None:
-        folder = PerfFolder(replace(settings, event_filter=event), source, skips, resolver)
+        folder = PerfFolder(settings._replace(event_filter=event), source, skips, resolver)
         folder.event_defaulted = True
         return folder
     return PerfFolder(settings, source, skips, resolver)
@@ -327,6 +330,8 @@ def fold_parallel(stream: BinaryIO, options: CollapseOptions, settings: PerfSett
         event = _first_event(path, _boundary(path, meet * step) if meet else 0)
         if event is not None:
             meet = None
+    import multiprocessing
+
     ctx = multiprocessing.get_context("fork")
     chunks = _Chunks(ctx, n, meet)
     receiver, sender = ctx.Pipe(duplex=False)
