@@ -177,15 +177,9 @@ def output_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 def collapse(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, verbose: bool, output: str | None,
              **kw: Any) -> None:
     """Collapse profiler output into folded stacks (several inputs are merged)."""
-    from . import folded
-    from .diff import DiffProfile
+    from .plain import collapse as body
 
-    result = load_inputs(inputs, fmt, strict, quiet, verbose, params_of(kw))
-    with atomic_output(output) as out:
-        if isinstance(result, DiffProfile):
-            out.write(folded.dumps_diff(result))
-        else:
-            folded.write(result, out)
+    body(inputs, fmt, strict, quiet, verbose, output, **kw)
 
 
 @main.command(name="merge")

@@ -1,13 +1,14 @@
-"""The ``flamekit`` command's entry point: ``addr2line`` and ``flamegraph`` in their plain forms start without click.
+"""The ``flamekit`` command's entry point: ``addr2line``, ``flamegraph`` and ``collapse`` in their plain forms start without click.
 
 Importing click (with ``typing``, ``inspect`` and the rest it loads) costs
 ~0.025-0.03 CPU-s at every start: a tenth of what ``flamekit addr2line --elf F``
 spends on 100,000 addresses, a sixth of a flame graph of a 1.3 MB profile.
-Both are called from scripts, often, on small inputs, where start-up is most
+They are called from scripts, often, on small inputs, where start-up is most
 of the cost.  So ``addr2line`` with only the options
-:func:`flamekit.symbolize.addr2line.plain_args` knows, and ``flamegraph
-INPUT... [-o OUT]`` with the options :func:`flamekit.plain.flamegraph_args`
-knows, spelled as click would take them, run here directly; everything else -- other
+:func:`flamekit.symbolize.addr2line.plain_args` knows, and ``flamegraph`` /
+``collapse INPUT... [-o OUT]`` with the options
+:func:`flamekit.plain.flamegraph_args` / :func:`~flamekit.plain.collapse_args`
+know, spelled as click would take them, run here directly; everything else -- other
 commands, ``--help``, any other option, an odd spelling -- goes to the click
 CLI (:mod:`flamekit.cli`), which parses, runs or reports it.  Errors of the
 command itself end the same way on both paths (:func:`failure`).
@@ -42,17 +43,19 @@ def main() -> None:
                 return
         finally:
             gc.set_threshold(*thresholds)
-    elif argv[:1] == ["flamegraph"]:
-        from .plain import flamegraph, flamegraph_args
+    elif argv[:1] in (["flamegraph"], ["collapse"]):
+        from . import plain
 
-        args = flamegraph_args(argv[1:])
+        command, parse = (plain.flamegraph, plain.flamegraph_args) if argv[0] == "flamegraph" else \
+            (plain.collapse, plain.collapse_args)
+        args = parse(argv[1:])
         if args is not None:
             # the command's imports are long-lived and the profile is loaded and drawn with the
             # collector paused: the collections its imports set off would free nothing
             thresholds = gc.get_threshold()
             gc.set_threshold(100_000, 50, 1000)
             try:
-                flamegraph(**args)
+                command(**args)
             except Exception as e:  # noqa: BLE001 - every error becomes one line and an exit status
                 raise SystemExit(_status(e)) from None
             except KeyboardInterrupt as e:

@@ -21,14 +21,18 @@ from ._records import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import Any
 
-#: what the click command receives for every option that is not given (input options included)
-FLAMEGRAPH_DEFAULTS: dict[str, Any] = {
+#: what the ``collapse`` command receives for every option that is not given (the input options and -o)
+COLLAPSE_DEFAULTS: dict[str, Any] = {
     "fmt": "auto", "strict": False, "quiet": False, "verbose": False,
     "pid": False, "tid": False, "kernel": False, "jit": False, "all_": False, "addrs": False, "event_filter": None,
     "inline_": False, "context": False, "srcline": False, "bracket_aware_args": False, "exited_as": None,
     "keep_last_sample": False, "jobs": None, "weight": "auto", "per_cpu": False, "per_task": False, "map_": None,
     "offsets": False, "sample_type": None, "sym_elf": (), "sym_kallsyms": None, "sym_perf_maps": (), "sym_maps": None,
     "sym_debug_dirs": (), "output": None,
+}
+#: what the ``flamegraph`` command receives for every option that is not given (input options included)
+FLAMEGRAPH_DEFAULTS: dict[str, Any] = {
+    **COLLAPSE_DEFAULTS,
     "title": None, "subtitle": None, "width": 1200, "height": 16, "minwidth": "0.1", "max_embedded_frames": 20_000,
     "fonttype": "Verdana", "fontsize": 12.0, "fontwidth": 0.59, "countname": None, "nametype": "Function:",
     "colors": "hot", "bgcolors": None, "hash_": False, "random_": False, "cp": False, "reverse": False,
@@ -38,9 +42,23 @@ FLAMEGRAPH_DEFAULTS: dict[str, Any] = {
 }
 
 
-#: the flame graph's options with a value that a plain command line may carry, as the click command declares
-#: them: option -> (keyword, kind); kind is "str", ("int", minimum) or ("choice", values)
+#: the input options with a value that a plain command line may carry, as the click commands declare them:
+#: option -> (keyword, kind); kind is "str", ("int", minimum) or ("choice", values)
+INPUT_VALUED: dict[str, tuple[str, Any]] = {
+    "--event-filter": ("event_filter", "str"), "--exited-as": ("exited_as", "str"),
+    "--weight": ("weight", ("choice", ("auto", "samples", "period", "self", "total", "calls"))),
+}
+#: the input flag options: option -> (keyword, the value it sets)
+INPUT_FLAGS: dict[str, tuple[str, bool]] = {
+    "--strict": ("strict", True), "-q": ("quiet", True), "--quiet": ("quiet", True), "-v": ("verbose", True),
+    "--verbose": ("verbose", True), "--pid": ("pid", True), "--tid": ("tid", True), "--kernel": ("kernel", True),
+    "--jit": ("jit", True), "--all": ("all_", True), "--addrs": ("addrs", True),
+    "--bracket-aware-args": ("bracket_aware_args", True), "--keep-last-sample": ("keep_last_sample", True),
+    "--per-cpu": ("per_cpu", True), "--per-task": ("per_task", True), "--offsets": ("offsets", True),
+}
+#: the flame graph's options with a value (its drawing options and the input ones)
 PLAIN_VALUED: dict[str, tuple[str, Any]] = {
+    **INPUT_VALUED,
     "--title": ("title", "str"), "--subtitle": ("subtitle", "str"), "--countname": ("countname", "str"),
     "--nametype": ("nametype", "str"), "--notes": ("notes", "str"), "--fonttype": ("fonttype", "str"),
     "--minwidth": ("minwidth", "str"), "--bgcolors": ("bgcolors", "str"), "--search-color": ("search_color", "str"),
@@ -51,8 +69,9 @@ PLAIN_VALUED: dict[str, tuple[str, Any]] = {
                                        "red", "green", "blue", "aqua", "yellow", "purple", "orange"))),
     "--sort": ("sort_", ("choice", ("name", "weight"))),
 }
-#: its flag options: option -> (keyword, the value it sets)
+#: its flag options
 PLAIN_FLAGS: dict[str, tuple[str, bool]] = {
+    **INPUT_FLAGS,
     "--hash": ("hash_", True), "--random": ("random_", True), "--cp": ("cp", True), "--reverse": ("reverse", True),
     "--inverted": ("inverted", True), "--flamechart": ("flamechart", True), "--negate": ("negate", True),
     "--colordiffusion": ("colordiffusion", True), "--truncate-text-right": ("truncate_text_right", True),
@@ -70,7 +89,17 @@ def flamegraph_args(argv: list[str]) -> dict[str, Any] | None:
     ``-``; an int is ASCII digits at least its minimum; a choice is one of its
     values exactly.  Anything else is None.
     """
-    got: dict[str, Any] = {**FLAMEGRAPH_DEFAULTS}
+    return _plain_args(argv, PLAIN_VALUED, PLAIN_FLAGS, FLAMEGRAPH_DEFAULTS)
+
+
+def collapse_args(argv: list[str]) -> dict[str, Any] | None:
+    """``collapse``'s arguments when ``argv`` is plain (as :func:`flamegraph_args`, with the input options)."""
+    return _plain_args(argv, INPUT_VALUED, INPUT_FLAGS, COLLAPSE_DEFAULTS)
+
+
+def _plain_args(argv: list[str], valued: dict[str, tuple[str, Any]], flags: dict[str, tuple[str, bool]],
+                defaults: dict[str, Any]) -> dict[str, Any] | None:
+    got: dict[str, Any] = {**defaults}
     inputs: list[str] = []
     args = iter(argv)
     for arg in args:
@@ -81,14 +110,14 @@ def flamegraph_args(argv: list[str]) -> dict[str, Any] | None:
             inputs.append(arg)
             continue
         name, eq, value = arg.partition("=")
-        if name in PLAIN_FLAGS and not eq:
-            key, flag = PLAIN_FLAGS[name]
+        if name in flags and not eq:
+            key, flag = flags[name]
             got[key] = flag
             continue
         if name in ("-o", "--output") and not (eq and name == "-o"):
             key, kind = "output", "str"
-        elif name in PLAIN_VALUED:
-            key, kind = PLAIN_VALUED[name]
+        elif name in valued:
+            key, kind = valued[name]
         else:
             return None
         if not eq:
@@ -138,3 +167,19 @@ def flamegraph(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, ver
         raise
     with atomic_output(output) as out:
         out.write(svg)
+
+
+def collapse(inputs: tuple[str, ...], fmt: str, strict: bool, quiet: bool, verbose: bool, output: str | None,
+             **kw: Any) -> None:
+    """Collapse the inputs (merged) into folded stacks, to ``output`` (stdout when None)."""
+    from . import folded
+    from .inputs import load_inputs, params_of
+    from .io import atomic_output
+    from .profile import Profile
+
+    result = load_inputs(inputs, fmt, strict, quiet, verbose, params_of(kw))
+    with atomic_output(output) as out:
+        if isinstance(result, Profile):
+            folded.write(result, out)
+        else:  # a two-column differential input
+            out.write(folded.dumps_diff(result))
