@@ -110,24 +110,28 @@ def test_flamegraph_of_folded_loads_no_other_renderer_nor_symbolizer(tmp_path: P
         assert unused not in mods, unused
 
 
-def test_plain_flamegraph_of_folded_imports_no_dataclasses_nor_typing(tmp_path: Path) -> None:
-    """``flamekit flamegraph F -o OUT`` of a folded file (the launcher's plain path) imports neither
-    ``dataclasses`` (with ``inspect``, ``ast``, ``dis``: ~10 ms) nor ``typing`` (~4 ms): a tenth of a
-    small flame graph; nor ``contextlib`` or ``importlib`` (with ``warnings``), ~1 % each.  ``-S``: no site hooks that may import them first; the module list is taken
-    before json is imported to print it."""
-    f = tmp_path / "in.folded"
-    f.write_bytes(b"main;a;b 3\nmain;c_[k] 2\nmain;a 1\n")
-    out = tmp_path / "out.svg"
-    code = (f"import sys\nsys.argv = ['flamekit', 'flamegraph', {str(f)!r}, '-o', {str(out)!r}]\n"
+def _plain_flamegraph_modules(source: Path, out: Path) -> set[str]:
+    """The modules a launcher run of ``flamegraph SOURCE -o OUT`` loaded: ``-S`` (no site hooks that may
+    import them first), the list taken before json is imported to print it."""
+    code = (f"import sys\nsys.argv = ['flamekit', 'flamegraph', {str(source)!r}, '-o', {str(out)!r}]\n"
             "from flamekit.launch import main\nmain()\nafter = sorted(sys.modules)\n"
             "import json\nprint(json.dumps(after))")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     r = subprocess.run([sys.executable, "-S", "-c", code], env=env, capture_output=True, text=True, check=False,
-                       cwd=str(tmp_path))
+                       cwd=str(out.parent))
     assert r.returncode == 0, r.stderr[-2000:]
-    mods = set(json.loads(r.stdout.splitlines()[-1]))
-    assert out.read_bytes().startswith(b"<?xml") and "flamekit.render.flamegraph" in mods
-    assert "flamekit.plain" in mods and "click" not in mods
+    assert out.read_bytes().startswith(b"<?xml")
+    return set(json.loads(r.stdout.splitlines()[-1]))
+
+
+def test_plain_flamegraph_of_folded_imports_no_dataclasses_nor_typing(tmp_path: Path) -> None:
+    """``flamekit flamegraph F -o OUT`` of a folded file (the launcher's plain path) imports neither
+    ``dataclasses`` (with ``inspect``, ``ast``, ``dis``: ~10 ms) nor ``typing`` (~4 ms): a tenth of a
+    small flame graph; nor ``contextlib`` or ``importlib`` (with ``warnings``), ~1 % each."""
+    f = tmp_path / "in.folded"
+    f.write_bytes(b"main;a;b 3\nmain;c_[k] 2\nmain;a 1\n")
+    mods = _plain_flamegraph_modules(f, tmp_path / "out.svg")
+    assert "flamekit.render.flamegraph" in mods and "flamekit.plain" in mods and "click" not in mods
     unwanted = {"dataclasses", "inspect", "typing", "ast", "dis", "contextlib", "importlib", "warnings"}
     assert not unwanted & mods, unwanted & mods
 
@@ -136,18 +140,9 @@ def test_plain_flamegraph_of_a_small_perf_capture_imports_no_dataclasses_typing_
         tmp_path: Path) -> None:
     """``perf script | flamekit flamegraph``, the main job, on a small capture: the perf fold's records are
     typing-free named tuples, and ``multiprocessing`` (~5 ms) is imported only for a capture worth two
-    processes.  Run as above (``-S``, the list taken before json)."""
-    out = tmp_path / "out.svg"
-    capture = ROOT / "examples" / "perf-cdeep.perf.txt"
-    code = (f"import sys\nsys.argv = ['flamekit', 'flamegraph', {str(capture)!r}, '-o', {str(out)!r}]\n"
-            "from flamekit.launch import main\nmain()\nafter = sorted(sys.modules)\n"
-            "import json\nprint(json.dumps(after))")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run([sys.executable, "-S", "-c", code], env=env, capture_output=True, text=True, check=False,
-                       cwd=str(tmp_path))
-    assert r.returncode == 0, r.stderr[-2000:]
-    mods = set(json.loads(r.stdout.splitlines()[-1]))
-    assert out.read_bytes().startswith(b"<?xml") and "flamekit.collapse._perf_fold" in mods
+    processes."""
+    mods = _plain_flamegraph_modules(ROOT / "examples" / "perf-cdeep.perf.txt", tmp_path / "out.svg")
+    assert "flamekit.collapse._perf_fold" in mods
     unwanted = {"dataclasses", "inspect", "typing", "multiprocessing", "click"}
     assert not unwanted & mods, unwanted & mods
 
